@@ -1,0 +1,28 @@
+import Type from 'typebox'
+
+export const SEVERITIES = ['info', 'warning', 'critical', 'emergency'] as const
+export const Severity = Type.Union(SEVERITIES.map((s) => Type.Literal(s)))
+export type Severity = (typeof SEVERITIES)[number]
+
+export const ALARM_STATES = ['raised', 'acknowledged', 'cleared'] as const
+export const AlarmState = Type.Union(ALARM_STATES.map((s) => Type.Literal(s)))
+export type AlarmState = (typeof ALARM_STATES)[number]
+
+/**
+ * One transition of an alarm. An alarm is identified by `alarmId`, which the gateway
+ * derives from the rule and the device, so there is at most one active alarm per pair.
+ */
+export const AlarmChange = Type.Object(
+  {
+    alarmId: Type.String({ minLength: 1, maxLength: 160 }),
+    ruleId: Type.String({ minLength: 1, maxLength: 64 }),
+    deviceId: Type.String({ minLength: 1, maxLength: 64 }),
+    severity: Severity,
+    state: AlarmState,
+    message: Type.String({ maxLength: 500 }),
+    /** The reading that caused the change, when there is one. */
+    value: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+)
+export type AlarmChange = Type.Static<typeof AlarmChange>

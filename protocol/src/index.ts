@@ -1,0 +1,7 @@
+export * from './topics.js'
+export * from './telemetry.js'
+export * from './commands.js'
+export * from './alarms.js'
+export * from './uplink.js'
+export * from './validate.js'
+export * from './validators.js'

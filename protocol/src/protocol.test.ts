@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { deviceTopic, parseDeviceTopic, parsePayload, validators, MAX_PAYLOAD_BYTES } from './index.js'
+
+describe('topics', () => {
+  it('round-trips a device topic', () => {
+    expect(parseDeviceTopic(deviceTopic('camara-1', 'telemetry'))).toEqual({ deviceId: 'camara-1', channel: 'telemetry' })
+  })
+
+  it('rejects topics outside the layout', () => {
+    for (const topic of ['tendero/v1/+/telemetry', 'tendero/v1/camara-1', 'tendero/v2/camara-1/telemetry',
+      'tendero/v1/Camara/telemetry', 'tendero/v1/camara-1/other', 'tendero/v1/a/b/telemetry']) {
+      expect(parseDeviceTopic(topic), topic).toBeNull()
+    }
+  })
+})
+
+describe('payloads', () => {
+  it('accepts the README examples', () => {
+    expect(validators.telemetry.check({ ts: 1763719200000, seq: 4711, readings: { temperature_c: 4.6, door_open: 0 } })).toBe(true)
+    expect(validators.state.check({ state: { compressor: true, setpoint_c: 2, fw: '0.3.1' } })).toBe(true)
+    expect(validators.event.check({ kind: 'door.opened', data: { door: 'camara' } })).toBe(true)
+    expect(validators.command.check({ id: 'r-1', issuedAt: 1, expiresAt: 2, kind: 'relay.set', relay: 'compressor', on: true })).toBe(true)
+    expect(validators.ack.check({ id: 'r-1', ok: false, error: 'unknown_relay' })).toBe(true)
+  })
+
+  it('rejects wrong types, unknown fields and empty readings with a reason', () => {
+    const wrongType = parsePayload('{"readings":{"temperature_c":"hot"}}', validators.telemetry)
+    expect(wrongType).toMatchObject({ ok: false })
+    expect(!wrongType.ok && wrongType.reason).toContain('/readings/temperature_c')
+    expect(parsePayload('{"readings":{"t":1},"extra":1}', validators.telemetry).ok).toBe(false)
+    expect(parsePayload('{"readings":{}}', validators.telemetry).ok).toBe(false)
+    expect(parsePayload('{"readings":{"Bad-Name":1}}', validators.telemetry).ok).toBe(false)
+  })
+
+  it('rejects non-JSON and oversized payloads without throwing', () => {
+    expect(parsePayload('not json', validators.telemetry)).toEqual({ ok: false, reason: 'payload is not valid JSON' })
+    const huge = Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20)
+    const result = parsePayload(huge, validators.telemetry)
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.reason).toMatch(/too large/)
+  })
+
+  it('checks log events by kind', () => {
+    const base = { seq: 1, time: 1, receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true, deviceId: 'camara-1' }
+    expect(validators.logEvent.check({ ...base, kind: 'telemetry', body: { readings: { temperature_c: 3 } } })).toBe(true)
+    expect(validators.logEvent.check({ ...base, kind: 'alarm', body: { readings: { temperature_c: 3 } } })).toBe(false)
+    expect(validators.logEvent.check({ ...base, kind: 'alarm', body: {
+      alarmId: 'r:camara-1', ruleId: 'r', deviceId: 'camara-1', severity: 'critical', state: 'raised', message: 'x' } })).toBe(true)
+    expect(validators.logEvent.check({ ...base, seq: 0, kind: 'telemetry', body: { readings: { t: 3 } } })).toBe(false)
+  })
+})

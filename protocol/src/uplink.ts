@@ -1,0 +1,79 @@
+import Type from 'typebox'
+import { AlarmChange } from './alarms.js'
+import { Command, CommandAck } from './commands.js'
+import { DeviceEvent, DeviceState, EpochMs, Telemetry } from './telemetry.js'
+
+/**
+ * Fields every event in the gateway's durable log carries (ARCHITECTURE.md, "The sync
+ * contract", point 1). `seq` is gap-free per gateway and is the dedup key in the cloud.
+ */
+const envelope = {
+  seq: Type.Integer({ minimum: 1 }),
+  /** When it happened: the device's timestamp if it sent one, otherwise `receivedAt`. */
+  time: EpochMs,
+  /** The gateway's wall clock when the event entered the log. */
+  receivedAt: EpochMs,
+  /** Changes on every gateway process start; with `monoMs` it orders events across clock jumps. */
+  bootId: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Milliseconds on the gateway's monotonic clock since `bootId` began. */
+  monoMs: Type.Number({ minimum: 0 }),
+  /** False while the gateway's clock has not been confirmed by NTP or the cloud. */
+  clockSynced: Type.Boolean(),
+  deviceId: Type.String({ minLength: 1, maxLength: 64 }),
+}
+
+const logEvent = <K extends string, B extends Type.TSchema>(kind: K, body: B) =>
+  Type.Object({ ...envelope, kind: Type.Literal(kind), body }, { additionalProperties: false })
+
+export const TelemetryLogEvent = logEvent('telemetry', Telemetry)
+export const StateLogEvent = logEvent('state', DeviceState)
+export const DeviceLogEvent = logEvent('event', DeviceEvent)
+export const CommandLogEvent = logEvent('command', Command)
+export const AckLogEvent = logEvent('ack', CommandAck)
+export const AlarmLogEvent = logEvent('alarm', AlarmChange)
+
+export const LogEvent = Type.Union([
+  TelemetryLogEvent,
+  StateLogEvent,
+  DeviceLogEvent,
+  CommandLogEvent,
+  AckLogEvent,
+  AlarmLogEvent,
+])
+export type LogEvent = Type.Static<typeof LogEvent>
+export type LogEventKind = LogEvent['kind']
+export const LOG_EVENT_KINDS: readonly LogEventKind[] = ['telemetry', 'state', 'event', 'command', 'ack', 'alarm']
+
+export const MAX_BATCH_EVENTS = 1000
+
+/**
+ * The body of `POST /api/ingest`. Events are checked one by one against `LogEvent` on
+ * the cloud side, so one malformed event is quarantined instead of failing the batch.
+ */
+export const UplinkBatch = Type.Object(
+  {
+    gatewayId: Type.String({ minLength: 1, maxLength: 64 }),
+    sentAt: EpochMs,
+    events: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }) }), {
+      minItems: 1,
+      maxItems: MAX_BATCH_EVENTS,
+    }),
+  },
+  { additionalProperties: false },
+)
+export type UplinkBatch = Omit<Type.Static<typeof UplinkBatch>, 'events'> & { events: LogEvent[] }
+
+/** The cloud's answer. The gateway moves its uplink cursor to `ackSeq` and no further. */
+export const UplinkAck = Type.Object(
+  {
+    /** Highest seq such that every seq from 1 up to it is stored or quarantined. */
+    ackSeq: Type.Integer({ minimum: 0 }),
+    stored: Type.Integer({ minimum: 0 }),
+    duplicates: Type.Integer({ minimum: 0 }),
+    quarantined: Type.Array(
+      Type.Object({ seq: Type.Integer({ minimum: 1 }), reason: Type.String() }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type UplinkAck = Type.Static<typeof UplinkAck>

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config'
+
+// One runner for the whole monorepo. Each package is a project so a failing package
+// is named in the report; `cloud-db` is the shared database suite that `.ci/run`
+// reruns against the real PostgreSQL (TEST_DB_DRIVERS=postgres).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'protocol', include: ['protocol/**/*.test.ts'] } },
+      { test: { name: 'gateway', include: ['gateway/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'simulator', include: ['simulator/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'cloud',
+          include: ['cloud/**/*.test.ts'],
+          exclude: ['cloud/**/*.db.test.ts', '**/node_modules/**'],
+          testTimeout: 30_000,
+        },
+      },
+      { test: { name: 'cloud-db', include: ['cloud/**/*.db.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 } },
+      'dashboard/vite.config.ts',
+    ],
+  },
+})
