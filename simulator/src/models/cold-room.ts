@@ -1,0 +1,163 @@
+import { DoorSchedule } from './door-schedule.js'
+
+/**
+ * A walk-in cold room as one lumped thermal mass (air, walls, shelving and product
+ * share one temperature T):
+ *
+ *   C · dT/dt = UA · (T_amb − T) + Q_door · door_open + Q_product − Q_comp · compressor_on
+ *
+ * Between door transitions every input is constant, so the equation is linear with the
+ * exact solution T(t + h) = T_eq + (T − T_eq) · exp(−h · UA / C), where
+ * T_eq = T_amb + (Q_door · door + Q_product − Q_comp · on) / UA. `step` integrates piecewise
+ * with that solution, sub-stepping at every door transition: it is unconditionally
+ * stable and never overshoots T_eq, whatever the time acceleration.
+ */
+export interface ColdRoomParams {
+  /** C: heat capacity of air, walls and stored product, J/K (≈ 1 t of meat ≈ 3 MJ/K; a lightly stocked room less). */
+  capacitanceJPerK: number
+  /** UA: envelope conductance (insulated panels, door seals), W/K. */
+  uaWPerK: number
+  /** T_amb: temperature around the room (shop back room), °C. */
+  ambientC: number
+  /** Q_comp: heat the refrigeration unit removes while its relay is on, W. */
+  compressorCapacityW: number
+  /** Q_door: infiltration heat while the door is open, W. */
+  doorHeatW: number
+  /** Q_product: lights, evaporator fan and product respiration, always present, W. */
+  productLoadW: number
+  /** Mean door openings per hour (Poisson); 0 = the door never opens. */
+  doorOpeningsPerHour: number
+  /** Mean time the door stays open per opening, s. */
+  doorOpenMeanS: number
+  /** Seed of the door schedule: same seed, same openings. */
+  seed: number
+}
+
+export const defaultColdRoomParams: Readonly<ColdRoomParams> = Object.freeze({
+  capacitanceJPerK: 500_000, // J/K → time constant C/UA = 10 000 s ≈ 2.8 h
+  uaWPerK: 50, // W/K
+  ambientC: 24, // °C
+  compressorCapacityW: 2_800, // W (≈ 0.8 TR, a 1 HP condensing unit)
+  doorHeatW: 1_800, // W while open
+  productLoadW: 50, // W
+  doorOpeningsPerHour: 4, // 1/h
+  doorOpenMeanS: 40, // s
+  seed: 1,
+})
+
+export interface ColdRoomInit {
+  /** Temperature at t = 0, °C. */
+  startTempC?: number
+  compressorOn?: boolean
+}
+
+export interface ColdRoomStepResult {
+  /** Simulated times (s since start) at which the door opened during this step. */
+  doorOpenedAt: number[]
+}
+
+export interface ColdRoomSnapshot {
+  /** Simulated seconds since the model started. */
+  elapsedS: number
+  /** Model temperature, °C, unquantised. */
+  temperatureC: number
+  /** What the probe reports: quantised to 0.1 °C like a DS18B20 read at 12 bits and rounded. */
+  sensorC: number
+  compressorOn: boolean
+  doorOpen: boolean
+  doorOpenings: number
+}
+
+export class ColdRoomModel {
+  readonly params: Readonly<ColdRoomParams>
+  private temperature: number
+  private compressor: boolean
+  private elapsed = 0
+  private openings = 0
+  private readonly door: DoorSchedule
+
+  constructor(params: Partial<ColdRoomParams> = {}, init: ColdRoomInit = {}) {
+    this.params = Object.freeze({ ...defaultColdRoomParams, ...params })
+    const p = this.params
+    for (const key of ['capacitanceJPerK', 'uaWPerK', 'doorOpenMeanS'] as const) {
+      if (!(p[key] > 0)) throw new RangeError(`cold room: ${key} must be > 0`)
+    }
+    for (const key of ['compressorCapacityW', 'doorHeatW', 'productLoadW', 'doorOpeningsPerHour'] as const) {
+      if (!(p[key] >= 0)) throw new RangeError(`cold room: ${key} must be >= 0`)
+    }
+    this.temperature = init.startTempC ?? 4
+    if (!Number.isFinite(this.temperature) || !Number.isFinite(p.ambientC)) {
+      throw new RangeError('cold room: temperatures must be finite')
+    }
+    this.compressor = init.compressorOn ?? false
+    this.door = new DoorSchedule({ openingsPerHour: p.doorOpeningsPerHour, meanOpenS: p.doorOpenMeanS, seed: p.seed })
+  }
+
+  get temperatureC(): number {
+    return this.temperature
+  }
+
+  /** The probe reading, 0.1 °C resolution. */
+  get sensorC(): number {
+    // `+ 0` turns -0 into 0 so the wire never carries "-0".
+    return Math.round(this.temperature * 10) / 10 + 0
+  }
+
+  get compressorOn(): boolean {
+    return this.compressor
+  }
+
+  get doorOpen(): boolean {
+    return this.door.isOpen
+  }
+
+  get elapsedS(): number {
+    return this.elapsed
+  }
+
+  /** The relay: the model never switches it itself, only commands do (through the node). */
+  setCompressor(on: boolean): void {
+    this.compressor = on
+  }
+
+  /** Where T settles if nothing changes: door closed, compressor as given, °C. */
+  equilibriumC(compressorOn = this.compressor, doorOpen = false): number {
+    const p = this.params
+    const heatW = p.productLoadW + (doorOpen ? p.doorHeatW : 0) - (compressorOn ? p.compressorCapacityW : 0)
+    return p.ambientC + heatW / p.uaWPerK
+  }
+
+  /** Advance simulated time by `dtS` seconds. */
+  step(dtS: number): ColdRoomStepResult {
+    if (!(dtS >= 0) || !Number.isFinite(dtS)) throw new RangeError(`cold room: step needs a finite dt >= 0, got ${dtS}`)
+    const doorOpenedAt: number[] = []
+    const end = this.elapsed + dtS
+    const rate = this.params.uaWPerK / this.params.capacitanceJPerK // 1/s
+    while (this.elapsed < end) {
+      const boundary = Math.min(end, this.door.nextTransitionAt)
+      const h = boundary - this.elapsed
+      const target = this.equilibriumC(this.compressor, this.door.isOpen)
+      this.temperature = target + (this.temperature - target) * Math.exp(-rate * h)
+      this.elapsed = boundary
+      if (boundary === this.door.nextTransitionAt) {
+        this.door.transition()
+        if (this.door.isOpen) {
+          this.openings += 1
+          doorOpenedAt.push(boundary)
+        }
+      }
+    }
+    return { doorOpenedAt }
+  }
+
+  snapshot(): ColdRoomSnapshot {
+    return {
+      elapsedS: this.elapsed,
+      temperatureC: this.temperature,
+      sensorC: this.sensorC,
+      compressorOn: this.compressor,
+      doorOpen: this.door.isOpen,
+      doorOpenings: this.openings,
+    }
+  }
+}
