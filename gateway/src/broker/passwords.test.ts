@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { hashPassword, parsePasswordHash, verifyPassword } from './passwords.js'
+
+describe('device passwords', () => {
+  it('hashes in the scrypt$N$r$p$salt$hash format and verifies', async () => {
+    const hash = await hashPassword('camara-1-demo')
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/)
+    expect(await verifyPassword('camara-1-demo', hash)).toBe(true)
+    expect(await verifyPassword('camara-1-dem0', hash)).toBe(false)
+    expect(await verifyPassword('', hash)).toBe(false)
+  })
+
+  it('salts every hash', async () => {
+    expect(await hashPassword('x')).not.toBe(await hashPassword('x'))
+  })
+
+  it('rejects malformed hashes with a coded error', () => {
+    expect(() => parsePasswordHash('plain')).toThrow(expect.objectContaining({ code: 'PASSWORD_ERR_FORMAT' }))
+    expect(() => parsePasswordHash('scrypt$1000$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==')).toThrow(/power of two/)
+  })
+})
