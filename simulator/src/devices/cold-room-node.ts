@@ -1,0 +1,282 @@
+import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import { pino, type Logger } from 'pino'
+import {
+  deviceTopic,
+  isDeviceId,
+  parsePayload,
+  upstreamValidators,
+  validators,
+  type Command,
+  type CommandAck,
+  type UpstreamChannel,
+} from '@tendero/protocol'
+import { ColdRoomModel } from '../models/cold-room.js'
+import { SimulatorError } from '../errors.js'
+
+export interface ColdRoomNodeOptions {
+  /** e.g. `mqtt://127.0.0.1:1883` (the gateway's broker). */
+  mqttUrl: string
+  /** Also the MQTT client id and username, as on a real node. */
+  deviceId: string
+  password: string
+  /** Real time between telemetry messages, ms. Default 2000. */
+  intervalMs?: number
+  /** Simulated seconds per real second. Default 1. */
+  speed?: number
+  /** The physics; build one with `new ColdRoomModel(params, init)`. Default: default parameters. */
+  model?: ColdRoomModel
+  logger?: Logger
+  /** Delay between reconnection attempts, ms. Default 2000. */
+  reconnectPeriodMs?: number
+  /** Wall clock, epoch ms; tests may pin it. */
+  now?: () => number
+}
+
+export type SentCounts = Record<UpstreamChannel, number>
+
+export interface ColdRoomNodeSnapshot {
+  deviceId: string
+  connected: boolean
+  /** The probe reading, °C (0.1 °C resolution). */
+  temperatureC: number
+  compressor: boolean
+  doorOpen: boolean
+  doorOpenings: number
+  simulatedS: number
+  /** Messages the broker acknowledged (PUBACK), per channel. */
+  sent: Readonly<SentCounts>
+  commands: Readonly<{ applied: number; refused: number; invalid: number }>
+}
+
+/**
+ * What the node reports, declared as data: adding a reading is one entry. Booleans go
+ * out as 0/1 (protocol README, Telemetry).
+ */
+const readings: ReadonlyArray<{ key: string; value: (model: ColdRoomModel) => number }> = [
+  { key: 'temperature_c', value: (m) => m.sensorC },
+  { key: 'door_open', value: (m) => (m.doorOpen ? 1 : 0) },
+]
+
+const RELAYS = new Set(['compressor'])
+/** MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2.3]; 4 and 5 are what a wrong password gets. */
+const CONNACK_REFUSALS: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'client id rejected',
+  3: 'server unavailable',
+  4: 'bad username or password',
+  5: 'not authorized',
+}
+const SEQ_WRAP = 4_294_967_296
+
+/**
+ * An ESP32 cold-room node: a temperature probe, a door contact and the compressor relay.
+ * Physics runs on its own timer whether or not the broker is reachable; QoS 1 messages
+ * published while offline are held by mqtt.js and sent on reconnect.
+ */
+export class ColdRoomNode {
+  readonly model: ColdRoomModel
+  private readonly log: Logger
+  private readonly intervalMs: number
+  private readonly speed: number
+  private readonly now: () => number
+  private client: MqttClient | null = null
+  private timer: NodeJS.Timeout | null = null
+  private connected = false
+  private everConnected = false
+  private seq = 0
+  private readonly sent: SentCounts = { telemetry: 0, state: 0, event: 0, ack: 0 }
+  private readonly commands = { applied: 0, refused: 0, invalid: 0 }
+  private firstConnect: { resolve: () => void; reject: (err: Error) => void } | null = null
+
+  constructor(private readonly options: ColdRoomNodeOptions) {
+    if (!isDeviceId(options.deviceId)) throw new SimulatorError('SIM_CONFIG_INVALID', `invalid device id "${options.deviceId}"`)
+    this.intervalMs = options.intervalMs ?? 2000
+    this.speed = options.speed ?? 1
+    if (!(this.intervalMs > 0) || !(this.speed > 0)) {
+      throw new SimulatorError('SIM_CONFIG_INVALID', 'intervalMs and speed must be > 0')
+    }
+    this.model = options.model ?? new ColdRoomModel()
+    this.log = (options.logger ?? pino({ name: 'simulator' })).child({ deviceId: options.deviceId })
+    this.now = options.now ?? Date.now
+  }
+
+  /**
+   * Connect and start the physics clock. Resolves on the first CONNACK; rejects with
+   * SIM_MQTT_REFUSED if the broker refuses the credentials. An unreachable broker is not
+   * an error: the node keeps retrying, like a node powered on before its gateway.
+   */
+  start(): Promise<void> {
+    if (this.client) throw new Error('cold room node already started')
+    const { deviceId, password } = this.options
+    const clientOptions: IClientOptions = {
+      clientId: deviceId,
+      username: deviceId,
+      password,
+      protocolVersion: 4,
+      // A persistent session keeps commands queued at the broker across short drops.
+      clean: false,
+      resubscribe: false,
+      reconnectPeriod: this.options.reconnectPeriodMs ?? 2000,
+      connectTimeout: 10_000,
+    }
+    const connected = new Promise<void>((resolve, reject) => {
+      this.firstConnect = { resolve, reject }
+    })
+    const client = connect(this.options.mqttUrl, clientOptions)
+    this.client = client
+    client.on('connect', () => this.onConnect())
+    client.on('close', () => {
+      if (this.connected) this.log.warn('disconnected from broker')
+      this.connected = false
+    })
+    client.on('error', (err) => this.onError(err))
+    client.on('message', (topic, payload) => {
+      if (topic === deviceTopic(deviceId, 'cmd')) this.onCommand(payload)
+    })
+    // Like firmware after boot: take the first reading right away, then every interval.
+    this.tick(0)
+    this.timer = setInterval(() => this.tick((this.intervalMs / 1000) * this.speed), this.intervalMs)
+    return connected
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    const client = this.client
+    if (!client) return
+    this.settleFirstConnect(new SimulatorError('SIM_STOPPED', 'stopped before connecting'))
+    // A graceful end waits for in-flight QoS 1 PUBACKs; offline there is nothing to wait
+    // for, and a broker that stopped answering must not hold shutdown for ever.
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        client.stream?.destroy()
+        resolve()
+      }, 2000)
+      client.end(!this.connected, {}, () => {
+        clearTimeout(force)
+        resolve()
+      })
+    })
+    this.connected = false
+  }
+
+  snapshot(): ColdRoomNodeSnapshot {
+    const m = this.model
+    return Object.freeze({
+      deviceId: this.options.deviceId,
+      connected: this.connected,
+      temperatureC: m.sensorC,
+      compressor: m.compressorOn,
+      doorOpen: m.doorOpen,
+      doorOpenings: m.snapshot().doorOpenings,
+      simulatedS: m.elapsedS,
+      sent: Object.freeze({ ...this.sent }),
+      commands: Object.freeze({ ...this.commands }),
+    })
+  }
+
+  private onConnect(): void {
+    const client = this.client
+    if (!client) return
+    this.connected = true
+    this.everConnected = true
+    // After a good session, a later refusal (password rotated at the gateway) should be
+    // retried like any other outage rather than silencing the node for good.
+    client.options.reconnectOnConnackError = true
+    this.log.info({ mqttUrl: this.options.mqttUrl }, 'connected to broker')
+    const cmdTopic = deviceTopic(this.options.deviceId, 'cmd')
+    client.subscribe(cmdTopic, { qos: 1 }, (err) => {
+      if (err) this.log.error({ err, topic: cmdTopic }, 'subscribe failed')
+      // Resolve only once commands can reach us, so callers may send one right away.
+      else this.settleFirstConnect()
+    })
+    this.publishState()
+  }
+
+  private onError(err: Error & { code?: unknown }): void {
+    const reason = typeof err.code === 'number' ? CONNACK_REFUSALS[err.code] : undefined
+    if (reason && !this.everConnected) {
+      this.log.error({ code: err.code }, `broker refused the connection: ${reason}`)
+      this.settleFirstConnect(
+        new SimulatorError('SIM_MQTT_REFUSED', `MQTT broker ${this.options.mqttUrl} refused device ${this.options.deviceId}: ${reason}`),
+      )
+      this.client?.end(true)
+      return
+    }
+    this.log.warn({ err: err.message, code: err.code }, 'mqtt error, will retry')
+  }
+
+  private settleFirstConnect(err?: Error): void {
+    const pending = this.firstConnect
+    if (!pending) return
+    this.firstConnect = null
+    if (err) pending.reject(err)
+    else pending.resolve()
+  }
+
+  private tick(dtS: number): void {
+    const { doorOpenedAt } = this.model.step(dtS)
+    for (const _ of doorOpenedAt) this.publish('event', { ts: this.now(), kind: 'door.opened' })
+    const values: Record<string, number> = {}
+    for (const reading of readings) values[reading.key] = reading.value(this.model)
+    this.publish('telemetry', { ts: this.now(), seq: this.seq, readings: values })
+    this.seq = (this.seq + 1) % SEQ_WRAP
+  }
+
+  private onCommand(payload: Buffer): void {
+    const parsed = parsePayload<Command>(payload, validators.command)
+    if (!parsed.ok) {
+      // No ack: without a valid payload there is no trustworthy command id to answer to.
+      this.commands.invalid += 1
+      this.log.warn({ reason: parsed.reason }, 'ignored invalid command')
+      return
+    }
+    const cmd = parsed.value
+    const now = this.now()
+    if (cmd.expiresAt < now) return this.refuse(cmd, 'expired')
+    if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unknown_setpoint')
+    if (!RELAYS.has(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
+    this.model.setCompressor(cmd.on)
+    this.commands.applied += 1
+    this.log.info({ commandId: cmd.id, relay: cmd.relay, on: cmd.on }, 'relay set')
+    this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
+    this.publishState()
+  }
+
+  private refuse(cmd: Command, error: string): void {
+    this.commands.refused += 1
+    this.log.warn({ commandId: cmd.id, kind: cmd.kind, error }, 'command refused')
+    this.publish('ack', { id: cmd.id, ts: this.now(), ok: false, error } satisfies CommandAck)
+  }
+
+  private publishState(): void {
+    this.publish('state', { ts: this.now(), state: { compressor: this.model.compressorOn } })
+  }
+
+  /** Every payload is checked against the protocol before it leaves, as the gateway will. */
+  private publish(channel: UpstreamChannel, payload: unknown): void {
+    const validator = upstreamValidators[channel]
+    if (!validator.check(payload)) {
+      this.log.error({ channel, reasons: validator.explain(payload) }, 'not publishing a payload the protocol rejects')
+      return
+    }
+    const client = this.client
+    if (!client) return
+    client.publish(deviceTopic(this.options.deviceId, channel), JSON.stringify(payload), { qos: 1 }, (err) => {
+      if (err) this.log.debug({ channel, err: err.message }, 'publish not acknowledged')
+      else this.sent[channel] += 1
+    })
+  }
+}
+
+/** Build a node and start it. The returned promise settles like `ColdRoomNode.start()`. */
+export async function startColdRoomNode(options: ColdRoomNodeOptions): Promise<ColdRoomNode> {
+  const node = new ColdRoomNode(options)
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  return node
+}

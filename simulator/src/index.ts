@@ -1,0 +1,18 @@
+export {
+  ColdRoomNode,
+  startColdRoomNode,
+  type ColdRoomNodeOptions,
+  type ColdRoomNodeSnapshot,
+  type SentCounts,
+} from './devices/cold-room-node.js'
+export {
+  ColdRoomModel,
+  defaultColdRoomParams,
+  type ColdRoomParams,
+  type ColdRoomInit,
+  type ColdRoomSnapshot,
+  type ColdRoomStepResult,
+} from './models/cold-room.js'
+export { DoorSchedule, type DoorScheduleOptions } from './models/door-schedule.js'
+export { mulberry32 } from './models/seeded-random.js'
+export { SimulatorError, type SimulatorErrorCode } from './errors.js'
