@@ -1,0 +1,100 @@
+// The one way the dashboard talks HTTP to the cloud. Same origin (the cloud serves the
+// built dashboard; Vite proxies /api in development), Bearer token, coded errors.
+
+/** Error codes produced by the client itself, not by the cloud. */
+export const CLIENT_ERROR_CODES = {
+  network: 'NETWORK_ERROR',
+  badResponse: 'BAD_RESPONSE',
+} as const
+
+/** A failed request. `code` is the cloud's error code (`AUTH_INVALID_CREDENTIALS`, `SITE_NOT_FOUND`…). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface ApiAuth {
+  getToken(): string | null
+  /** Called when a request that carried a token gets 401: the session is over. */
+  onUnauthorized(): void
+}
+
+// Installed once by main.ts so this module needs no store (the session store imports us).
+let auth: ApiAuth = { getToken: () => null, onUnauthorized: () => {} }
+
+export function configureApiClient(next: ApiAuth): void {
+  auth = next
+}
+
+export type QueryValue = string | number | boolean | null | undefined
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  query?: Record<string, QueryValue>
+  body?: unknown
+  signal?: AbortSignal
+}
+
+function buildUrl(path: string, query: RequestOptions['query']): string {
+  if (!query) return path
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return qs ? `${path}?${qs}` : path
+}
+
+function isErrorBody(body: unknown): body is { error: { code: string; message?: string } } {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return false
+  const error = (body as { error: unknown }).error
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text()
+  if (!text) return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const token = auth.getToken()
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+
+  let response: Response
+  try {
+    response = await fetch(buildUrl(path, options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    })
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err
+    throw new ApiError(0, CLIENT_ERROR_CODES.network, err instanceof Error ? err.message : String(err))
+  }
+
+  const body = await readJson(response)
+  if (!response.ok) {
+    // A 401 on a request without a token (e.g. bad login) is not a lost session.
+    if (response.status === 401 && token) auth.onUnauthorized()
+    if (isErrorBody(body)) throw new ApiError(response.status, body.error.code, body.error.message ?? body.error.code)
+    throw new ApiError(response.status, `HTTP_${response.status}`, response.statusText || `HTTP ${response.status}`)
+  }
+  if (body === undefined && response.status !== 204) {
+    throw new ApiError(response.status, CLIENT_ERROR_CODES.badResponse, 'Response is not JSON')
+  }
+  return body as T
+}

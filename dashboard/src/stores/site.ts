@@ -1,0 +1,187 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import { ApiError } from '../api/client.js'
+import { openSiteChannel, type ConnectionStatus, type SiteChannel } from '../api/realtime.js'
+import { fetchAlarms, fetchSite, fetchState, fetchTelemetry } from '../api/sites.js'
+import type { Alarm, AlarmEvent, SiteDetail, StateEvent, StateItem, StateValue, TelemetryEvent } from '../api/types.js'
+import { isActiveAlarm, upsertAlarm } from '../features/alarms/alarms.js'
+import { mergeSeries, seriesKey, type SeriesPoint } from '../features/telemetry/series.js'
+import { useSessionStore } from './session.js'
+
+/** Metrics whose last hour is fetched when a site opens; live events bring every metric. */
+export const HISTORY_METRICS = ['temperature_c'] as const
+export const HISTORY_WINDOW_MS = 60 * 60 * 1000
+const HISTORY_LIMIT = 5000
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
+
+export interface StateEntry {
+  value: StateValue
+  updatedAt: number
+}
+
+const EMPTY_SERIES: readonly SeriesPoint[] = Object.freeze([])
+
+export const useSiteStore = defineStore('site', () => {
+  const session = useSessionStore()
+
+  const siteId = ref<string | null>(null)
+  const site = shallowRef<SiteDetail | null>(null)
+  const loadStatus = ref<LoadStatus>('idle')
+  const loadError = shallowRef<ApiError | null>(null)
+  const connectionStatus = ref<ConnectionStatus>('idle')
+  // Replaced (not mutated) on every change: cheap at these sizes, and lets the chart
+  // watch one array identity per series.
+  const seriesByKey = shallowRef<Readonly<Record<string, readonly SeriesPoint[]>>>({})
+  const stateByDevice = shallowRef<Readonly<Record<string, Readonly<Record<string, StateEntry>>>>>({})
+  const alarms = shallowRef<readonly Alarm[]>([])
+
+  let channel: SiteChannel | null = null
+  // Bumped on open/close so responses for a site we already left are dropped.
+  let generation = 0
+
+  const timeZone = computed(() => site.value?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone)
+  const activeAlarms = computed(() => alarms.value.filter(isActiveAlarm))
+  const isLive = computed(() => connectionStatus.value === 'connected')
+
+  function series(deviceId: string, metric: string): readonly SeriesPoint[] {
+    return seriesByKey.value[seriesKey(deviceId, metric)] ?? EMPTY_SERIES
+  }
+
+  function stateOf(deviceId: string, key: string): StateEntry | undefined {
+    return stateByDevice.value[deviceId]?.[key]
+  }
+
+  function addPoints(deviceId: string, metric: string, points: SeriesPoint[]) {
+    const key = seriesKey(deviceId, metric)
+    seriesByKey.value = { ...seriesByKey.value, [key]: mergeSeries(seriesByKey.value[key] ?? EMPTY_SERIES, points) }
+  }
+
+  function applyState(deviceId: string, values: Record<string, StateValue>, updatedAt: number) {
+    const device = { ...stateByDevice.value[deviceId] }
+    let changed = false
+    for (const [key, value] of Object.entries(values)) {
+      const current = device[key]
+      // Out-of-order delivery (re-fetch vs live event) must not roll a relay back.
+      if (current && current.updatedAt > updatedAt) continue
+      device[key] = { value, updatedAt }
+      changed = true
+    }
+    if (changed) stateByDevice.value = { ...stateByDevice.value, [deviceId]: device }
+  }
+
+  function onTelemetry(event: TelemetryEvent) {
+    for (const [metric, value] of Object.entries(event.readings)) {
+      if (typeof value === 'number' && Number.isFinite(value)) addPoints(event.deviceId, metric, [{ time: event.time, value }])
+    }
+  }
+
+  function onState(event: StateEvent) {
+    applyState(event.deviceId, event.state, event.time)
+  }
+
+  function onAlarm(event: AlarmEvent) {
+    const { siteId: _siteId, ...alarm } = event
+    alarms.value = upsertAlarm(alarms.value, alarm)
+  }
+
+  function applyStateItems(items: StateItem[]) {
+    for (const item of items) applyState(item.deviceId, { [item.key]: item.value }, item.updatedAt)
+  }
+
+  /** Last hour of history, current state and alarms; merged with whatever live events already arrived. */
+  async function fetchSnapshot(id: string, gen: number) {
+    const to = Date.now()
+    const from = to - HISTORY_WINDOW_MS
+    const [histories, stateItems, alarmItems] = await Promise.all([
+      Promise.all(HISTORY_METRICS.map((metric) => fetchTelemetry(id, { metric, from, to, limit: HISTORY_LIMIT }))),
+      fetchState(id),
+      fetchAlarms(id, 'all'),
+    ])
+    if (gen !== generation) return
+    const grouped = new Map<string, { deviceId: string; metric: string; points: SeriesPoint[] }>()
+    for (const item of histories.flat()) {
+      const key = seriesKey(item.deviceId, item.metric)
+      let group = grouped.get(key)
+      if (!group) grouped.set(key, (group = { deviceId: item.deviceId, metric: item.metric, points: [] }))
+      group.points.push({ time: item.time, value: item.value })
+    }
+    for (const group of grouped.values()) addPoints(group.deviceId, group.metric, group.points)
+    applyStateItems(stateItems)
+    let nextAlarms = alarms.value
+    for (const alarm of alarmItems) nextAlarms = upsertAlarm(nextAlarms, alarm)
+    alarms.value = nextAlarms
+  }
+
+  function reset() {
+    channel?.close()
+    channel = null
+    site.value = null
+    loadError.value = null
+    loadStatus.value = 'idle'
+    connectionStatus.value = 'idle'
+    seriesByKey.value = {}
+    stateByDevice.value = {}
+    alarms.value = []
+  }
+
+  async function open(id: string): Promise<void> {
+    if (siteId.value === id && loadStatus.value !== 'error' && channel) return
+    reset()
+    const gen = ++generation
+    siteId.value = id
+    loadStatus.value = 'loading'
+    try {
+      const detail = await fetchSite(id)
+      if (gen !== generation) return
+      site.value = detail
+      // Subscribe before fetching history so nothing published in between is lost;
+      // the merges above make the overlap harmless.
+      channel = openSiteChannel({
+        siteId: id,
+        getToken: () => session.token,
+        handlers: {
+          telemetry: onTelemetry,
+          state: onState,
+          alarm: onAlarm,
+          status: (status) => {
+            if (gen === generation) connectionStatus.value = status
+          },
+          joined: (rejoin) => {
+            // Events published while we were offline are not replayed by the server.
+            if (rejoin && gen === generation) void fetchSnapshot(id, gen).catch(() => {})
+          },
+          unauthorized: () => session.logout(),
+        },
+      })
+      await fetchSnapshot(id, gen)
+      if (gen === generation) loadStatus.value = 'ready'
+    } catch (err) {
+      if (gen !== generation) return
+      loadError.value = err instanceof ApiError ? err : new ApiError(0, 'UNKNOWN', String(err))
+      loadStatus.value = 'error'
+    }
+  }
+
+  function close(): void {
+    generation++
+    siteId.value = null
+    reset()
+  }
+
+  return {
+    siteId,
+    site,
+    loadStatus,
+    loadError,
+    connectionStatus,
+    isLive,
+    timeZone,
+    alarms,
+    activeAlarms,
+    series,
+    stateOf,
+    open,
+    close,
+  }
+})
