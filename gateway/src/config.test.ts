@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { DEFAULT_SITE_CONFIG, loadConfig, parseSiteConfig, readSiteConfig } from './config.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'tendero-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const demo = () => structuredClone(readSiteConfig(DEFAULT_SITE_CONFIG)) as unknown as Record<string, any>
+
+describe('config', () => {
+  it('loads the demo site config with defaults from the contract', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      gatewayId: 'gw-demo-01',
+      mqtt: { port: 1883, host: '0.0.0.0' },
+      api: { port: 8090 },
+      dataDir: '.data/gateway',
+      cloud: { url: 'http://127.0.0.1:8080' },
+      clockSynced: true,
+    })
+    expect(config.site.rules.map((r) => r.id)).toEqual(['camara-alta', 'camara-baja'])
+  })
+
+  it('reads ports and flags from the environment', () => {
+    const config = loadConfig({ GATEWAY_MQTT_PORT: '0', GATEWAY_API_PORT: '18090', GATEWAY_CLOCK_SYNCED: 'false', CLOUD_URL: 'http://x:1/' })
+    expect(config).toMatchObject({ mqtt: { port: 0 }, api: { port: 18090 }, clockSynced: false, cloud: { url: 'http://x:1' } })
+  })
+
+  it('names every bad environment variable', () => {
+    const load = () => loadConfig({ GATEWAY_MQTT_PORT: 'abc', GATEWAY_API_PORT: '70000', CLOUD_URL: 'ftp://x' })
+    expect(load).toThrow(expect.objectContaining({ code: 'CONFIG_ERR_INVALID' }))
+    expect(load).toThrow('GATEWAY_MQTT_PORT: must be a port number 0-65535 (0 = any free port), got "abc"')
+    expect(load).toThrow('GATEWAY_API_PORT: must be a port number')
+    expect(load).toThrow('CLOUD_URL: must be an http(s) URL')
+  })
+
+  it('points at the path of a schema error in the site config', () => {
+    const site = demo()
+    site.rules[0].forSeconds = 'two minutes'
+    site.devices[0].password = 'plain'
+    expect(() => parseSiteConfig(site)).toThrow(/\/devices\/0: .*password|\/devices\/0.*additional/i)
+    delete site.devices[0].password
+    expect(() => parseSiteConfig(site)).toThrow(/\/rules\/0\/forSeconds/)
+  })
+
+  it('explains unknown kinds, bad actions, missing devices and relays', () => {
+    const site = demo()
+    site.rules[0].kind = 'fuzzy'
+    site.rules[1].actions[0].relay = 'oven'
+    site.rules.push({ ...site.rules[1], id: 'otra', deviceId: 'nadie' })
+    site.rules.push({ ...site.rules[1], id: 'mala', actions: [{ kind: 'sms.send' }] })
+    let message = ''
+    try {
+      parseSiteConfig(site)
+    } catch (err) {
+      message = (err as Error).message
+    }
+    expect(message).toContain('/rules/0/kind: unknown rule kind "fuzzy" (known: "threshold")')
+    expect(message).toContain('/rules/1/actions/0/relay: device "camara-1" has no relay "oven"')
+    expect(message).toContain('/rules/2/deviceId: unknown device "nadie"')
+    expect(message).toContain('/rules/3/actions/0/kind: unknown action kind "sms.send"')
+  })
+
+  it('rejects a threshold with both above and below', () => {
+    const site = demo()
+    site.rules[0].below = 1
+    expect(() => parseSiteConfig(site)).toThrow(/\/rules\/0: set exactly one of "above" or "below"/)
+  })
+
+  it('reports unreadable and non-JSON files clearly', () => {
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, '{ nope')
+    expect(() => loadConfig({ GATEWAY_CONFIG: join(dir, 'missing.json') })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_ERR_READ', message: expect.stringContaining('GATEWAY_CONFIG') }),
+    )
+    expect(() => loadConfig({ GATEWAY_CONFIG: bad })).toThrow(/not valid JSON/)
+  })
+})

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import Type, { type Static } from 'typebox'
+import { DEVICE_ID_PATTERN, STATE_KEY_PATTERN, compile } from '@tendero/protocol'
+import { GatewayError } from './errors.js'
+import { parsePasswordHash } from './broker/passwords.js'
+import { RuleEnvelope, explainRule, type RuleSpec } from './rules/registry.js'
+
+/**
+ * The gateway's configuration: environment (ports, paths, cloud link) plus the site
+ * config JSON (devices, rules). Validated once at boot; anything wrong stops the
+ * process with every reason listed. This is the only module that reads process.env.
+ */
+
+export const DEFAULT_SITE_CONFIG = fileURLToPath(new URL('../config/demo.json', import.meta.url))
+
+const Device = Type.Object(
+  {
+    id: Type.String({ pattern: DEVICE_ID_PATTERN }),
+    name: Type.Optional(Type.String({ maxLength: 120 })),
+    /** What the device is, e.g. `cold_room`; informative for now. */
+    kind: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$' }),
+    /** `scrypt$N$r$p$salt$hash`, from `npm run -w @tendero/gateway hash-password -- <pw>`. */
+    passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+    /** Relay names the device accepts in `relay.set`; rules are checked against it. */
+    relays: Type.Optional(Type.Array(Type.String({ pattern: STATE_KEY_PATTERN }), { maxItems: 32 })),
+  },
+  { additionalProperties: false },
+)
+
+export const SiteConfigSchema = Type.Object(
+  {
+    gatewayId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+    devices: Type.Array(Device, { maxItems: 1000 }),
+    rules: Type.Array(RuleEnvelope, { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+)
+export type DeviceConfig = Static<typeof Device>
+export interface SiteConfig {
+  gatewayId: string
+  devices: DeviceConfig[]
+  rules: RuleSpec[]
+}
+
+export interface GatewayConfig {
+  gatewayId: string
+  mqtt: { host: string; port: number }
+  api: { host: string; port: number }
+  /** Holds the durable log (`log.db`). */
+  dataDir: string
+  cloud: { url: string; gatewayKey: string }
+  /** Stamped on every log event; false until NTP or the cloud vouch for the clock. */
+  clockSynced: boolean
+  logLevel: string
+  site: SiteConfig
+  sitePath: string
+}
+
+const siteValidator = compile(SiteConfigSchema)
+
+function invalid(source: string, reasons: string[]): GatewayError {
+  return new GatewayError('CONFIG_ERR_INVALID', `Invalid ${source}:\n${reasons.map((r) => `  ${r}`).join('\n')}`, { reasons })
+}
+
+/** Checks a parsed site config JSON: schema, then per-kind rule checks, then cross-references. */
+export function parseSiteConfig(value: unknown, source = 'site config'): SiteConfig {
+  if (!siteValidator.check(value)) throw invalid(source, siteValidator.explain(value))
+  const site = value as SiteConfig
+  const reasons: string[] = []
+  const devices = new Map<string, DeviceConfig>()
+  site.devices.forEach((d, i) => {
+    if (devices.has(d.id)) reasons.push(`/devices/${i}/id: duplicate device id "${d.id}"`)
+    devices.set(d.id, d)
+    try {
+      parsePasswordHash(d.passwordHash)
+    } catch (err) {
+      reasons.push(`/devices/${i}/passwordHash: ${(err as Error).message}`)
+    }
+  })
+  const ruleIds = new Set<string>()
+  site.rules.forEach((rule, i) => {
+    if (ruleIds.has(rule.id)) reasons.push(`/rules/${i}/id: duplicate rule id "${rule.id}"`)
+    ruleIds.add(rule.id)
+    const ruleReasons = explainRule(rule, `/rules/${i}`)
+    reasons.push(...ruleReasons)
+    if (ruleReasons.length > 0) return
+    if (typeof rule.deviceId === 'string' && !devices.has(rule.deviceId))
+      reasons.push(`/rules/${i}/deviceId: unknown device "${rule.deviceId}"`)
+    rule.actions.forEach((a, j) => {
+      if (typeof a.deviceId !== 'string') return
+      const target = devices.get(a.deviceId)
+      if (!target) reasons.push(`/rules/${i}/actions/${j}/deviceId: unknown device "${a.deviceId}"`)
+      else if (typeof a.relay === 'string' && target.relays && !target.relays.includes(a.relay))
+        reasons.push(`/rules/${i}/actions/${j}/relay: device "${a.deviceId}" has no relay "${a.relay}"`)
+    })
+  })
+  if (reasons.length > 0) throw invalid(source, reasons)
+  return site
+}
+
+export function readSiteConfig(path: string): SiteConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new GatewayError('CONFIG_ERR_READ', `Cannot read site config ${path} (GATEWAY_CONFIG): ${(err as Error).message}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw invalid(`site config ${path}`, [`not valid JSON: ${(err as Error).message}`])
+  }
+  return parseSiteConfig(json, `site config ${path}`)
+}
+
+type Env = Record<string, string | undefined>
+
+function port(env: Env, name: string, fallback: number, reasons: string[]): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n > 65_535) reasons.push(`${name}: must be a port number 0-65535 (0 = any free port), got "${raw}"`)
+  return n
+}
+
+function bool(env: Env, name: string, fallback: boolean, reasons: string[]): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  reasons.push(`${name}: must be true or false, got "${raw}"`)
+  return fallback
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Builds the whole config from the environment (default: process.env) and the site config file. */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const reasons: string[] = []
+  const cloudUrl = env.CLOUD_URL || 'http://127.0.0.1:8080'
+  if (!URL.canParse(cloudUrl) || !/^https?:/.test(cloudUrl)) reasons.push(`CLOUD_URL: must be an http(s) URL, got "${cloudUrl}"`)
+  const logLevel = env.GATEWAY_LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) reasons.push(`GATEWAY_LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  const partial = {
+    mqtt: { host: env.GATEWAY_MQTT_HOST || '0.0.0.0', port: port(env, 'GATEWAY_MQTT_PORT', 1883, reasons) },
+    api: { host: env.GATEWAY_API_HOST || '0.0.0.0', port: port(env, 'GATEWAY_API_PORT', 8090, reasons) },
+    dataDir: env.GATEWAY_DATA_DIR || '.data/gateway',
+    // The demo key matches the cloud's seeded DEMO_GATEWAY_KEY default; real sites set their own.
+    cloud: { url: cloudUrl.replace(/\/+$/, ''), gatewayKey: env.GATEWAY_KEY || 'demo-gateway-key' },
+    clockSynced: bool(env, 'GATEWAY_CLOCK_SYNCED', true, reasons),
+    logLevel,
+  }
+  if (reasons.length > 0) throw invalid('gateway environment', reasons)
+  const sitePath = env.GATEWAY_CONFIG || DEFAULT_SITE_CONFIG
+  const site = readSiteConfig(sitePath)
+  return { ...partial, gatewayId: site.gatewayId, site, sitePath }
+}
