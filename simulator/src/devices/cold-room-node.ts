@@ -83,6 +83,8 @@ export class ColdRoomNode {
   private timer: NodeJS.Timeout | null = null
   private connected = false
   private everConnected = false
+  private errorsSinceConnect = 0
+  private stopping = false
   private seq = 0
   private readonly sent: SentCounts = { telemetry: 0, state: 0, event: 0, ack: 0 }
   private readonly commands = { applied: 0, refused: 0, invalid: 0 }
@@ -126,7 +128,7 @@ export class ColdRoomNode {
     this.client = client
     client.on('connect', () => this.onConnect())
     client.on('close', () => {
-      if (this.connected) this.log.warn('disconnected from broker')
+      if (this.connected && !this.stopping) this.log.warn('disconnected from broker')
       this.connected = false
     })
     client.on('error', (err) => this.onError(err))
@@ -140,6 +142,7 @@ export class ColdRoomNode {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     const client = this.client
@@ -180,6 +183,7 @@ export class ColdRoomNode {
     if (!client) return
     this.connected = true
     this.everConnected = true
+    this.errorsSinceConnect = 0
     // After a good session, a later refusal (password rotated at the gateway) should be
     // retried like any other outage rather than silencing the node for good.
     client.options.reconnectOnConnackError = true
@@ -196,14 +200,16 @@ export class ColdRoomNode {
   private onError(err: Error & { code?: unknown }): void {
     const reason = typeof err.code === 'number' ? CONNACK_REFUSALS[err.code] : undefined
     if (reason && !this.everConnected) {
-      this.log.error({ code: err.code }, `broker refused the connection: ${reason}`)
+      // Not logged here: the rejected start() carries it and the caller decides how to say it.
       this.settleFirstConnect(
         new SimulatorError('SIM_MQTT_REFUSED', `MQTT broker ${this.options.mqttUrl} refused device ${this.options.deviceId}: ${reason}`),
       )
       this.client?.end(true)
       return
     }
-    this.log.warn({ err: err.message, code: err.code }, 'mqtt error, will retry')
+    // A node retrying every 2 s against a dead broker would flood the log: say it once per outage.
+    const level = this.errorsSinceConnect++ === 0 ? 'warn' : 'debug'
+    this.log[level]({ err: err.message, code: err.code }, 'mqtt error, will retry')
   }
 
   private settleFirstConnect(err?: Error): void {

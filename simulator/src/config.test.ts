@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig, usage } from './config.js'
+
+describe('config', () => {
+  it('uses the demo defaults', () => {
+    expect(loadConfig([], {})).toMatchObject({
+      mqttUrl: 'mqtt://127.0.0.1:1883',
+      deviceId: 'camara-1',
+      password: 'camara-1-demo',
+      speed: 1,
+      intervalMs: 2000,
+      compressorOn: false,
+      logLevel: undefined,
+      help: false,
+    })
+  })
+
+  it('lets flags win over the environment', () => {
+    const env = { SIM_SPEED: '5', SIM_DEVICE_ID: 'camara-2', SIM_COMPRESSOR: 'on' }
+    const config = loadConfig(['--speed', '20', '--start-temp', '6', '--seed', '42'], env)
+    expect(config).toMatchObject({ speed: 20, deviceId: 'camara-2', compressorOn: true, startTempC: 6, seed: 42 })
+  })
+
+  it('refuses bad values with one line naming the flag and the variable', () => {
+    expect(() => loadConfig(['--speed', 'fast'], {})).toThrow('Invalid --speed / SIM_SPEED: "fast" is not a number')
+    expect(() => loadConfig(['--compressor', 'maybe'], {})).toThrow(/--compressor/)
+    expect(() => loadConfig([], { SIM_DEVICE_ID: 'Camara 1' })).toThrow(/SIM_DEVICE_ID/)
+    expect(() => loadConfig(['--mqtt-url', 'http://x'], {})).toThrow(/unsupported scheme/)
+    expect(() => loadConfig(['--nope'], {})).toThrow(expect.objectContaining({ code: 'SIM_CONFIG_INVALID' }))
+  })
+
+  it('documents every flag in the usage text', () => {
+    for (const flag of ['--mqtt-url', '--device', '--password', '--speed', '--interval', '--start-temp', '--compressor', '--seed']) {
+      expect(usage).toContain(flag)
+    }
+  })
+})

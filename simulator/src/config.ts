@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util'
+import { isDeviceId } from '@tendero/protocol'
+import { SimulatorError } from './errors.js'
+
+/** Everything the CLI needs; flags win over environment variables, which win over defaults. */
+export interface SimulatorConfig {
+  mqttUrl: string
+  deviceId: string
+  password: string
+  /** Simulated seconds per real second. */
+  speed: number
+  /** Real ms between telemetry messages. */
+  intervalMs: number
+  startTempC: number
+  compressorOn: boolean
+  seed: number
+  ambientC: number
+  doorOpeningsPerHour: number
+  doorOpenMeanS: number
+  /** pino level; unset = `warn` on a terminal (logs would tear the status line), `info` otherwise. */
+  logLevel: string | undefined
+  help: boolean
+}
+
+interface Setting {
+  flag: string
+  env: string
+  fallback: string | undefined
+  help: string
+}
+
+/** One entry per setting: the flag, its environment variable and its default, as data. */
+const SETTINGS = {
+  mqttUrl: { flag: 'mqtt-url', env: 'SIM_MQTT_URL', fallback: 'mqtt://127.0.0.1:1883', help: 'gateway MQTT broker URL' },
+  deviceId: { flag: 'device', env: 'SIM_DEVICE_ID', fallback: 'camara-1', help: 'device id (= MQTT client id and username)' },
+  password: { flag: 'password', env: 'SIM_DEVICE_PASSWORD', fallback: 'camara-1-demo', help: 'device MQTT password' },
+  speed: { flag: 'speed', env: 'SIM_SPEED', fallback: '1', help: 'time acceleration: simulated s per real s' },
+  intervalMs: { flag: 'interval', env: 'SIM_INTERVAL_MS', fallback: '2000', help: 'real ms between telemetry messages' },
+  startTempC: { flag: 'start-temp', env: 'SIM_START_TEMP_C', fallback: '4', help: 'initial room temperature, °C' },
+  compressor: { flag: 'compressor', env: 'SIM_COMPRESSOR', fallback: 'off', help: 'initial relay state: on | off' },
+  seed: { flag: 'seed', env: 'SIM_SEED', fallback: '1', help: 'seed of the door-opening schedule' },
+  ambientC: { flag: 'ambient', env: 'SIM_AMBIENT_C', fallback: '24', help: 'ambient temperature, °C' },
+  doorRate: { flag: 'door-rate', env: 'SIM_DOOR_RATE_PER_HOUR', fallback: '4', help: 'mean door openings per hour (0 = never)' },
+  doorDuration: { flag: 'door-duration', env: 'SIM_DOOR_DURATION_S', fallback: '40', help: 'mean seconds the door stays open' },
+  logLevel: { flag: 'log-level', env: 'SIM_LOG_LEVEL', fallback: undefined, help: 'pino level (default warn on a TTY, else info)' },
+} satisfies Record<string, Setting>
+
+type SettingName = keyof typeof SETTINGS
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export const usage = [
+  'Usage: npx tsx simulator/src/main.ts [options]',
+  '',
+  'Simulates an ESP32 cold-room node (thermal model) talking MQTT to the Tendero gateway.',
+  '',
+  ...Object.values(SETTINGS).map(
+    (s: Setting) => `  --${s.flag.padEnd(15)} ${s.help}${s.fallback === undefined ? '' : ` (default ${s.fallback})`}  [${s.env}]`,
+  ),
+  `  --${'help'.padEnd(15)} show this help`,
+].join('\n')
+
+function invalid(name: SettingName, message: string): SimulatorError {
+  const s = SETTINGS[name]
+  return new SimulatorError('SIM_CONFIG_INVALID', `Invalid --${s.flag} / ${s.env}: ${message}`)
+}
+
+function number(name: SettingName, raw: string, min: number, max: number, integer = false): number {
+  const value = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(value)) throw invalid(name, `"${raw}" is not a number`)
+  if (integer && !Number.isInteger(value)) throw invalid(name, `"${raw}" is not an integer`)
+  if (value < min || value > max) throw invalid(name, `${value} is outside ${min}…${max}`)
+  return value
+}
+
+/** Reads flags and environment once at boot and validates them; throws SIM_CONFIG_INVALID. */
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
+  let flags: Record<string, string | boolean | undefined>
+  try {
+    const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
+    flags = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true }).values
+  } catch (err) {
+    throw new SimulatorError('SIM_CONFIG_INVALID', `${(err as Error).message}. Try --help.`)
+  }
+  const raw = (name: SettingName): string | undefined => {
+    const { flag, env: envName, fallback } = SETTINGS[name]
+    const fromFlag = flags[flag]
+    if (typeof fromFlag === 'string') return fromFlag
+    const fromEnv = env[envName]
+    return fromEnv === undefined || fromEnv === '' ? fallback : fromEnv
+  }
+  const value = (name: SettingName): string => raw(name) as string
+
+  const mqttUrl = value('mqttUrl')
+  let protocol: string
+  try {
+    protocol = new URL(mqttUrl).protocol
+  } catch {
+    throw invalid('mqttUrl', `"${mqttUrl}" is not a URL`)
+  }
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:'].includes(protocol)) throw invalid('mqttUrl', `unsupported scheme ${protocol}`)
+
+  const deviceId = value('deviceId')
+  if (!isDeviceId(deviceId)) throw invalid('deviceId', `"${deviceId}" must match ^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+  const compressor = value('compressor').toLowerCase()
+  if (!['on', 'off'].includes(compressor)) throw invalid('compressor', `"${compressor}" must be on or off`)
+
+  const logLevel = raw('logLevel')
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw invalid('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`)
+
+  return {
+    mqttUrl,
+    deviceId,
+    password: value('password'),
+    speed: number('speed', value('speed'), 0.001, 1_000_000),
+    intervalMs: number('intervalMs', value('intervalMs'), 50, 3_600_000, true),
+    startTempC: number('startTempC', value('startTempC'), -40, 60),
+    compressorOn: compressor === 'on',
+    seed: number('seed', value('seed'), 0, 4_294_967_295, true),
+    ambientC: number('ambientC', value('ambientC'), -20, 60),
+    doorOpeningsPerHour: number('doorRate', value('doorRate'), 0, 3_600),
+    doorOpenMeanS: number('doorDuration', value('doorDuration'), 1, 3_600),
+    logLevel,
+    help: flags.help === true,
+  }
+}
