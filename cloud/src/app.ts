@@ -1,0 +1,86 @@
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import pkg from '../package.json' with { type: 'json' }
+import type { CloudConfig } from './config.js'
+import { isAppError } from './errors.js'
+import authRoutes from './modules/auth/routes.js'
+import healthRoutes from './modules/health/routes.js'
+import ingestRoutes from './modules/ingest/routes.js'
+import sitesRoutes from './modules/sites/routes.js'
+import authPlugin from './plugins/auth.js'
+import dashboardPlugin from './plugins/dashboard.js'
+import dbPlugin from './plugins/db/index.js'
+import docsPlugin from './plugins/docs.js'
+import realtimePlugin from './plugins/realtime.js'
+import { seedDemo } from './seed.js'
+
+export const VERSION: string = pkg.version
+
+/** Requests other than ingest are small JSON; ingest sets its own 5 MB limit. */
+const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+}
+
+/**
+ * Builds the whole cloud app without listening, so tests drive it with `inject()`.
+ * Order matters: external plugins (db, docs, static), then our own (auth, realtime),
+ * then routes; docs must see every route registered after it.
+ */
+export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // Clients get an id on every log line of their request.
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) {
+      return reply.code(error.status).send({ error: { code: error.code, message: error.message } })
+    }
+    if (error.validation) {
+      return reply.code(400).send({ error: { code: 'VALIDATION', message: error.message } })
+    }
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
+    if (status >= 500) {
+      // Details stay in the log; the client only learns that it was our fault.
+      request.log.error({ err: error }, 'request failed')
+      return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal server error' } })
+    }
+    return reply.code(status).send({ error: { code: STATUS_CODES[status] ?? 'BAD_REQUEST', message: error.message } })
+  })
+
+  await app.register(dbPlugin, { database: config.database })
+  if (config.seedDemo) {
+    await app.register(async (instance) => {
+      await seedDemo(instance.db, { gatewayKey: config.demoGatewayKey })
+    })
+  }
+  await app.register(docsPlugin, { version: VERSION })
+  await app.register(dashboardPlugin, { dashboardDir: config.dashboardDir })
+
+  await app.register(authPlugin, { jwtSecret: config.jwtSecret })
+  await app.register(realtimePlugin)
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { version: VERSION })
+      await api.register(authRoutes)
+      await api.register(sitesRoutes)
+      await api.register(ingestRoutes)
+    },
+    { prefix: '/api' },
+  )
+
+  return app
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Type from 'typebox'
+import { Compile } from 'typebox/compile'
+import { Value } from 'typebox/value'
+
+/**
+ * The cloud's configuration. This is the only module that reads `process.env`;
+ * `buildApp(config)` takes the resulting object, so tests build their own.
+ */
+export interface CloudConfig {
+  port: number
+  host: string
+  /** `postgres` when DATABASE_URL is set, otherwise PGlite embedded in the data directory. */
+  database: { driver: 'postgres'; url: string } | { driver: 'pglite'; dataDir: string }
+  dataDir: string
+  jwtSecret: string
+  /** Built dashboard (Vite output); served with SPA fallback when it exists. */
+  dashboardDir: string
+  demoGatewayKey: string
+  seedDemo: boolean
+  logLevel: LogLevel
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+const EnvSchema = Type.Object({
+  CLOUD_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  CLOUD_HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  CLOUD_DATA_DIR: Type.String({ minLength: 1, default: '.data/cloud' }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  DASHBOARD_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DEMO_GATEWAY_KEY: Type.String({ minLength: 8, default: 'demo-gateway-key' }),
+  SEED_DEMO: Type.Boolean({ default: true }),
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
+})
+const checkEnv = Compile(EnvSchema)
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+/** Reads and validates the environment; throws ConfigError with every problem listed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
+  // Empty strings mean "unset", as in most .env loaders.
+  const raw = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .map((key) => [key, env[key]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw))
+  if (!checkEnv.Check(value)) {
+    const problems = [...checkEnv.Errors(value)].map((e) => `${e.instancePath.slice(1) || 'env'} ${e.message}`)
+    throw new ConfigError(`Invalid cloud configuration: ${problems.join('; ')}`)
+  }
+  const dataDir = path.resolve(value.CLOUD_DATA_DIR)
+  return {
+    port: value.CLOUD_PORT,
+    host: value.CLOUD_HOST,
+    database: value.DATABASE_URL
+      ? { driver: 'postgres', url: value.DATABASE_URL }
+      : { driver: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    dataDir,
+    jwtSecret: value.JWT_SECRET ?? persistedDemoSecret(dataDir),
+    dashboardDir: value.DASHBOARD_DIR ? path.resolve(value.DASHBOARD_DIR) : path.join(repoRoot, 'dashboard/dist'),
+    demoGatewayKey: value.DEMO_GATEWAY_KEY,
+    seedDemo: value.SEED_DEMO,
+    logLevel: value.LOG_LEVEL,
+  }
+}
+
+/**
+ * Demos run without any env, yet tokens must survive a restart, so a random secret is
+ * kept next to the embedded database. Production sets JWT_SECRET.
+ */
+function persistedDemoSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret')
+  try {
+    const existing = readFileSync(file, 'utf8').trim()
+    if (existing.length >= 32) return existing
+  } catch {
+    // First start: fall through and create it.
+  }
+  mkdirSync(dataDir, { recursive: true })
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, secret + '\n', { mode: 0o600 })
+  return secret
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import * as initial from './0001_initial.js'
+
+/**
+ * Every migration, listed in code rather than discovered on disk, so the same set runs
+ * from tsx, from tests and from any bundle. Names sort in application order.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+}
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+}

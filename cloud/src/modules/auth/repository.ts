@@ -1,0 +1,23 @@
+import type { Db } from '../../plugins/db/database.js'
+import type { UserRow } from '../../plugins/db/tables.js'
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+}
+
+export async function findUserWithOrg(db: Db, orgId: string, userId: string) {
+  return db
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .select([
+      'users.id',
+      'users.email',
+      'users.name',
+      'users.org_id',
+      'users.locale',
+      'organizations.name as org_name',
+    ])
+    .where('users.id', '=', userId)
+    .where('users.org_id', '=', orgId)
+    .executeTakeFirst()
+}

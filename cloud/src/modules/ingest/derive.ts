@@ -1,0 +1,161 @@
+import {
+  AckLogEvent,
+  AlarmLogEvent,
+  CommandLogEvent,
+  compile,
+  DeviceLogEvent,
+  StateLogEvent,
+  TelemetryLogEvent,
+  validators,
+  type AlarmChange,
+  type LogEvent,
+  type Validator,
+} from '@tendero/protocol'
+import type { NewTelemetry } from '../../plugins/db/tables.js'
+
+/**
+ * Pure steps of ingest, kept apart from SQL so they are tested without a database:
+ * sorting a batch into valid and quarantined events, and turning newly stored log
+ * events into the read models (telemetry, device state, alarms) and live pushes.
+ */
+
+export interface Quarantined {
+  seq: number
+  reason: string
+  raw: unknown
+}
+
+// Only to explain a rejection: the union's own errors list every kind's mismatch, while
+// the schema for the event's declared kind names the field that is actually wrong.
+const byKind: Record<string, Validator<unknown>> = {
+  telemetry: compile(TelemetryLogEvent),
+  state: compile(StateLogEvent),
+  event: compile(DeviceLogEvent),
+  command: compile(CommandLogEvent),
+  ack: compile(AckLogEvent),
+  alarm: compile(AlarmLogEvent),
+}
+
+export function rejectionReason(event: unknown): string {
+  const kind = (event as { kind?: unknown }).kind
+  const validator = typeof kind === 'string' ? byKind[kind] : undefined
+  if (!validator) return `/kind: unknown event kind ${JSON.stringify(kind ?? null)}`
+  return [...new Set(validator.explain(event))].join('; ') || 'schema violation'
+}
+
+export interface Triage {
+  valid: LogEvent[]
+  quarantined: Quarantined[]
+  /** Repeats of a seq already seen earlier in the same batch. */
+  repeatedInBatch: number
+}
+
+export function triageBatch(events: readonly unknown[]): Triage {
+  const seen = new Set<number>()
+  const valid: LogEvent[] = []
+  const quarantined: Quarantined[] = []
+  let repeatedInBatch = 0
+  for (const event of events) {
+    // The envelope schema already guarantees an integer seq >= 1 on every element.
+    const seq = (event as { seq: number }).seq
+    if (seen.has(seq)) {
+      repeatedInBatch++
+      continue
+    }
+    seen.add(seq)
+    if (validators.logEvent.check(event)) valid.push(event)
+    else quarantined.push({ seq, reason: rejectionReason(event), raw: event })
+  }
+  return { valid, quarantined, repeatedInBatch }
+}
+
+export interface StateUpsert {
+  site_id: string
+  device_id: string
+  key: string
+  value: string
+  updated_at: Date
+}
+
+export interface AlarmUpsert {
+  siteId: string
+  time: Date
+  change: AlarmChange
+}
+
+export type Push =
+  | {
+      event: 'telemetry'
+      payload: { siteId: string; gatewayId: string; deviceId: string; time: number; readings: Record<string, number> }
+    }
+  | {
+      event: 'state'
+      payload: { siteId: string; deviceId: string; time: number; state: Record<string, boolean | number | string> }
+    }
+  | { event: 'alarm'; payload: { siteId: string } & Record<string, unknown> }
+
+export interface Derived {
+  telemetry: NewTelemetry[]
+  state: StateUpsert[]
+  alarms: AlarmUpsert[]
+  pushes: Push[]
+}
+
+export interface GatewayScope {
+  gatewayId: string
+  siteId: string
+}
+
+/** Read-model rows and pushes for events stored for the first time (never for duplicates). */
+export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[]): Derived {
+  const { gatewayId, siteId } = scope
+  const derived: Derived = { telemetry: [], state: [], alarms: [], pushes: [] }
+  // One upsert statement cannot touch a row twice, so keep only the newest value per key.
+  const newestState = new Map<string, StateUpsert>()
+  const ordered = [...events].sort((a, b) => a.seq - b.seq)
+
+  for (const event of ordered) {
+    const time = new Date(event.time)
+    switch (event.kind) {
+      case 'telemetry':
+        for (const [metric, value] of Object.entries(event.body.readings)) {
+          derived.telemetry.push({
+            site_id: siteId,
+            gateway_id: gatewayId,
+            device_id: event.deviceId,
+            metric,
+            time,
+            value,
+            seq: event.seq,
+          })
+        }
+        derived.pushes.push({
+          event: 'telemetry',
+          payload: { siteId, gatewayId, deviceId: event.deviceId, time: event.time, readings: event.body.readings },
+        })
+        break
+      case 'state':
+        for (const [key, value] of Object.entries(event.body.state)) {
+          const id = `${event.deviceId}\u0000${key}`
+          const current = newestState.get(id)
+          if (!current || current.updated_at.getTime() <= event.time) {
+            newestState.set(id, { site_id: siteId, device_id: event.deviceId, key, value: JSON.stringify(value), updated_at: time })
+          }
+        }
+        derived.pushes.push({
+          event: 'state',
+          payload: { siteId, deviceId: event.deviceId, time: event.time, state: event.body.state },
+        })
+        break
+      case 'alarm':
+        // The alarm push is built from the row after the upsert, so it carries raisedAt etc.
+        derived.alarms.push({ siteId, time, change: event.body })
+        break
+      default:
+        // event, command and ack entries are kept in the raw log only (for now).
+        break
+    }
+  }
+  derived.state = [...newestState.values()]
+  return derived
+}

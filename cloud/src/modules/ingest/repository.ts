@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto'
+import { sql, type Transaction } from 'kysely'
+import type { Db } from '../../plugins/db/database.js'
+import type { Database, NewTelemetry } from '../../plugins/db/tables.js'
+import { toAlarmItem } from '../sites/repository.js'
+import type { AlarmItem } from '../sites/schema.js'
+import type { AlarmUpsert, Quarantined, StateUpsert } from './derive.js'
+import type { LogEvent } from '@tendero/protocol'
+
+type Trx = Transaction<Database>
+
+// Keeps every statement well under Postgres' 65535 bind parameters.
+const ROWS_PER_INSERT = 2000
+
+export const hashGatewayKey = (key: string): string => createHash('sha256').update(key).digest('hex')
+
+export async function findGatewayByKey(db: Db, key: string) {
+  return db
+    .selectFrom('gateways')
+    .select(['id', 'org_id', 'site_id'])
+    .where('key_hash', '=', hashGatewayKey(key))
+    .executeTakeFirst()
+}
+
+/** Row lock: batches from one gateway are applied one at a time. */
+export async function lockGatewayAckSeq(trx: Trx, gatewayId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('gateways')
+    .select('ack_seq')
+    .where('id', '=', gatewayId)
+    .forUpdate()
+    .executeTakeFirstOrThrow()
+  return row.ack_seq
+}
+
+export async function insertQuarantined(trx: Trx, gatewayId: string, events: readonly Quarantined[]): Promise<void> {
+  if (events.length === 0) return
+  await trx
+    .insertInto('quarantined_events')
+    .values(events.map((e) => ({ gateway_id: gatewayId, seq: e.seq, reason: e.reason, raw: JSON.stringify(e.raw) })))
+    .onConflict((oc) => oc.columns(['gateway_id', 'seq']).doNothing())
+    .execute()
+}
+
+/** Returns the seqs that were not stored before: the only ones that feed read models and pushes. */
+export async function insertEvents(trx: Trx, gatewayId: string, events: readonly LogEvent[]): Promise<Set<number>> {
+  const inserted = new Set<number>()
+  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
+    const rows = await trx
+      .insertInto('events')
+      .values(
+        events.slice(i, i + ROWS_PER_INSERT).map((e) => ({
+          gateway_id: gatewayId,
+          seq: e.seq,
+          kind: e.kind,
+          device_id: e.deviceId,
+          time: new Date(e.time),
+          received_at: new Date(e.receivedAt),
+          boot_id: e.bootId,
+          clock_synced: e.clockSynced,
+          body: JSON.stringify(e.body),
+        })),
+      )
+      .onConflict((oc) => oc.columns(['gateway_id', 'seq']).doNothing())
+      .returning('seq')
+      .execute()
+    for (const row of rows) inserted.add(row.seq)
+  }
+  return inserted
+}
+
+export async function insertTelemetry(trx: Trx, rows: readonly NewTelemetry[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('telemetry')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .onConflict((oc) => oc.columns(['gateway_id', 'seq', 'metric']).doNothing())
+      .execute()
+  }
+}
+
+/** Last writer by event time wins, so a late, older batch cannot roll state back. */
+export async function upsertDeviceState(trx: Trx, rows: readonly StateUpsert[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('device_state')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .onConflict((oc) =>
+        oc
+          .columns(['site_id', 'device_id', 'key'])
+          .doUpdateSet({ value: sql`excluded.value`, updated_at: sql`excluded.updated_at` })
+          .where(sql<boolean>`device_state.updated_at <= excluded.updated_at`),
+      )
+      .execute()
+  }
+}
+
+/** Applies one alarm transition if it is not older than what is stored; returns the row it left. */
+export async function upsertAlarm(trx: Trx, { siteId, time, change }: AlarmUpsert): Promise<AlarmItem | undefined> {
+  const row = await trx
+    .insertInto('alarms')
+    .values({
+      site_id: siteId,
+      alarm_id: change.alarmId,
+      rule_id: change.ruleId,
+      device_id: change.deviceId,
+      severity: change.severity,
+      state: change.state,
+      message: change.message,
+      value: change.value ?? null,
+      raised_at: change.state === 'raised' ? time : null,
+      updated_at: time,
+      cleared_at: change.state === 'cleared' ? time : null,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['site_id', 'alarm_id'])
+        .doUpdateSet({
+          rule_id: sql`excluded.rule_id`,
+          device_id: sql`excluded.device_id`,
+          severity: sql`excluded.severity`,
+          state: sql`excluded.state`,
+          message: sql`excluded.message`,
+          value: sql`excluded.value`,
+          updated_at: sql`excluded.updated_at`,
+          // A re-raise starts a new episode; acknowledging keeps both times as they were.
+          raised_at: sql`case when excluded.state = 'raised' then excluded.raised_at else alarms.raised_at end`,
+          cleared_at: sql`case when excluded.state = 'cleared' then excluded.cleared_at
+                               when excluded.state = 'raised' then null else alarms.cleared_at end`,
+        })
+        .where(sql<boolean>`alarms.updated_at <= excluded.updated_at`),
+    )
+    .returningAll()
+    .executeTakeFirst()
+  return row ? toAlarmItem(row) : undefined
+}
+
+/**
+ * The watermark of the sync contract: the highest seq such that every seq from 1 up to
+ * it is stored or quarantined. Numbering the seqs above the old watermark in order, the
+ * run stays contiguous exactly while seq = ackSeq + row_number.
+ */
+export async function contiguousAckSeq(trx: Trx, gatewayId: string, ackSeq: number): Promise<number> {
+  const { rows } = await sql<{ ack_seq: number | string | null }>`
+    select max(seq) as ack_seq from (
+      select seq, row_number() over (order by seq) as n from (
+        select seq from events where gateway_id = ${gatewayId} and seq > ${ackSeq}
+        union
+        select seq from quarantined_events where gateway_id = ${gatewayId} and seq > ${ackSeq}
+      ) present
+    ) numbered
+    where seq = ${ackSeq} + n`.execute(trx)
+  const found = rows[0]?.ack_seq
+  return found === null || found === undefined ? ackSeq : Number(found)
+}
+
+export async function markGatewaySeen(trx: Trx, gatewayId: string, ackSeq: number): Promise<void> {
+  await trx
+    .updateTable('gateways')
+    .set({ ack_seq: ackSeq, last_seen_at: sql`now()` })
+    .where('id', '=', gatewayId)
+    .execute()
+}

@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { UplinkBatch as UplinkBatchType } from '@tendero/protocol'
+import { ErrorReply } from '../../errors.js'
+import { bearerToken } from '../../plugins/auth.js'
+import { INGEST_BODY_LIMIT, UplinkAck, UplinkBatch } from './schema.js'
+import { authenticateGateway, ingestBatch, type IngestGateway } from './service.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gateway: IngestGateway
+  }
+}
+
+const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.decorateRequest('gateway', null as unknown as IngestGateway)
+
+  app.post(
+    '/ingest',
+    {
+      bodyLimit: INGEST_BODY_LIMIT,
+      schema: {
+        tags: ['ingest'],
+        security: [{ gateway: [] }],
+        description: 'Uplink batch from a gateway (see @tendero/protocol). Idempotent per (gatewayId, seq).',
+        body: UplinkBatch,
+        response: { 200: UplinkAck, 401: ErrorReply },
+      },
+      // Before the body is read: an unknown key never costs a 5 MB parse.
+      onRequest: async (request) => {
+        request.gateway = await authenticateGateway(app.db, bearerToken(request.headers.authorization))
+      },
+    },
+    async (request) => {
+      const { gateway } = request
+      // The envelope schema checks only `seq` per event; ingestBatch checks each event in full.
+      const { ack, pushes } = await ingestBatch(app.db, gateway, request.body as UplinkBatchType)
+      for (const push of pushes) app.realtime.emitToSite(gateway.siteId, push.event, push.payload)
+      request.log.info(
+        { orgId: gateway.orgId, gatewayId: gateway.id, ackSeq: ack.ackSeq, stored: ack.stored,
+          duplicates: ack.duplicates, quarantined: ack.quarantined.length },
+        'ingest batch',
+      )
+      return ack
+    },
+  )
+}
+
+export default ingestRoutes

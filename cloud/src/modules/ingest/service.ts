@@ -1,0 +1,60 @@
+import type { UplinkAck, UplinkBatch } from '@tendero/protocol'
+import { badIngestKey, gatewayMismatch } from '../../errors.js'
+import type { Db } from '../../plugins/db/database.js'
+import { deriveReadModels, triageBatch, type Push } from './derive.js'
+import * as repo from './repository.js'
+
+export interface IngestGateway {
+  id: string
+  orgId: string
+  siteId: string
+}
+
+export async function authenticateGateway(db: Db, key: string | undefined): Promise<IngestGateway> {
+  const row = key ? await repo.findGatewayByKey(db, key) : undefined
+  if (!row) throw badIngestKey()
+  return { id: row.id, orgId: row.org_id, siteId: row.site_id }
+}
+
+/**
+ * The cloud side of the sync contract (ARCHITECTURE.md): one transaction per batch,
+ * `(gatewayId, seq)` stored at most once, a bad event quarantined without failing the
+ * rest, and the answer is the contiguous watermark the gateway may move its cursor to.
+ * Pushes are returned, not sent: the caller emits them only after COMMIT.
+ */
+export async function ingestBatch(
+  db: Db,
+  gateway: IngestGateway,
+  batch: UplinkBatch,
+): Promise<{ ack: UplinkAck; pushes: Push[] }> {
+  if (batch.gatewayId !== gateway.id) throw gatewayMismatch()
+  const { valid, quarantined, repeatedInBatch } = triageBatch(batch.events)
+
+  return db.transaction().execute(async (trx) => {
+    const previousAck = await repo.lockGatewayAckSeq(trx, gateway.id)
+    await repo.insertQuarantined(trx, gateway.id, quarantined)
+    const inserted = await repo.insertEvents(trx, gateway.id, valid)
+    const fresh = valid.filter((e) => inserted.has(e.seq))
+
+    const derived = deriveReadModels({ gatewayId: gateway.id, siteId: gateway.siteId }, fresh)
+    await repo.insertTelemetry(trx, derived.telemetry)
+    await repo.upsertDeviceState(trx, derived.state)
+    const pushes = [...derived.pushes]
+    for (const alarm of derived.alarms) {
+      const item = await repo.upsertAlarm(trx, alarm)
+      if (item) pushes.push({ event: 'alarm', payload: { siteId: gateway.siteId, ...item } })
+    }
+
+    const ackSeq = await repo.contiguousAckSeq(trx, gateway.id, previousAck)
+    await repo.markGatewaySeen(trx, gateway.id, ackSeq)
+    return {
+      ack: {
+        ackSeq,
+        stored: inserted.size,
+        duplicates: valid.length - inserted.size + repeatedInBatch,
+        quarantined: quarantined.map(({ seq, reason }) => ({ seq, reason })),
+      },
+      pushes,
+    }
+  })
+}

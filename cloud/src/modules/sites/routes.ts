@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorReply } from '../../errors.js'
+import * as service from './service.js'
+import {
+  AlarmList,
+  AlarmsQuery,
+  SiteDetail,
+  SiteList,
+  SiteParams,
+  StateList,
+  TelemetryList,
+  TelemetryQuery,
+} from './schema.js'
+
+const common = { tags: ['sites'], security: [{ user: [] }] }
+const notFound = { 401: ErrorReply, 404: ErrorReply }
+
+const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('preHandler', app.authenticate)
+
+  app.get('/sites', { schema: { ...common, response: { 200: SiteList, 401: ErrorReply } } }, (request) =>
+    service.listSites(app.db, request.user.orgId),
+  )
+
+  app.get(
+    '/sites/:siteId',
+    { schema: { ...common, params: SiteParams, response: { 200: SiteDetail, ...notFound } } },
+    (request) => service.getSite(app.db, request.user.orgId, request.params.siteId),
+  )
+
+  app.get(
+    '/sites/:siteId/telemetry',
+    {
+      schema: {
+        ...common,
+        description: 'Readings ascending by time; from/to are epoch ms (default: the last hour).',
+        params: SiteParams,
+        querystring: TelemetryQuery,
+        response: { 200: TelemetryList, ...notFound },
+      },
+    },
+    (request) => service.getTelemetry(app.db, request.user.orgId, request.params.siteId, request.query),
+  )
+
+  app.get(
+    '/sites/:siteId/state',
+    { schema: { ...common, params: SiteParams, response: { 200: StateList, ...notFound } } },
+    (request) => service.getState(app.db, request.user.orgId, request.params.siteId),
+  )
+
+  app.get(
+    '/sites/:siteId/alarms',
+    {
+      schema: {
+        ...common,
+        description: 'Newest first. state=active (default) hides cleared alarms; state=all returns every alarm.',
+        params: SiteParams,
+        querystring: AlarmsQuery,
+        response: { 200: AlarmList, ...notFound },
+      },
+    },
+    (request) => service.getAlarms(app.db, request.user.orgId, request.params.siteId, request.query),
+  )
+}
+
+export default sitesRoutes

@@ -1,0 +1,72 @@
+import { siteNotFound } from '../../errors.js'
+import type { Db } from '../../plugins/db/database.js'
+import type { SiteRow } from '../../plugins/db/tables.js'
+import * as repo from './repository.js'
+import {
+  TELEMETRY_DEFAULT_LIMIT,
+  TELEMETRY_DEFAULT_WINDOW_MS,
+  type AlarmItem,
+  type AlarmsQuery,
+  type SiteDetail,
+  type StateItem,
+  type TelemetryPoint,
+  type TelemetryQuery,
+} from './schema.js'
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The one tenancy check for a site: a malformed id, an unknown id and another
+ * organization's site all look the same (SITE_NOT_FOUND), so ids cannot be probed.
+ */
+export async function findSiteForOrg(db: Db, orgId: string, siteId: string): Promise<SiteRow> {
+  const site = UUID_RE.test(siteId) ? await repo.findSite(db, orgId, siteId) : undefined
+  if (!site) throw siteNotFound()
+  return site
+}
+
+export async function listSites(db: Db, orgId: string) {
+  const sites = await repo.listSites(db, orgId)
+  return { items: sites.map((s) => ({ id: s.id, name: s.name, timezone: s.timezone })) }
+}
+
+export async function getSite(db: Db, orgId: string, siteId: string): Promise<SiteDetail> {
+  const site = await findSiteForOrg(db, orgId, siteId)
+  const [gateways, devices] = await Promise.all([repo.listGateways(db, site.id), repo.listDevices(db, site.id)])
+  return { id: site.id, name: site.name, timezone: site.timezone, gateways, devices }
+}
+
+export async function getTelemetry(
+  db: Db,
+  orgId: string,
+  siteId: string,
+  query: TelemetryQuery,
+  now = Date.now(),
+): Promise<{ items: TelemetryPoint[] }> {
+  const site = await findSiteForOrg(db, orgId, siteId)
+  const to = query.to ?? now
+  const from = query.from ?? to - TELEMETRY_DEFAULT_WINDOW_MS
+  const items = await repo.queryTelemetry(db, site.id, {
+    deviceId: query.deviceId,
+    metric: query.metric,
+    from: new Date(from),
+    to: new Date(to),
+    limit: query.limit ?? TELEMETRY_DEFAULT_LIMIT,
+  })
+  return { items }
+}
+
+export async function getState(db: Db, orgId: string, siteId: string): Promise<{ items: StateItem[] }> {
+  const site = await findSiteForOrg(db, orgId, siteId)
+  return { items: await repo.listState(db, site.id) }
+}
+
+export async function getAlarms(
+  db: Db,
+  orgId: string,
+  siteId: string,
+  query: AlarmsQuery,
+): Promise<{ items: AlarmItem[] }> {
+  const site = await findSiteForOrg(db, orgId, siteId)
+  return { items: await repo.listAlarms(db, site.id, (query.state ?? 'active') === 'active') }
+}

@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, Migrator, PostgresDialect, type Dialect } from 'kysely'
+import pg from 'pg'
+import type { CloudConfig } from '../../config.js'
+import { migrationProvider } from '../../migrations/index.js'
+import { PGliteDialect } from './pglite-dialect.js'
+import type { Database } from './tables.js'
+
+export type Db = Kysely<Database>
+
+const INT8_OID = 20
+
+/**
+ * Opens Kysely on PostgreSQL (a `pg` pool) or on embedded PGlite. Both parse int8 as a
+ * JS number (PGlite does by default; node-postgres returns strings), so repositories
+ * see the same types on either driver.
+ */
+export async function openDatabase(database: CloudConfig['database']): Promise<Db> {
+  return new Kysely<Database>({ dialect: await createDialect(database) })
+}
+
+async function createDialect(database: CloudConfig['database']): Promise<Dialect> {
+  if (database.driver === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      max: 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    })
+    return new PostgresDialect({ pool })
+  }
+  if (!database.dataDir.startsWith('memory://')) mkdirSync(database.dataDir, { recursive: true })
+  return new PGliteDialect(await PGlite.create(database.dataDir))
+}
+
+/** Applies every pending migration; a no-op when the schema is current. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+

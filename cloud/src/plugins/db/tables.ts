@@ -1,0 +1,125 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+/**
+ * Kysely's view of the schema created by src/migrations. Times are `timestamptz`
+ * (Date in and out); int8 columns come back as JS numbers on both drivers (see
+ * database.ts), which is safe for seq values up to 2^53.
+ */
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>
+type Json<T = unknown> = ColumnType<T, string, string>
+
+export interface OrganizationsTable {
+  id: Generated<string>
+  name: string
+  created_at: CreatedAt
+}
+
+export interface SitesTable {
+  id: Generated<string>
+  org_id: string
+  name: string
+  timezone: string
+  created_at: CreatedAt
+}
+
+export interface UsersTable {
+  id: Generated<string>
+  org_id: string
+  email: string
+  name: string
+  password_hash: string
+  locale: string
+  created_at: CreatedAt
+}
+
+export interface GatewaysTable {
+  id: string
+  org_id: string
+  site_id: string
+  name: string
+  key_hash: string
+  ack_seq: Generated<number>
+  last_seen_at: Timestamp | null
+  created_at: CreatedAt
+}
+
+export interface DevicesTable {
+  id: string
+  gateway_id: string
+  site_id: string
+  name: string
+  kind: string
+}
+
+export interface EventsTable {
+  gateway_id: string
+  seq: number
+  kind: string
+  device_id: string
+  time: Timestamp
+  received_at: Timestamp
+  boot_id: string
+  clock_synced: boolean
+  body: Json
+  stored_at: CreatedAt
+}
+
+export interface QuarantinedEventsTable {
+  gateway_id: string
+  seq: number
+  reason: string
+  raw: Json
+  stored_at: CreatedAt
+}
+
+export interface TelemetryTable {
+  site_id: string
+  gateway_id: string
+  device_id: string
+  metric: string
+  time: Timestamp
+  value: number
+  seq: number
+}
+
+export interface DeviceStateTable {
+  site_id: string
+  device_id: string
+  key: string
+  value: Json<boolean | number | string>
+  updated_at: Timestamp
+}
+
+export interface AlarmsTable {
+  site_id: string
+  alarm_id: string
+  rule_id: string
+  device_id: string
+  severity: string
+  state: string
+  message: string
+  value: number | null
+  raised_at: Timestamp | null
+  updated_at: Timestamp
+  cleared_at: Timestamp | null
+}
+
+export interface Database {
+  organizations: OrganizationsTable
+  sites: SitesTable
+  users: UsersTable
+  gateways: GatewaysTable
+  devices: DevicesTable
+  events: EventsTable
+  quarantined_events: QuarantinedEventsTable
+  telemetry: TelemetryTable
+  device_state: DeviceStateTable
+  alarms: AlarmsTable
+}
+
+export type SiteRow = Selectable<SitesTable>
+export type UserRow = Selectable<UsersTable>
+export type GatewayRow = Selectable<GatewaysTable>
+export type AlarmRow = Selectable<AlarmsTable>
+export type NewTelemetry = Insertable<TelemetryTable>

@@ -1,0 +1,60 @@
+import type { Db } from './plugins/db/database.js'
+import { hashPassword } from './modules/auth/password.js'
+import { normalizeEmail } from './modules/auth/service.js'
+import { hashGatewayKey } from './modules/ingest/repository.js'
+
+/**
+ * The demo shop every other package is configured against (gateway demo config,
+ * simulator, dashboard). Ids and values are a shared contract: change them everywhere
+ * or nowhere.
+ */
+export const DEMO = {
+  organization: { id: '00000000-0000-4000-8000-000000000001', name: 'Carnicería y Panadería Don Julio' },
+  site: { id: '00000000-0000-4000-8000-000000000011', name: 'Sucursal Palermo', timezone: 'America/Argentina/Buenos_Aires' },
+  gateway: { id: 'gw-demo-01', name: 'Gateway Palermo' },
+  device: { id: 'camara-1', name: 'Cámara de frío', kind: 'cold_room' },
+  user: { email: 'demo@tendero.app', password: 'tendero-demo', name: 'Julio Pérez', locale: 'es-AR' },
+} as const
+
+/**
+ * Idempotent: safe on every boot. Names and the gateway key follow the current values
+ * (so a new DEMO_GATEWAY_KEY takes effect on restart); an existing user keeps its
+ * password, so a demo user who changed it is not reset.
+ */
+export async function seedDemo(db: Db, opts: { gatewayKey: string }): Promise<void> {
+  const { organization, site, gateway, device, user } = DEMO
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('organizations')
+      .values(organization)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ name: organization.name }))
+      .execute()
+    await trx
+      .insertInto('sites')
+      .values({ ...site, org_id: organization.id })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ name: site.name, timezone: site.timezone }))
+      .execute()
+    const keyHash = hashGatewayKey(opts.gatewayKey)
+    await trx
+      .insertInto('gateways')
+      .values({ ...gateway, org_id: organization.id, site_id: site.id, key_hash: keyHash })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ name: gateway.name, key_hash: keyHash }))
+      .execute()
+    await trx
+      .insertInto('devices')
+      .values({ ...device, gateway_id: gateway.id, site_id: site.id })
+      .onConflict((oc) => oc.columns(['gateway_id', 'id']).doUpdateSet({ name: device.name, kind: device.kind }))
+      .execute()
+  })
+
+  const email = normalizeEmail(user.email)
+  const existing = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+  if (existing) return
+  // Hashing outside the transaction: on PGlite it would hold the only connection for ~50 ms.
+  const passwordHash = await hashPassword(user.password)
+  await db
+    .insertInto('users')
+    .values({ org_id: organization.id, email, name: user.name, password_hash: passwordHash, locale: user.locale })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .execute()
+}
