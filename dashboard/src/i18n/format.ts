@@ -5,11 +5,16 @@ import { useI18n } from 'vue-i18n'
 
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>()
 
+// ICU data gives es-AR a 12-hour clock ("3:05 p. m."), but shops in Argentina and
+// Colombia read and write 24-hour times; English keeps its locale's default.
+const hourCycleFor = (locale: string): Intl.DateTimeFormatOptions =>
+  locale.startsWith('es') ? { hourCycle: 'h23' } : {}
+
 function dateTimeFormat(locale: string, timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const key = `${locale}|${timeZone}|${JSON.stringify(options)}`
   let format = dateTimeFormats.get(key)
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, { ...options, timeZone })
+    format = new Intl.DateTimeFormat(locale, { ...hourCycleFor(locale), ...options, timeZone })
     dateTimeFormats.set(key, format)
   }
   return format

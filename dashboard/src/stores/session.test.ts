@@ -1,0 +1,73 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api/client.js'
+import { useSessionStore } from './session.js'
+
+const user = { id: 'u1', email: 'demo@tendero.app', name: 'Julio Pérez', orgId: 'o1', locale: 'es-AR' }
+
+const jsonResponse = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+
+describe('session store', () => {
+  const fetchMock = vi.fn<typeof fetch>()
+
+  beforeEach(() => {
+    localStorage.clear()
+    fetchMock.mockReset()
+    vi.stubGlobal('fetch', fetchMock)
+    setActivePinia(createPinia())
+  })
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('login stores the token and user, in memory and in localStorage', async () => {
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-1', user }))
+    const session = useSessionStore()
+
+    await session.login(' demo@tendero.app ', 'tendero-demo')
+
+    expect(session.token).toBe('jwt-1')
+    expect(session.user).toEqual(user)
+    expect(session.isAuthenticated).toBe(true)
+    const [url, init] = fetchMock.mock.calls[0]!
+    expect(url).toBe('/api/auth/login')
+    expect(init?.method).toBe('POST')
+    expect(JSON.parse(String(init?.body))).toEqual({ email: 'demo@tendero.app', password: 'tendero-demo' })
+    expect(JSON.parse(localStorage.getItem('tendero.session')!)).toEqual({ token: 'jwt-1', user })
+
+    // A new page load restores the session.
+    setActivePinia(createPinia())
+    expect(useSessionStore().token).toBe('jwt-1')
+  })
+
+  it('bad credentials surface the coded API error and leave the session empty', async () => {
+    fetchMock.mockResolvedValueOnce(
+      jsonResponse(401, { error: { code: 'AUTH_INVALID_CREDENTIALS', message: 'Invalid email or password' } }),
+    )
+    const session = useSessionStore()
+
+    const error = await session.login('demo@tendero.app', 'wrong').catch((err: unknown) => err)
+
+    expect(error).toBeInstanceOf(ApiError)
+    expect(error).toMatchObject({ status: 401, code: 'AUTH_INVALID_CREDENTIALS', message: 'Invalid email or password' })
+    expect(session.isAuthenticated).toBe(false)
+    expect(localStorage.getItem('tendero.session')).toBeNull()
+  })
+
+  it('a network failure becomes NETWORK_ERROR', async () => {
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'))
+    await expect(useSessionStore().login('a@b.c', 'x')).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' })
+  })
+
+  it('logout clears the token, the user and the stored session', async () => {
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-1', user }))
+    const session = useSessionStore()
+    await session.login('demo@tendero.app', 'tendero-demo')
+
+    session.logout()
+
+    expect(session.token).toBeNull()
+    expect(session.user).toBeNull()
+    expect(session.isAuthenticated).toBe(false)
+    expect(localStorage.getItem('tendero.session')).toBeNull()
+  })
+})
