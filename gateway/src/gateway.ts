@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { validators, type Command, type LogEvent } from '@tendero/protocol'
+import type { GatewayConfig } from './config.js'
+import { GatewayError } from './errors.js'
+import { DeviceBroker } from './broker/broker.js'
+import { EventLog } from './log/event-log.js'
+import { RulesEngine } from './rules/engine.js'
+import type { RuleEffects } from './rules/kinds.js'
+import { Uploader, type UploaderOptions } from './uplink/uploader.js'
+import { buildLocalApi, type Health } from './api/local-api.js'
+
+export interface GatewayOptions {
+  logger?: Logger
+  /** Wall clock (epoch ms) for the log envelope, rules and command expiry. */
+  now?: () => number
+  /** Monotonic ms since boot, for the log envelope. */
+  monoNow?: () => number
+  fetch?: typeof fetch
+  uplink?: Partial<Pick<UploaderOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
+  log?: { flushIntervalMs?: number; maxBatch?: number }
+  rulesTickMs?: number
+  /** How long a device may still act on a command (ms). */
+  commandTtlMs?: number
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig
+  /** Random per process start; stamped on every log event. */
+  readonly bootId: string
+  readonly logger: Logger
+  readonly log: EventLog
+  readonly broker: DeviceBroker
+  readonly rules: RulesEngine
+  readonly uplink: Uploader
+  readonly api: FastifyInstance
+  start(): Promise<{ mqttPort: number; apiPort: number }>
+  /** Stops everything in dependency order; safe to call twice or after a failed start. */
+  stop(): Promise<void>
+  health(): Health
+  rejectedCounts(): Record<string, number>
+}
+
+const PORT_ENV = { mqtt: 'GATEWAY_MQTT_PORT', api: 'GATEWAY_API_PORT' } as const
+
+async function listenOn<T>(which: keyof typeof PORT_ENV, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    const envVar = PORT_ENV[which]
+    throw new GatewayError('GATEWAY_ERR_PORT_IN_USE', `Port ${port} is already in use. Set ${envVar} to a free port.`, {
+      port,
+      envVar,
+    })
+  }
+}
+
+/**
+ * Wires the gateway: broker → log → rules → actions, plus the uplink and the local API.
+ * Opens the log (creating the data directory) but listens on nothing until `start()`.
+ */
+export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): Gateway {
+  const now = opts.now ?? Date.now
+  const bootId = randomUUID()
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { gatewayId: config.gatewayId } })
+  const commandTtlMs = opts.commandTtlMs ?? 60_000
+  const ports = { mqtt: 0, api: 0 }
+
+  const log = new EventLog({
+    path: join(config.dataDir, 'log.db'),
+    bootId,
+    clockSynced: () => config.clockSynced,
+    now,
+    ...(opts.monoNow ? { monoNow: opts.monoNow } : {}),
+    ...opts.log,
+  })
+
+  // Late-bound: the engine needs effects that need the broker that feeds the engine.
+  let rules: RulesEngine
+  const onCommitted = (events: LogEvent[]) => rules.handle(events)
+
+  const broker = new DeviceBroker({ devices: config.site.devices, log, logger: logger.child({ component: 'broker' }), onCommitted })
+
+  const effects: RuleEffects = {
+    async sendCommand(deviceId, intent, source) {
+      const issuedAt = now()
+      const command = { ...intent, id: `${source.ruleId.slice(0, 24)}.${randomUUID()}`, issuedAt, expiresAt: issuedAt + commandTtlMs }
+      if (!validators.command.check(command)) throw new Error(`invalid command: ${validators.command.explain(command).join('; ')}`)
+      // Logged before it is sent, so the cloud sees every command even if the device never acks.
+      onCommitted(await log.append([{ kind: 'command', deviceId, body: command }]))
+      await broker.publishCommand(deviceId, command as Command)
+      logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
+    },
+    async recordAlarm(change) {
+      onCommitted(await log.append([{ kind: 'alarm', deviceId: change.deviceId, body: change }]))
+      logger.warn({ alarmId: change.alarmId, deviceId: change.deviceId, state: change.state, value: change.value }, 'alarm %s', change.state)
+    },
+  }
+
+  rules = new RulesEngine({
+    rules: config.site.rules,
+    effects,
+    logger: logger.child({ component: 'rules' }),
+    now,
+    ...(opts.rulesTickMs ? { tickMs: opts.rulesTickMs } : {}),
+  })
+
+  const uplink = new Uploader({
+    log,
+    logger: logger.child({ component: 'uplink' }),
+    gatewayId: config.gatewayId,
+    cloudUrl: config.cloud.url,
+    gatewayKey: config.cloud.gatewayKey,
+    now,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...opts.uplink,
+  })
+
+  const rejectedCounts = () => broker.rejectedCounts()
+  const health = (): Health => ({
+    status: 'ok',
+    gatewayId: config.gatewayId,
+    bootId,
+    mqtt: { port: ports.mqtt, clients: broker.clientCount() },
+    log: { lastSeq: log.lastSeq() },
+    uplink: uplink.status(),
+    rejected: rejectedCounts(),
+  })
+  const api = buildLocalApi({ logger, health })
+
+  let stopping: Promise<void> | undefined
+  async function stop(): Promise<void> {
+    stopping ??= (async () => {
+      await uplink.stop()
+      await rules.stop()
+      await api.close()
+      await broker.close()
+      log.close()
+      logger.info('gateway stopped')
+    })()
+    return stopping
+  }
+
+  async function start() {
+    try {
+      ports.mqtt = await listenOn('mqtt', config.mqtt.port, () => broker.listen(config.mqtt.port, config.mqtt.host))
+      await listenOn('api', config.api.port, () => api.listen({ port: config.api.port, host: config.api.host }))
+      ports.api = (api.server.address() as { port: number }).port
+    } catch (err) {
+      await stop()
+      throw err
+    }
+    rules.start()
+    uplink.start()
+    logger.info({ bootId, mqttPort: ports.mqtt, apiPort: ports.api }, 'gateway started')
+    return { mqttPort: ports.mqtt, apiPort: ports.api }
+  }
+
+  return { config, bootId, logger, log, broker, rules, uplink, api, start, stop, health, rejectedCounts }
+}

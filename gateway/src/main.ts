@@ -1,0 +1,42 @@
+/**
+ * Process entry: load config, build, start, stop gracefully. Everything that can be
+ * tested lives in gateway.ts; this file only translates failures into exit codes.
+ */
+import { loadConfig, type GatewayConfig } from './config.js'
+import { isGatewayError } from './errors.js'
+import { buildGateway } from './gateway.js'
+
+let config: GatewayConfig
+try {
+  config = loadConfig()
+} catch (err) {
+  if (!isGatewayError(err)) throw err
+  process.stderr.write(`${err.message}\n`)
+  process.exit(1)
+}
+
+const gateway = buildGateway(config)
+try {
+  await gateway.start()
+} catch (err) {
+  // One line naming the variable to change, never a stack trace (ARCHITECTURE.md).
+  if (isGatewayError(err, 'GATEWAY_ERR_PORT_IN_USE')) process.stderr.write(`${err.message}\n`)
+  else gateway.logger.fatal({ err }, 'gateway failed to start')
+  process.exit(1)
+}
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    gateway.logger.info({ signal }, 'stopping')
+    gateway.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        gateway.logger.error({ err }, 'unclean stop')
+        process.exit(1)
+      },
+    )
+  })
+}
