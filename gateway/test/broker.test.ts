@@ -38,7 +38,7 @@ describe('broker', () => {
 
   it('refuses publishing to another device topic and never logs it', async () => {
     const device = await t.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
-    const closed = new Promise((resolve) => device.once('close', resolve))
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()))
     device.publish(deviceTopic(OTHER_DEVICE.id, 'telemetry'), telemetry(9), { qos: 1 })
     // [MQTT-3.3.5-2]: the broker closes the connection of a client that breaks the ACL.
     await closed
@@ -48,7 +48,7 @@ describe('broker', () => {
 
   it('refuses publishing on a cmd topic', async () => {
     const device = await t.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
-    const closed = new Promise((resolve) => device.once('close', resolve))
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()))
     device.publish(deviceTopic(DEMO_DEVICE.id, 'cmd'), '{}', { qos: 1 })
     await closed
     expect(t.gw.log.lastSeq()).toBe(0)
