@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { pino } from 'pino'
+import type { LogEvent } from '@tendero/protocol'
+import { EventLog } from '../src/log/event-log.js'
+import { Uploader, UPLINK_CURSOR } from '../src/uplink/uploader.js'
+import { waitFor } from './harness.js'
+
+interface Received {
+  auth: string | undefined
+  body: { gatewayId: string; sentAt: number; events: LogEvent[] }
+}
+type Answer = (batch: Received['body'], n: number) => { status: number; body: unknown }
+
+let dir: string
+let log: EventLog
+let server: Server
+let uploader: Uploader | undefined
+let received: Received[]
+let answer: Answer
+
+const readBody = async (req: IncomingMessage) => {
+  const chunks: Buffer[] = []
+  for await (const c of req) chunks.push(c as Buffer)
+  return JSON.parse(Buffer.concat(chunks).toString())
+}
+const ack = (ackSeq: number) => ({ status: 200, body: { ackSeq, stored: 0, duplicates: 0, quarantined: [] } })
+const lastOf = (b: Received['body']) => b.events.at(-1)!.seq
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tendero-uplink-'))
+  log = new EventLog({ path: join(dir, 'log.db'), bootId: 'boot', clockSynced: () => true })
+  received = []
+  answer = (b) => ack(lastOf(b))
+  server = createServer(async (req, res) => {
+    const body = await readBody(req)
+    received.push({ auth: req.headers.authorization, body })
+    const a = answer(body, received.length)
+    res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+})
+
+afterEach(async () => {
+  await uploader?.stop()
+  uploader = undefined
+  await new Promise((r) => server.close(r))
+  log.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function startUploader(batchSize = 500, port = (server.address() as AddressInfo).port) {
+  uploader = new Uploader({
+    log,
+    logger: pino({ level: 'silent' }),
+    gatewayId: 'gw-demo-01',
+    cloudUrl: `http://127.0.0.1:${port}`,
+    gatewayKey: 'k3y',
+    batchSize,
+    idleMs: 20,
+    backoffBaseMs: 10,
+    backoffCapMs: 50,
+  })
+  uploader.start()
+  return uploader
+}
+const fill = (n: number) =>
+  log.append(Array.from({ length: n }, (_, i) => ({ kind: 'telemetry' as const, deviceId: 'camara-1', body: { readings: { t_c: i } } })))
+const seqsSent = () => received.flatMap((r) => r.body.events.map((e) => e.seq))
+
+describe('uplink', () => {
+  it('reports a network error while the cloud is unreachable and keeps the cursor', async () => {
+    await fill(1)
+    const port = (server.address() as AddressInfo).port
+    await new Promise((r) => server.close(r))
+    const up = startUploader(500, port)
+    await waitFor(() => up.status().lastError)
+    expect(up.status()).toMatchObject({ ackedSeq: 0, lag: 1 })
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 1)
+  })
+
+  it('posts batches with the key and moves the cursor only to ackSeq', async () => {
+    await fill(5)
+    // The cloud holds only a prefix of what it gets: the gateway resends the rest.
+    answer = (b, n) => ack(n === 1 ? 2 : lastOf(b))
+    const up = startUploader()
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 5)
+    expect(received[0]).toMatchObject({ auth: 'Bearer k3y', body: { gatewayId: 'gw-demo-01', events: [{ seq: 1 }, {}, {}, {}, { seq: 5 }] } })
+    expect(received[1]!.body.events.map((e) => e.seq)).toEqual([3, 4, 5])
+    expect(up.status()).toMatchObject({ ackedSeq: 5, lag: 0, lastError: null })
+  })
+
+  it('drains a backlog in batches without idling between them', async () => {
+    await fill(12)
+    startUploader(5)
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 12)
+    expect(received.map((r) => r.body.events.length)).toEqual([5, 5, 2])
+  })
+
+  it('never moves past the batch it sent even if the cloud claims more', async () => {
+    await fill(3)
+    answer = () => ack(99)
+    startUploader()
+    await waitFor(() => received.length >= 1)
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 3)
+  })
+
+  it('retries on 500 with backoff and skips nothing', async () => {
+    await fill(4)
+    answer = (b, n) => (n <= 3 ? { status: 500, body: { error: { code: 'X', message: 'boom' } } } : ack(lastOf(b)))
+    const cursorAtRequest: number[] = []
+    const fail = answer
+    answer = (b, n) => (cursorAtRequest.push(log.getCursor(UPLINK_CURSOR)), fail(b, n))
+    const up = startUploader()
+    await waitFor(() => received.length >= 2)
+    expect(up.status().lastError ?? '500 (already recovered)').toMatch(/500/)
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 4)
+    expect(received.length).toBe(4)
+    expect(cursorAtRequest).toEqual([0, 0, 0, 0])
+    expect(new Set(seqsSent())).toEqual(new Set([1, 2, 3, 4]))
+    expect(up.status()).toMatchObject({ lastError: null, lag: 0 })
+  })
+
+  it('keeps the cursor and keeps retrying when the key is refused (401)', async () => {
+    await fill(2)
+    answer = () => ({ status: 401, body: { error: { code: 'INGEST_BAD_KEY', message: 'bad key' } } })
+    const up = startUploader()
+    await waitFor(() => received.length >= 2)
+    expect(log.getCursor(UPLINK_CURSOR)).toBe(0)
+    expect(up.status()).toMatchObject({ ackedSeq: 0, lag: 2, lastError: expect.stringContaining('401') })
+    answer = (b) => ack(lastOf(b))
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 2)
+  })
+
+  it('retries after an invalid ack', async () => {
+    await fill(1)
+    answer = (_b, n) => (n === 1 ? { status: 200, body: { nope: true } } : ack(1))
+    const up = startUploader()
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 1)
+    expect(received.length).toBe(2)
+    expect(up.status().lastSuccessAt).not.toBeNull()
+  })
+})
