@@ -1,0 +1,45 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.js'
+
+describe('loadConfig', () => {
+  const dirs: string[] = []
+  const tmp = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tendero-config-'))
+    dirs.push(dir)
+    return dir
+  }
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('has demo-friendly defaults: PGlite in the data dir and a persisted secret', () => {
+    const dataDir = tmp()
+    const config = loadConfig({ CLOUD_DATA_DIR: dataDir })
+    expect(config).toMatchObject({
+      port: 8080, host: '0.0.0.0', demoGatewayKey: 'demo-gateway-key', seedDemo: true, logLevel: 'info',
+      database: { driver: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    })
+    expect(config.dashboardDir).toMatch(/dashboard[/\\]dist$/)
+    expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim()).toBe(config.jwtSecret)
+    // Tokens survive a restart.
+    expect(loadConfig({ CLOUD_DATA_DIR: dataDir }).jwtSecret).toBe(config.jwtSecret)
+  })
+
+  it('converts and uses explicit values', () => {
+    const config = loadConfig({
+      CLOUD_PORT: '9000', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 's'.repeat(32), SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn', CLOUD_DATA_DIR: tmp(),
+    })
+    expect(config).toMatchObject({ port: 9000, database: { driver: 'postgres', url: 'postgres://u@h/db' },
+      jwtSecret: 's'.repeat(32), seedDemo: false, logLevel: 'warn' })
+  })
+
+  it('fails fast naming every bad variable', () => {
+    expect(() => loadConfig({ CLOUD_PORT: 'eighty', LOG_LEVEL: 'loud', CLOUD_DATA_DIR: tmp() })).toThrow(ConfigError)
+    expect(() => loadConfig({ CLOUD_PORT: 'eighty', LOG_LEVEL: 'loud', CLOUD_DATA_DIR: tmp() })).toThrow(/CLOUD_PORT.*LOG_LEVEL/)
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x', CLOUD_DATA_DIR: tmp() })).toThrow(/DATABASE_URL/)
+  })
+})

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import type { LogEvent } from '@tendero/protocol'
+import { deriveReadModels, triageBatch } from './derive.js'
+
+const envelope = { deviceId: 'camara-1', receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true }
+const scope = { gatewayId: 'gw-1', siteId: 'site-1' }
+
+describe('triageBatch', () => {
+  it('splits valid from quarantined with a reason naming the field, and drops in-batch repeats', () => {
+    const good = { ...envelope, seq: 1, time: 10, kind: 'telemetry', body: { readings: { temperature_c: 4 } } }
+    const bad = { ...envelope, seq: 2, time: 10, kind: 'telemetry', body: { readings: { temperature_c: 'hot' } } }
+    const unknown = { ...envelope, seq: 3, time: 10, kind: 'teleport', body: {} }
+    const result = triageBatch([good, bad, unknown, good])
+    expect(result.valid).toEqual([good])
+    expect(result.repeatedInBatch).toBe(1)
+    expect(result.quarantined.map((q) => q.seq)).toEqual([2, 3])
+    expect(result.quarantined[0]?.reason).toMatch(/^\/body\/readings\/temperature_c: /)
+    expect(result.quarantined[1]?.reason).toBe('/kind: unknown event kind "teleport"')
+  })
+})
+
+describe('deriveReadModels', () => {
+  it('makes one telemetry row per reading and one push per event', () => {
+    const events: LogEvent[] = [
+      { ...envelope, seq: 7, time: 1000, kind: 'telemetry', body: { readings: { temperature_c: 4.6, door_open: 0 } } },
+    ]
+    const derived = deriveReadModels(scope, events)
+    expect(derived.telemetry).toEqual([
+      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'temperature_c', time: new Date(1000), value: 4.6, seq: 7 },
+      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'door_open', time: new Date(1000), value: 0, seq: 7 },
+    ])
+    expect(derived.pushes).toEqual([{ event: 'telemetry', payload: { siteId: 'site-1', gatewayId: 'gw-1',
+      deviceId: 'camara-1', time: 1000, readings: { temperature_c: 4.6, door_open: 0 } } }])
+  })
+
+  it('keeps only the newest state value per key, by event time', () => {
+    const derived = deriveReadModels(scope, [
+      { ...envelope, seq: 2, time: 500, kind: 'state', body: { state: { compressor: false } } },
+      { ...envelope, seq: 1, time: 900, kind: 'state', body: { state: { compressor: true, fw: '1' } } },
+    ])
+    expect(derived.state.map((s) => [s.key, s.value, s.updated_at.getTime()])).toEqual([
+      ['compressor', 'true', 900],
+      ['fw', '"1"', 900],
+    ])
+    expect(derived.pushes.map((p) => p.event)).toEqual(['state', 'state'])
+  })
+
+  it('passes alarm changes through in seq order and ignores kinds without a read model', () => {
+    const change = { alarmId: 'r:camara-1', ruleId: 'r', deviceId: 'camara-1', severity: 'critical' as const,
+      state: 'raised' as const, message: 'x' }
+    // Cast: protocol's Severity/AlarmState statics currently resolve to `never`.
+    const derived = deriveReadModels(scope, [
+      { ...envelope, seq: 4, time: 4, kind: 'alarm', body: { ...change, state: 'cleared' } },
+      { ...envelope, seq: 3, time: 3, kind: 'alarm', body: change },
+      { ...envelope, seq: 5, time: 5, kind: 'event', body: { kind: 'door.opened' } },
+    ] as unknown as LogEvent[])
+    expect(derived.alarms.map((a) => a.change.state)).toEqual(['raised', 'cleared'])
+    expect(derived.telemetry).toEqual([])
+    expect(derived.pushes).toEqual([])
+  })
+})

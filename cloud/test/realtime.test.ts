@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net'
+import { io as connect, type Socket } from 'socket.io-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO } from '../src/seed.js'
+import { addOrganization, alarmEvent, buildTestApp, DEMO_KEY, ingest, loginDemo, telemetryEvent, type TestApp } from './support/app.js'
+
+describe('realtime (Socket.IO)', () => {
+  let t: TestApp
+  let url: string
+  let token: string
+  const sockets: Socket[] = []
+
+  const open = (auth: object) => {
+    const socket = connect(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true })
+    sockets.push(socket)
+    return socket
+  }
+  const connected = (socket: Socket) =>
+    new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('connect_error', reject)
+    })
+  const join = (socket: Socket, siteId: string) =>
+    socket.timeout(5000).emitWithAck('site:join', siteId) as Promise<{ ok: boolean; error?: string }>
+
+  beforeAll(async () => {
+    t = await buildTestApp('pglite')
+    await t.app.listen({ port: 0, host: '127.0.0.1' })
+    url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+    token = await loginDemo(t.app)
+  })
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect()
+    await t?.close()
+  })
+
+  it('refuses a connection with a bad token', async () => {
+    await expect(connected(open({ token: 'garbage' }))).rejects.toThrow('unauthorized')
+    await expect(connected(open({}))).rejects.toThrow('unauthorized')
+  })
+
+  it('joins the site and receives telemetry and alarms pushed by ingest', async () => {
+    const socket = open({ token })
+    await connected(socket)
+    expect(await join(socket, DEMO.site.id)).toEqual({ ok: true })
+
+    const telemetry = new Promise((resolve) => socket.once('telemetry', resolve))
+    const alarm = new Promise((resolve) => socket.once('alarm', resolve))
+    const time = Date.now()
+    const res = await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [
+      telemetryEvent(1, { temperature_c: 4.6 }, time),
+      alarmEvent(2, 'raised', time),
+    ])
+    expect(res.statusCode).toBe(200)
+    expect(await telemetry).toEqual({
+      siteId: DEMO.site.id, gatewayId: DEMO.gateway.id, deviceId: 'camara-1', time, readings: { temperature_c: 4.6 },
+    })
+    expect(await alarm).toMatchObject({ siteId: DEMO.site.id, alarmId: 'camara-alta:camara-1', state: 'raised',
+      raisedAt: time, updatedAt: time, clearedAt: null })
+  })
+
+  it('does not push duplicates again', async () => {
+    const socket = open({ token })
+    await connected(socket)
+    await join(socket, DEMO.site.id)
+    let pushes = 0
+    socket.on('telemetry', () => pushes++)
+    await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [telemetryEvent(1, { temperature_c: 4.6 })])
+    const fresh = new Promise((resolve) => socket.once('telemetry', resolve))
+    await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [telemetryEvent(3, { temperature_c: 5 })])
+    await fresh
+    expect(pushes).toBe(1)
+  })
+
+  it('refuses to join another organization\'s site or an unknown one', async () => {
+    const other = await addOrganization(t.app)
+    const socket = open({ token })
+    await connected(socket)
+    expect(await join(socket, other.siteId)).toEqual({ ok: false, error: 'SITE_NOT_FOUND' })
+    expect(await join(socket, 'nope')).toEqual({ ok: false, error: 'SITE_NOT_FOUND' })
+  })
+})
