@@ -58,15 +58,25 @@ export class RulesEngine {
   handle(events: LogEvent[]): void {
     const now = this.now()
     for (const event of events) {
-      for (const rule of this.rules) {
-        this.apply(rule, rule.condition.onEvent(rule.spec, this.state[rule.spec.id], event, now))
-      }
+      for (const rule of this.rules) this.evaluate(rule, () => rule.condition.onEvent(rule.spec, this.state[rule.spec.id], event, now))
     }
   }
 
   tick(): void {
     const now = this.now()
-    for (const rule of this.rules) this.apply(rule, rule.condition.onTick(rule.spec, this.state[rule.spec.id], now))
+    for (const rule of this.rules) this.evaluate(rule, () => rule.condition.onTick(rule.spec, this.state[rule.spec.id], now))
+  }
+
+  // A faulty condition must not take down the broker path that called us, nor other rules.
+  private evaluate(rule: CompiledRule, step: () => Transition | null): void {
+    let transition: Transition | null
+    try {
+      transition = step()
+    } catch (err) {
+      this.opts.logger.error({ err, ruleId: rule.spec.id }, 'rule evaluation failed')
+      return
+    }
+    this.apply(rule, transition)
   }
 
   /** Resolves when every action started so far has finished. */
