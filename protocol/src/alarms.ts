@@ -1,11 +1,16 @@
 import Type from 'typebox'
 
 export const SEVERITIES = ['info', 'warning', 'critical', 'emergency'] as const
-export const Severity = Type.Union(SEVERITIES.map((s) => Type.Literal(s)))
+export const Severity = Type.Union([
+  Type.Literal('info'),
+  Type.Literal('warning'),
+  Type.Literal('critical'),
+  Type.Literal('emergency'),
+])
 export type Severity = (typeof SEVERITIES)[number]
 
 export const ALARM_STATES = ['raised', 'acknowledged', 'cleared'] as const
-export const AlarmState = Type.Union(ALARM_STATES.map((s) => Type.Literal(s)))
+export const AlarmState = Type.Union([Type.Literal('raised'), Type.Literal('acknowledged'), Type.Literal('cleared')])
 export type AlarmState = (typeof ALARM_STATES)[number]
 
 /**

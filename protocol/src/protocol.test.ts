@@ -49,3 +49,12 @@ describe('payloads', () => {
     expect(validators.logEvent.check({ ...base, seq: 0, kind: 'telemetry', body: { readings: { t: 3 } } })).toBe(false)
   })
 })
+
+describe('alarm types', () => {
+  it('keeps severity and state as literal unions', () => {
+    const severity: import('./alarms.js').AlarmChange['severity'] = 'critical'
+    const state: import('./alarms.js').AlarmChange['state'] = 'raised'
+    expect(validators.logEvent.check({ seq: 1, time: 1, receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true,
+      deviceId: 'd', kind: 'alarm', body: { alarmId: 'r:d', ruleId: 'r', deviceId: 'd', severity, state, message: '' } })).toBe(true)
+  })
+})
