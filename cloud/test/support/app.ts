@@ -105,11 +105,10 @@ export function stateEvent(seq: number, state: Record<string, boolean | number |
     clockSynced: true, body: { state } }
 }
 
-// Cast: protocol's Severity/AlarmState statics currently resolve to `never` (see cloud/README.md).
 export function alarmEvent(seq: number, state: 'raised' | 'acknowledged' | 'cleared', time = Date.now(), value = 5.4): LogEvent {
-  return ({ seq, kind: 'alarm', deviceId: 'camara-1', time, receivedAt: time, bootId: BOOT_ID, monoMs: seq,
+  return { seq, kind: 'alarm', deviceId: 'camara-1', time, receivedAt: time, bootId: BOOT_ID, monoMs: seq,
     clockSynced: true, body: { alarmId: 'camara-alta:camara-1', ruleId: 'camara-alta', deviceId: 'camara-1',
-      severity: 'critical', state, message: 'Cámara de frío sobre 5 °C por 2 minutos', value } }) as unknown as LogEvent
+      severity: 'critical', state, message: 'Cámara de frío sobre 5 °C por 2 minutos', value } }
 }
 
 export function ingest(app: FastifyInstance, key: string, gatewayId: string, events: unknown[]) {

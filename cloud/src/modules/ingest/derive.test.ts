@@ -48,12 +48,11 @@ describe('deriveReadModels', () => {
   it('passes alarm changes through in seq order and ignores kinds without a read model', () => {
     const change = { alarmId: 'r:camara-1', ruleId: 'r', deviceId: 'camara-1', severity: 'critical' as const,
       state: 'raised' as const, message: 'x' }
-    // Cast: protocol's Severity/AlarmState statics currently resolve to `never`.
     const derived = deriveReadModels(scope, [
       { ...envelope, seq: 4, time: 4, kind: 'alarm', body: { ...change, state: 'cleared' } },
       { ...envelope, seq: 3, time: 3, kind: 'alarm', body: change },
       { ...envelope, seq: 5, time: 5, kind: 'event', body: { kind: 'door.opened' } },
-    ] as unknown as LogEvent[])
+    ])
     expect(derived.alarms.map((a) => a.change.state)).toEqual(['raised', 'cleared'])
     expect(derived.telemetry).toEqual([])
     expect(derived.pushes).toEqual([])
