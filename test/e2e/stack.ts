@@ -1,0 +1,125 @@
+/**
+ * The three parts of Tendero wired for real on ephemeral loopback ports: the cloud
+ * (Fastify + PGlite in a temp dir), the gateway (Aedes + SQLite) uploading to it over
+ * HTTP, and a simulated cold room talking MQTT to the gateway. `stop()` tears it all down.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../cloud/src/app.js'
+import { DEMO } from '../../cloud/src/seed.js'
+import { buildGateway, type Gateway } from '../../gateway/src/gateway.js'
+import { DEFAULT_SITE_CONFIG, parseSiteConfig, readSiteConfig, type SiteConfig } from '../../gateway/src/config.js'
+import { ColdRoomModel, startColdRoomNode, type ColdRoomNode } from '../../simulator/src/index.js'
+
+export const GATEWAY_KEY = 'e2e-gateway-key-0123456789'
+export { DEMO }
+
+export interface StackOptions {
+  /** Edit the demo site config (rules, hold times) before the gateway starts. */
+  site?: (site: SiteConfig) => void
+  /** Where the gateway uploads; defaults to the cloud itself. */
+  uplinkUrl?: (cloudUrl: string) => Promise<string> | string
+  startTempC?: number
+  speed?: number
+  intervalMs?: number
+}
+
+export interface Stack {
+  cloud: FastifyInstance
+  cloudUrl: string
+  gateway: Gateway
+  mqttPort: number
+  node: ColdRoomNode
+  stop(): Promise<void>
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'tendero-e2e-'))
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })]
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup()
+  }
+  try {
+    const cloud = await buildApp({
+      port: 0,
+      host: '127.0.0.1',
+      database: { driver: 'pglite', dataDir: join(dir, 'pglite') },
+      dataDir: join(dir, 'cloud'),
+      jwtSecret: randomBytes(32).toString('hex'),
+      dashboardDir: join(dir, 'no-dashboard'),
+      demoGatewayKey: GATEWAY_KEY,
+      seedDemo: true,
+      logLevel: 'silent',
+    })
+    cleanups.push(() => cloud.close())
+    await cloud.listen({ port: 0, host: '127.0.0.1' })
+    const address = cloud.server.address()
+    if (!address || typeof address === 'string') throw new Error('cloud did not bind a TCP port')
+    const cloudUrl = `http://127.0.0.1:${address.port}`
+
+    const site = structuredClone(readSiteConfig(DEFAULT_SITE_CONFIG))
+    opts.site?.(site)
+    const gateway = buildGateway(
+      {
+        gatewayId: site.gatewayId,
+        mqtt: { host: '127.0.0.1', port: 0 },
+        api: { host: '127.0.0.1', port: 0 },
+        dataDir: join(dir, 'gateway'),
+        cloud: { url: opts.uplinkUrl ? await opts.uplinkUrl(cloudUrl) : cloudUrl, gatewayKey: GATEWAY_KEY },
+        clockSynced: true,
+        logLevel: 'silent',
+        site: parseSiteConfig(site),
+        sitePath: 'e2e',
+      },
+      { logger, uplink: { backoffCapMs: 500 } },
+    )
+    cleanups.push(() => gateway.stop())
+    const { mqttPort } = await gateway.start()
+
+    const node = await startColdRoomNode({
+      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      deviceId: 'camara-1',
+      password: 'camara-1-demo',
+      intervalMs: opts.intervalMs ?? 200,
+      speed: opts.speed ?? 1,
+      model: new ColdRoomModel({}, { startTempC: opts.startTempC ?? 4, compressorOn: false }),
+      logger,
+    })
+    cleanups.push(() => node.stop())
+    return { cloud, cloudUrl, gateway, mqttPort, node, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+export async function login(cloudUrl: string): Promise<string> {
+  const res = await fetch(`${cloudUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: DEMO.user.email, password: DEMO.user.password }),
+  })
+  if (!res.ok) throw new Error(`login failed: ${res.status}`)
+  return ((await res.json()) as { token: string }).token
+}
+
+export async function getJson<T>(url: string, token: string): Promise<T> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+  if (!res.ok) throw new Error(`GET ${url} → ${res.status}`)
+  return (await res.json()) as T
+}
