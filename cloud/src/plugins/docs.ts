@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { loadFastifyStatic } from './optional-static.js'
 
 /** OpenAPI built from the routes' TypeBox schemas; UI at /docs, document at /docs/json. */
 export default fp(
@@ -16,19 +16,7 @@ export default fp(
         },
       },
     })
-
-    if (await loadFastifyStatic()) {
-      const { default: swaggerUi } = await import('@fastify/swagger-ui')
-      await app.register(swaggerUi, { routePrefix: '/docs' })
-      return
-    }
-    app.log.warn('@fastify/static cannot load: /docs serves the OpenAPI document without Swagger UI')
-    app.get('/docs/json', { schema: { hide: true } }, () => app.swagger())
-    app.get('/docs', { schema: { hide: true } }, (_request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .send('<!doctype html><title>Tendero API</title><p>OpenAPI document: <a href="/docs/json">/docs/json</a></p>'),
-    )
+    await app.register(swaggerUi, { routePrefix: '/docs' })
   },
   { name: 'docs' },
 )

@@ -1,0 +1,35 @@
+// Adds up Vitest JSON reports into the one closing line CI reads, and with CI=true
+// fails when the PostgreSQL run (the last report) skipped or ran nothing.
+import { existsSync, readFileSync } from 'node:fs'
+
+const files = process.argv.slice(2)
+let passed = 0
+let failed = 0
+let skipped = 0
+let ok = true
+
+for (const file of files) {
+  if (!existsSync(file)) {
+    console.error(`missing test report ${file}: that run did not finish`)
+    ok = false
+    continue
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'))
+  passed += report.numPassedTests
+  failed += report.numFailedTests
+  // A suite that fails to load counts its file, not its tests: count it as a failure.
+  failed += report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length
+  skipped += report.numPendingTests + report.numTodoTests
+}
+
+const postgres = files.at(-1)
+if (process.env.CI === 'true' && postgres && existsSync(postgres)) {
+  const report = JSON.parse(readFileSync(postgres, 'utf8'))
+  if (report.numPassedTests === 0 || report.numPendingTests > 0) {
+    console.error(`CI=true: the PostgreSQL database suite was skipped (${report.numPassedTests} passed, ${report.numPendingTests} skipped)`)
+    ok = false
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
+process.exit(ok && failed === 0 ? 0 : 1)

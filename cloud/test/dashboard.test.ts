@@ -1,0 +1,46 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestApp } from './support/app.js'
+
+describe('dashboard and docs serving', () => {
+  let dir: string
+  let t: TestApp
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tendero-dash-'))
+    mkdirSync(join(dir, 'assets'))
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Tendero</title>')
+    writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)')
+    t = await buildTestApp('pglite', { dashboardDir: dir, seedDemo: false })
+  })
+
+  afterAll(async () => {
+    await t.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('serves the built files and falls back to index.html for client routes', async () => {
+    expect((await t.app.inject({ url: '/' })).body).toContain('<title>Tendero</title>')
+    expect((await t.app.inject({ url: '/assets/app.js' })).body).toBe('console.log(1)')
+    const deep = await t.app.inject({ url: '/sites/00000000-0000-4000-8000-000000000011' })
+    expect(deep.statusCode).toBe(200)
+    expect(deep.headers['content-type']).toMatch(/text\/html/)
+  })
+
+  it('keeps API and asset misses as JSON 404s', async () => {
+    for (const url of ['/api/nope', '/assets/missing.js']) {
+      const res = await t.app.inject({ url })
+      expect(res.statusCode, url).toBe(404)
+      expect(res.json().error.code).toBe('NOT_FOUND')
+    }
+  })
+
+  it('serves Swagger UI at /docs and the OpenAPI document at /docs/json', async () => {
+    expect((await t.app.inject({ url: '/docs' })).statusCode).toBe(200)
+    const doc = (await t.app.inject({ url: '/docs/json' })).json()
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/ingest', '/api/health', '/api/auth/login']))
+  })
+})
