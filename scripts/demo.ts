@@ -54,7 +54,7 @@ async function choosePort(variable: string, fallback: number, label: string): Pr
 function start(name: string, script: string, args: string[], extraEnv: Record<string, string>, quiet = true): ChildProcess {
   const child = spawn(tsx, [join(root, script), ...args], {
     cwd: root,
-    env: { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn', ...extraEnv },
+    env: { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn', GATEWAY_LOG_LEVEL: env.GATEWAY_LOG_LEVEL ?? 'warn', ...extraEnv },
     stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
   })
   children.push(child)

@@ -26,6 +26,8 @@ export interface StackOptions {
   startTempC?: number
   speed?: number
   intervalMs?: number
+  /** A built dashboard for the cloud to serve. */
+  dashboardDir?: string
 }
 
 export interface Stack {
@@ -51,7 +53,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       database: { driver: 'pglite', dataDir: join(dir, 'pglite') },
       dataDir: join(dir, 'cloud'),
       jwtSecret: randomBytes(32).toString('hex'),
-      dashboardDir: join(dir, 'no-dashboard'),
+      dashboardDir: opts.dashboardDir ?? join(dir, 'no-dashboard'),
       demoGatewayKey: GATEWAY_KEY,
       seedDemo: true,
       logLevel: 'silent',
