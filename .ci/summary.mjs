@@ -2,23 +2,32 @@
 // fails when the PostgreSQL run (the last report) skipped or ran nothing.
 import { existsSync, readFileSync } from 'node:fs'
 
-const files = process.argv.slice(2)
+const runs = process.argv.slice(2).map((arg) => {
+  const at = arg.lastIndexOf(':')
+  return { file: arg.slice(0, at), rc: Number(arg.slice(at + 1)) }
+})
+const files = runs.map((r) => r.file)
 let passed = 0
 let failed = 0
 let skipped = 0
 let ok = true
 
-for (const file of files) {
+for (const { file, rc } of runs) {
   if (!existsSync(file)) {
-    console.error(`missing test report ${file}: that run did not finish`)
-    ok = false
+    console.error(`missing test report ${file}: that run did not finish (exit code ${rc})`)
+    failed += 1
     continue
   }
   const report = JSON.parse(readFileSync(file, 'utf8'))
   passed += report.numPassedTests
-  failed += report.numFailedTests
+  let runFailed = report.numFailedTests
   // A suite that fails to load counts its file, not its tests: count it as a failure.
-  failed += report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length
+  runFailed += report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length
+  if (rc !== 0 && runFailed === 0) {
+    console.error(`${file}: the run exited with ${rc} though no test failed (unhandled errors?)`)
+    runFailed = 1
+  }
+  failed += runFailed
   skipped += report.numPendingTests + report.numTodoTests
 }
 

@@ -16,11 +16,14 @@ const INT8_OID = 20
  * JS number (PGlite does by default; node-postgres returns strings), so repositories
  * see the same types on either driver.
  */
-export async function openDatabase(database: CloudConfig['database']): Promise<Db> {
-  return new Kysely<Database>({ dialect: await createDialect(database) })
+export async function openDatabase(
+  database: CloudConfig['database'],
+  opts: { onIdleError?: (error: Error) => void } = {},
+): Promise<Db> {
+  return new Kysely<Database>({ dialect: await createDialect(database, opts.onIdleError) })
 }
 
-async function createDialect(database: CloudConfig['database']): Promise<Dialect> {
+async function createDialect(database: CloudConfig['database'], onIdleError?: (error: Error) => void): Promise<Dialect> {
   if (database.driver === 'postgres') {
     const pool = new pg.Pool({
       connectionString: database.url,
@@ -30,6 +33,10 @@ async function createDialect(database: CloudConfig['database']): Promise<Dialect
           oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     })
+    // An idle client whose server connection dies (PostgreSQL restart, admin kill) emits
+    // 'error' on the pool; unhandled, that would crash the process. The pool already drops
+    // the client, so reporting it is all there is to do; the next query reconnects.
+    pool.on('error', (error) => onIdleError?.(error))
     return new PostgresDialect({ pool })
   }
   if (!database.dataDir.startsWith('memory://')) mkdirSync(database.dataDir, { recursive: true })

@@ -11,7 +11,9 @@ declare module 'fastify' {
 /** Opens the database, brings the schema up to date before any route runs, closes on app close. */
 export default fp(
   async (app, opts: { database: CloudConfig['database'] }) => {
-    const db = await openDatabase(opts.database)
+    const db = await openDatabase(opts.database, {
+      onIdleError: (err) => app.log.warn({ err }, 'idle PostgreSQL connection lost; it will reconnect on the next query'),
+    })
     try {
       const applied = await migrateToLatest(db)
       app.log.info({ driver: opts.database.driver, applied }, 'database ready')
