@@ -1,0 +1,46 @@
+/**
+ * `npm run bench -- <scenario>`: runs one benchmark and writes bench/results/<scenario>.json
+ * in the format of ARCHITECTURE.md. Each scenario measures its peer in the same run on
+ * the same machine, so the ratio means something on a noisy 2-core box.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gatewayIngest } from './scenarios/gateway-ingest.js'
+
+export interface BenchResult {
+  metric: string
+  value: number
+  unit: string
+  peer?: string
+  peerValue?: number
+  ratio?: number
+}
+
+const scenarios: Record<string, () => Promise<BenchResult[]>> = {
+  'gateway-ingest': gatewayIngest,
+}
+
+const name = process.argv[2]
+const scenario = name ? scenarios[name] : undefined
+if (!name || !scenario) {
+  console.error(`usage: npm run bench -- <scenario>; scenarios: ${Object.keys(scenarios).join(', ')}`)
+  process.exit(2)
+}
+
+const results = await scenario()
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results', `${name}.json`)
+mkdirSync(dirname(out), { recursive: true })
+const report = {
+  scenario: name,
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, node: process.version },
+  results,
+}
+writeFileSync(out, JSON.stringify(report, null, 2) + '\n')
+for (const r of results) {
+  const peer = r.peer ? `  (${r.peer}: ${r.peerValue} ${r.unit}, ratio ${r.ratio})` : ''
+  console.log(`${r.metric}: ${r.value} ${r.unit}${peer}`)
+}
+console.log(`wrote ${out}`)
