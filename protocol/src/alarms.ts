@@ -27,6 +27,10 @@ export const AlarmChange = Type.Object(
     message: Type.String({ maxLength: 500 }),
     /** The reading that caused the change, when there is one. */
     value: Type.Optional(Type.Number()),
+    /** Escalation level: 0 when raised, +1 each time it goes unacknowledged too long. */
+    level: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+    /** Who acknowledged or cleared it by hand (a local user or a cloud user id). */
+    by: Type.Optional(Type.String({ maxLength: 120 })),
   },
   { additionalProperties: false },
 )

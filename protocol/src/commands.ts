@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { AccessReason, CardId, CurrencyCode, MinorUnits, PaymentReason } from './access.js'
 import { EpochMs, STATE_KEY_PATTERN } from './telemetry.js'
 
 const CommandId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })
@@ -35,7 +36,37 @@ export const SetpointSetCommand = Type.Object(
 )
 export type SetpointSetCommand = Type.Static<typeof SetpointSetCommand>
 
-export const Command = Type.Union([RelaySetCommand, SetpointSetCommand])
+/** The gateway's answer to an RFID swipe: the reader opens the door or shows the refusal. */
+export const AccessResultCommand = Type.Object(
+  {
+    ...commandBase,
+    kind: Type.Literal('access.result'),
+    cardId: CardId,
+    doorId: Type.String({ minLength: 1, maxLength: 64 }),
+    allow: Type.Boolean(),
+    reason: AccessReason,
+  },
+  { additionalProperties: false },
+)
+export type AccessResultCommand = Type.Static<typeof AccessResultCommand>
+
+/** The gateway's answer to a cashless charge request from a bar terminal. */
+export const ChargeResultCommand = Type.Object(
+  {
+    ...commandBase,
+    kind: Type.Literal('charge.result'),
+    txId: Type.String({ minLength: 1, maxLength: 64 }),
+    cardId: CardId,
+    approved: Type.Boolean(),
+    reason: PaymentReason,
+    balanceMinor: MinorUnits,
+    currency: CurrencyCode,
+  },
+  { additionalProperties: false },
+)
+export type ChargeResultCommand = Type.Static<typeof ChargeResultCommand>
+
+export const Command = Type.Union([RelaySetCommand, SetpointSetCommand, AccessResultCommand, ChargeResultCommand])
 export type Command = Type.Static<typeof Command>
 
 export const CommandAck = Type.Object(

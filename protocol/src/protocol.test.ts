@@ -58,3 +58,27 @@ describe('alarm types', () => {
       deviceId: 'd', kind: 'alarm', body: { alarmId: 'r:d', ruleId: 'r', deviceId: 'd', severity, state, message: '' } })).toBe(true)
   })
 })
+
+describe('access, payments and notifications', () => {
+  const base = { seq: 1, time: 1, receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true, deviceId: 'puerta-1' }
+
+  it('accepts a door decision and a balanced charge', () => {
+    expect(validators.logEvent.check({ ...base, kind: 'access',
+      body: { cardId: '04A1B2C3', doorId: 'vip', allow: false, reason: 'outside_schedule' } })).toBe(true)
+    expect(validators.logEvent.check({ ...base, kind: 'payment', body: {
+      txId: 't-1', cardId: '04A1B2C3', terminalId: 'barra-1', kind: 'charge', amountMinor: 250000, currency: 'ARS',
+      approved: true, reason: 'approved', balanceAfterMinor: 750000,
+      entries: [{ account: 'card:04A1B2C3', debitMinor: 250000, creditMinor: 0 }, { account: 'sales:barra-1', debitMinor: 0, creditMinor: 250000 }] } })).toBe(true)
+    expect(validators.command.check({ id: 'c', issuedAt: 1, expiresAt: 2, kind: 'access.result', cardId: '04A1B2C3',
+      doorId: 'vip', allow: true, reason: 'allowed' })).toBe(true)
+  })
+
+  it('refuses fractional money, lowercase currencies and unknown reasons', () => {
+    const charge = { txId: 't', cardId: '04A1B2C3', terminalId: 'b', kind: 'charge', amountMinor: 2.5, currency: 'ARS',
+      approved: true, reason: 'approved', balanceAfterMinor: 0, entries: [] }
+    expect(validators.logEvent.check({ ...base, kind: 'payment', body: charge })).toBe(false)
+    expect(validators.logEvent.check({ ...base, kind: 'payment', body: { ...charge, amountMinor: 250, currency: 'ars' } })).toBe(false)
+    expect(validators.logEvent.check({ ...base, kind: 'access',
+      body: { cardId: '04A1B2C3', doorId: 'vip', allow: true, reason: 'because' } })).toBe(false)
+  })
+})

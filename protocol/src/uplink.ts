@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { AccessDecision, Notification, PaymentRecord } from './access.js'
 import { AlarmChange } from './alarms.js'
 import { Command, CommandAck } from './commands.js'
 import { DeviceEvent, DeviceState, EpochMs, Telemetry } from './telemetry.js'
@@ -31,6 +32,9 @@ export const DeviceLogEvent = logEvent('event', DeviceEvent)
 export const CommandLogEvent = logEvent('command', Command)
 export const AckLogEvent = logEvent('ack', CommandAck)
 export const AlarmLogEvent = logEvent('alarm', AlarmChange)
+export const AccessLogEvent = logEvent('access', AccessDecision)
+export const PaymentLogEvent = logEvent('payment', PaymentRecord)
+export const NotifyLogEvent = logEvent('notify', Notification)
 
 export const LogEvent = Type.Union([
   TelemetryLogEvent,
@@ -39,10 +43,26 @@ export const LogEvent = Type.Union([
   CommandLogEvent,
   AckLogEvent,
   AlarmLogEvent,
+  AccessLogEvent,
+  PaymentLogEvent,
+  NotifyLogEvent,
 ])
 export type LogEvent = Type.Static<typeof LogEvent>
 export type LogEventKind = LogEvent['kind']
-export const LOG_EVENT_KINDS: readonly LogEventKind[] = ['telemetry', 'state', 'event', 'command', 'ack', 'alarm']
+
+/** The schema of each kind on its own, for errors that name the field actually wrong. */
+export const LOG_EVENT_SCHEMAS = {
+  telemetry: TelemetryLogEvent,
+  state: StateLogEvent,
+  event: DeviceLogEvent,
+  command: CommandLogEvent,
+  ack: AckLogEvent,
+  alarm: AlarmLogEvent,
+  access: AccessLogEvent,
+  payment: PaymentLogEvent,
+  notify: NotifyLogEvent,
+} as const satisfies Record<LogEventKind, Type.TSchema>
+export const LOG_EVENT_KINDS = Object.keys(LOG_EVENT_SCHEMAS) as LogEventKind[]
 
 export const MAX_BATCH_EVENTS = 1000
 

@@ -1,11 +1,6 @@
 import {
-  AckLogEvent,
-  AlarmLogEvent,
-  CommandLogEvent,
   compile,
-  DeviceLogEvent,
-  StateLogEvent,
-  TelemetryLogEvent,
+  LOG_EVENT_SCHEMAS,
   validators,
   type AlarmChange,
   type LogEvent,
@@ -27,14 +22,9 @@ export interface Quarantined {
 
 // Only to explain a rejection: the union's own errors list every kind's mismatch, while
 // the schema for the event's declared kind names the field that is actually wrong.
-const byKind: Record<string, Validator<unknown>> = {
-  telemetry: compile(TelemetryLogEvent),
-  state: compile(StateLogEvent),
-  event: compile(DeviceLogEvent),
-  command: compile(CommandLogEvent),
-  ack: compile(AckLogEvent),
-  alarm: compile(AlarmLogEvent),
-}
+const byKind: Record<string, Validator<unknown>> = Object.fromEntries(
+  Object.entries(LOG_EVENT_SCHEMAS).map(([kind, schema]) => [kind, compile(schema)]),
+)
 
 export function rejectionReason(event: unknown): string {
   const kind = (event as { kind?: unknown }).kind
