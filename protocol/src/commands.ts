@@ -36,6 +36,25 @@ export const SetpointSetCommand = Type.Object(
 )
 export type SetpointSetCommand = Type.Static<typeof SetpointSetCommand>
 
+/**
+ * Tells a node what each relay must do on its own when it loses the gateway (MQTT
+ * keepalive expired, gateway process dead): `off`/`on`, or a duty cycle so a compressor
+ * keeps a cold room roughly cold. Sent by the gateway every time the node connects.
+ */
+export const FailsafeSetCommand = Type.Object(
+  {
+    ...commandBase,
+    kind: Type.Literal('failsafe.set'),
+    relay: Type.String({ pattern: STATE_KEY_PATTERN }),
+    mode: Type.Union([Type.Literal('off'), Type.Literal('on'), Type.Literal('duty')]),
+    /** For `duty`: seconds on, then seconds off, repeating. */
+    onSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    offSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  },
+  { additionalProperties: false },
+)
+export type FailsafeSetCommand = Type.Static<typeof FailsafeSetCommand>
+
 /** The gateway's answer to an RFID swipe: the reader opens the door or shows the refusal. */
 export const AccessResultCommand = Type.Object(
   {
@@ -66,7 +85,7 @@ export const ChargeResultCommand = Type.Object(
 )
 export type ChargeResultCommand = Type.Static<typeof ChargeResultCommand>
 
-export const Command = Type.Union([RelaySetCommand, SetpointSetCommand, AccessResultCommand, ChargeResultCommand])
+export const Command = Type.Union([RelaySetCommand, SetpointSetCommand, FailsafeSetCommand, AccessResultCommand, ChargeResultCommand])
 export type Command = Type.Static<typeof Command>
 
 export const CommandAck = Type.Object(

@@ -82,3 +82,12 @@ describe('access, payments and notifications', () => {
       body: { cardId: '04A1B2C3', doorId: 'vip', allow: true, reason: 'because' } })).toBe(false)
   })
 })
+
+describe('fail-safe command', () => {
+  it('accepts the three modes', () => {
+    const base = { id: 'f-1', issuedAt: 1, expiresAt: 2, kind: 'failsafe.set', relay: 'compressor' }
+    expect(validators.command.check({ ...base, mode: 'off' })).toBe(true)
+    expect(validators.command.check({ ...base, mode: 'duty', onSeconds: 600, offSeconds: 900 })).toBe(true)
+    expect(validators.command.check({ ...base, mode: 'sometimes' })).toBe(false)
+  })
+})
