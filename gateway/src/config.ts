@@ -5,6 +5,8 @@ import { DEVICE_ID_PATTERN, STATE_KEY_PATTERN, compile } from '@tendero/protocol
 import { GatewayError } from './errors.js'
 import { parsePasswordHash } from './broker/passwords.js'
 import { RuleEnvelope, explainRule, type RuleSpec } from './rules/registry.js'
+import { AccessConfigSchema, explainAccess, type AccessConfig } from './access/schema.js'
+import { isValidTimeZone } from './access/schedule.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -33,6 +35,10 @@ export const SiteConfigSchema = Type.Object(
     gatewayId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
     devices: Type.Array(Device, { maxItems: 1000 }),
     rules: Type.Array(RuleEnvelope, { maxItems: 1000 }),
+    /** IANA zone for schedules, e.g. `America/Argentina/Buenos_Aires`; default `UTC`. */
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** Doors, terminals and cashless cards (bar vertical), see src/access/schema.ts. */
+    access: Type.Optional(AccessConfigSchema),
   },
   { additionalProperties: false },
 )
@@ -41,6 +47,8 @@ export interface SiteConfig {
   gatewayId: string
   devices: DeviceConfig[]
   rules: RuleSpec[]
+  timezone?: string
+  access?: AccessConfig
 }
 
 export interface GatewayConfig {
@@ -95,6 +103,9 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
         reasons.push(`/rules/${i}/actions/${j}/relay: device "${a.deviceId}" has no relay "${a.relay}"`)
     })
   })
+  if (site.timezone !== undefined && !isValidTimeZone(site.timezone))
+    reasons.push(`/timezone: unknown IANA time zone "${site.timezone}"`)
+  if (site.access) reasons.push(...explainAccess(site.access, new Set(devices.keys())))
   if (reasons.length > 0) throw invalid(source, reasons)
   return site
 }
