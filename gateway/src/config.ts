@@ -7,6 +7,7 @@ import { parsePasswordHash } from './broker/passwords.js'
 import { RuleEnvelope, explainRule, type RuleSpec } from './rules/registry.js'
 import { AccessConfigSchema, explainAccess, type AccessConfig } from './access/schema.js'
 import { isValidTimeZone } from './access/schedule.js'
+import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -24,8 +25,11 @@ const Device = Type.Object(
     kind: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$' }),
     /** `scrypt$N$r$p$salt$hash`, from `npm run -w @tendero/gateway hash-password -- <pw>`. */
     passwordHash: Type.String({ pattern: '^scrypt\\$' }),
-    /** Relay names the device accepts in `relay.set`; rules are checked against it. */
-    relays: Type.Optional(Type.Array(Type.String({ pattern: STATE_KEY_PATTERN }), { maxItems: 32 })),
+    /**
+     * Relays the device accepts in `relay.set`; rules are checked against it. An entry is a
+     * name, or `{ name, failsafe }` with the relay's safe state (src/failsafe/spec.ts).
+     */
+    relays: Type.Optional(Type.Array(RelayEntry, { maxItems: 32 })),
   },
   { additionalProperties: false },
 )
@@ -42,7 +46,7 @@ export const SiteConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 )
-export type DeviceConfig = Static<typeof Device>
+export type DeviceConfig = Omit<Static<typeof Device>, 'relays'> & { relays?: RelayEntry[] }
 export interface SiteConfig {
   gatewayId: string
   devices: DeviceConfig[]
@@ -85,6 +89,14 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
     } catch (err) {
       reasons.push(`/devices/${i}/passwordHash: ${(err as Error).message}`)
     }
+    const relayNames = new Set<string>()
+    d.relays?.forEach((entry, j) => {
+      const name = relayName(entry)
+      if (relayNames.has(name)) reasons.push(`/devices/${i}/relays/${j}: duplicate relay "${name}"`)
+      relayNames.add(name)
+      if (typeof entry !== 'string' && entry.failsafe !== undefined)
+        reasons.push(...explainFailsafe(entry.failsafe, `/devices/${i}/relays/${j}/failsafe`))
+    })
   })
   const ruleIds = new Set<string>()
   site.rules.forEach((rule, i) => {
@@ -99,7 +111,7 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
       if (typeof a.deviceId !== 'string') return
       const target = devices.get(a.deviceId)
       if (!target) reasons.push(`/rules/${i}/actions/${j}/deviceId: unknown device "${a.deviceId}"`)
-      else if (typeof a.relay === 'string' && target.relays && !target.relays.includes(a.relay))
+      else if (typeof a.relay === 'string' && target.relays && !target.relays.some((r) => relayName(r) === a.relay))
         reasons.push(`/rules/${i}/actions/${j}/relay: device "${a.deviceId}" has no relay "${a.relay}"`)
     })
   })
