@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { validators } from '@tendero/protocol'
 import { EventLog, type EventLogOptions } from './event-log.js'
@@ -96,3 +97,141 @@ describe('event log', () => {
     await expect(log.append([reading(2)])).rejects.toMatchObject({ code: 'LOG_ERR_CLOSED' })
   })
 })
+
+describe('event log durability settings', () => {
+  it('runs SQLite in WAL mode with synchronous=FULL', () => {
+    const log = open()
+    log.close()
+    const db = new Database(join(dir, 'log.db'), { readonly: true })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    db.close()
+    // synchronous is per connection: check the one the log uses.
+    const again = open()
+    expect((again as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(2)
+    again.close()
+  })
+})
+
+describe('event log retention', () => {
+  const DAY = 24 * 3600_000
+  let clock = 0
+  const aged = (over: Partial<EventLogOptions> = {}) =>
+    open({ now: () => clock, guardCursors: ['uplink'], retention: { maxAgeMs: 30 * DAY, maxBytes: 0 }, ...over })
+
+  it('deletes events past their age only once every guard cursor has passed them', async () => {
+    clock = 1_000 * DAY
+    const log = aged({ guardCursors: ['uplink', 'influx'] })
+    await log.append([1, 2, 3, 4].map(reading))
+    clock += 10 * DAY
+    await log.append([5, 6].map(reading))
+    clock += 25 * DAY // seqs 1-4 are 35 days old, 5-6 are 25 days old
+    expect(log.prune().deleted).toBe(0) // no cursor has moved
+    log.setCursor('uplink', 6)
+    log.setCursor('influx', 2)
+    expect(log.prune()).toMatchObject({ deleted: 2 })
+    expect(log.read(0, 10).map((e) => e.seq)).toEqual([3, 4, 5, 6])
+    log.setCursor('influx', 6)
+    expect(log.prune()).toMatchObject({ deleted: 2 })
+    expect(log.read(0, 10).map((e) => e.seq)).toEqual([5, 6])
+    expect(log.status()).toMatchObject({ eventCount: 2, lastSeq: 6, oldest: { seq: 5 }, pruned: { events: 4, lastAt: clock } })
+    log.close()
+  })
+
+  it('never prunes while no cursor guards the log', async () => {
+    clock = 1_000 * DAY
+    const log = aged({ guardCursors: [] })
+    await log.append([reading(1)])
+    clock += 365 * DAY
+    expect(log.prune().deleted).toBe(0)
+    log.registerCursor('uplink')
+    log.setCursor('uplink', 1)
+    expect(log.prune().deleted).toBe(1)
+    log.close()
+  })
+
+  it('keeps seq going after the oldest events are pruned and the log is reopened', async () => {
+    clock = 1_000 * DAY
+    const log = aged()
+    await log.append([1, 2, 3].map(reading))
+    log.setCursor('uplink', 3)
+    clock += 31 * DAY
+    expect(log.prune().deleted).toBe(3)
+    log.close()
+    const again = aged()
+    expect(again.status()).toMatchObject({ eventCount: 0, lastSeq: 3, oldest: null })
+    const [next] = await again.append([reading(4)])
+    expect(next!.seq).toBe(4)
+    again.close()
+  })
+
+  it('prunes synced events to get under the size budget, on append, and reports unsynced overflow', async () => {
+    const reports: { deleted: number; overBudgetUnsynced: boolean }[] = []
+    const log = open({
+      guardCursors: ['uplink'],
+      retention: { maxAgeMs: 0, maxBytes: 256 * 1024 },
+      maxBatch: 100,
+      onRetention: (r) => reports.push(r),
+    })
+    const big = (i: number) => ({ kind: 'event' as const, deviceId: 'camara-1', body: { kind: 'blob', data: { s: 'x'.repeat(1000), i } } })
+    for (let i = 0; i < 6; i++) await log.append(Array.from({ length: 100 }, (_, j) => big(i * 100 + j)))
+    await new Promise((r) => setImmediate(r))
+    // Over budget, but nothing is synced: every event stays.
+    expect(log.status().eventCount).toBe(600)
+    expect(log.status().usedBytes).toBeGreaterThan(256 * 1024)
+    expect(reports.at(-1)).toMatchObject({ deleted: 0, overBudgetUnsynced: true })
+    log.setCursor('uplink', 300)
+    // The next append triggers the size check.
+    await log.append(Array.from({ length: 100 }, (_, j) => big(600 + j)))
+    await waitUntil(() => log.status().pruned.events > 0)
+    const status = log.status()
+    expect(status.oldest!.seq).toBe(301) // stopped at the cursor
+    expect(status.eventCount).toBe(400)
+    log.setCursor('uplink', 700)
+    log.prune()
+    expect(log.status().usedBytes).toBeLessThanOrEqual(256 * 1024)
+    expect(log.status().lastSeq).toBe(700)
+    log.close()
+  })
+
+  it('deletes at most chunkRows per prune and finishes over later turns', async () => {
+    clock = 1_000 * DAY
+    const log = aged({ retention: { maxAgeMs: DAY, maxBytes: 0, chunkRows: 40 } })
+    await log.append(Array.from({ length: 100 }, (_, i) => reading(i)))
+    log.setCursor('uplink', 100)
+    clock += 2 * DAY
+    expect(log.prune()).toMatchObject({ deleted: 40, more: true })
+    log.startRetention()
+    await waitUntil(() => log.status().eventCount === 0)
+    expect(log.status().pruned.events).toBe(100)
+    log.close()
+  })
+
+  it('reports size, count, oldest event and per-cursor lag', async () => {
+    clock = 5_000
+    const log = aged()
+    expect(log.status()).toMatchObject({ eventCount: 0, lastSeq: 0, oldest: null, cursors: { uplink: { seq: 0, lag: 0, oldestPendingAt: null } } })
+    await log.append([{ ...reading(1), time: 4_000 }, reading(2), reading(3)])
+    clock = 6_000
+    await log.append([reading(4)])
+    log.setCursor('uplink', 3)
+    const status = log.status()
+    expect(status).toMatchObject({
+      maxAgeMs: 30 * DAY,
+      eventCount: 4,
+      lastSeq: 4,
+      oldest: { seq: 1, time: 4_000, receivedAt: 5_000 },
+      cursors: { uplink: { seq: 3, lag: 1, updatedAt: 6_000, oldestPendingAt: 6_000 } },
+    })
+    expect(status.fileBytes).toBeGreaterThan(0)
+    expect(status.usedBytes).toBeGreaterThan(0)
+    log.close()
+  })
+})
+
+async function waitUntil(probe: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('waitUntil: timed out')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { LogEvent, LogEventKind } from '@tendero/protocol'
@@ -25,6 +25,61 @@ export interface EventLogOptions {
   flushIntervalMs?: number
   /** Flush at once when this many events are queued, without waiting for the window. */
   maxBatch?: number
+  /** Age and size limits; pruning only ever removes events every guard cursor has passed. */
+  retention?: Partial<RetentionOptions>
+  /** Cursors (e.g. `uplink`) that must have passed an event before retention may delete it. */
+  guardCursors?: string[]
+  /** Told about pruning and about a budget that cannot be met yet. */
+  onRetention?: (report: RetentionReport) => void
+}
+
+export interface RetentionOptions {
+  /** Events received longer ago than this are deleted once synced (ms); 0 keeps them forever. */
+  maxAgeMs: number
+  /** Budget for the pages the log uses on disk (bytes); 0 means no budget. */
+  maxBytes: number
+  /** Period of the background prune (ms). */
+  intervalMs: number
+  /** Most rows deleted per transaction, so a big prune never stalls PUBACKs for long. */
+  chunkRows: number
+}
+
+export const DEFAULT_RETENTION: RetentionOptions = {
+  maxAgeMs: 30 * 24 * 3600_000,
+  maxBytes: 512 * 1024 * 1024,
+  intervalMs: 60_000,
+  chunkRows: 20_000,
+}
+
+export interface RetentionReport {
+  deleted: number
+  /** The size budget is exceeded but guard cursors have not passed enough events to meet it. */
+  overBudgetUnsynced: boolean
+  usedBytes: number
+}
+
+export interface CursorStatus {
+  seq: number
+  /** Events logged after the cursor. */
+  lag: number
+  updatedAt: number | null
+  /** Receive time of the first event the cursor has not passed; null when it is caught up. */
+  oldestPendingAt: number | null
+}
+
+/** What the local API shows a technician about the log (sync contract point 8). */
+export interface EventLogStatus {
+  /** Database plus its WAL, as the file system sees them. */
+  fileBytes: number
+  /** Pages holding data; freed pages are reused, so the file itself does not shrink. */
+  usedBytes: number
+  maxBytes: number
+  maxAgeMs: number
+  eventCount: number
+  lastSeq: number
+  oldest: { seq: number; time: number; receivedAt: number } | null
+  cursors: Record<string, CursorStatus>
+  pruned: { events: number; lastAt: number | null }
 }
 
 export interface EventLogStats {
@@ -67,6 +122,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, updated_at INTEGER NOT NULL);
   INSERT OR IGNORE INTO log_meta (key, value) VALUES ('last_seq', 0);
+  INSERT OR IGNORE INTO log_meta (key, value) VALUES ('event_count', (SELECT count(*) FROM events));
 `
 
 /**
@@ -80,7 +136,16 @@ const SCHEMA = `
  */
 export class EventLog {
   private readonly db: Database.Database
-  private readonly opts: Required<Omit<EventLogOptions, 'path'>>
+  private readonly opts: Required<Omit<EventLogOptions, 'path' | 'retention' | 'guardCursors' | 'onRetention'>>
+  private readonly path: string
+  private readonly retention: RetentionOptions
+  private readonly guards: Set<string>
+  private readonly onRetention: (report: RetentionReport) => void
+  private pruneTimer: NodeJS.Timeout | undefined
+  private pruneScheduled = false
+  private bytesSinceSizeCheck = 0
+  private prunedEvents = 0
+  private lastPruneAt: number | null = null
   private queue: Pending[] = []
   private queuedEvents = 0
   private timer: NodeJS.Timeout | undefined
@@ -99,6 +164,10 @@ export class EventLog {
       maxBatch: 1000,
       ...options,
     }
+    this.path = options.path
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention }
+    this.guards = new Set(options.guardCursors ?? [])
+    this.onRetention = options.onRetention ?? (() => {})
     mkdirSync(dirname(options.path), { recursive: true })
     this.db = new Database(options.path)
     this.db.pragma('journal_mode = WAL')
@@ -108,6 +177,16 @@ export class EventLog {
     this.stmt = {
       lastSeq: this.db.prepare<[], { value: number }>(`SELECT value FROM log_meta WHERE key = 'last_seq'`),
       setLastSeq: this.db.prepare<[number]>(`UPDATE log_meta SET value = ? WHERE key = 'last_seq'`),
+      addCount: this.db.prepare<[number]>(`UPDATE log_meta SET value = value + ? WHERE key = 'event_count'`),
+      count: this.db.prepare<[], { value: number }>(`SELECT value FROM log_meta WHERE key = 'event_count'`),
+      oldest: this.db.prepare<[], { seq: number; time: number; received_at: number }>(
+        `SELECT seq, time, received_at FROM events ORDER BY seq LIMIT 1`,
+      ),
+      receivedAtFrom: this.db.prepare<[number], { seq: number; received_at: number }>(
+        `SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1`,
+      ),
+      deleteUpTo: this.db.prepare<[number]>(`DELETE FROM events WHERE seq <= ?`),
+      cursors: this.db.prepare<[], { name: string; seq: number; updated_at: number }>(`SELECT * FROM cursors`),
       insert: this.db.prepare(
         `INSERT INTO events (seq, kind, device_id, time, received_at, boot_id, mono_ms, clock_synced, body)
          VALUES (@seq, @kind, @deviceId, @time, @receivedAt, @bootId, @monoMs, @clockSynced, @body)`,
@@ -122,10 +201,14 @@ export class EventLog {
     this.lastSeqCache = this.stmt.lastSeq.get()?.value ?? 0
     this.commitBatch = this.db.transaction((batch: Pending[]) => {
       let seq = this.stmt.lastSeq.get()?.value ?? 0
+      const first = seq
       const out = batch.map((p) =>
         p.events.map((e) => {
           seq += 1
           const event = { ...e, seq } as LogEvent
+          const body = JSON.stringify(e.body)
+          // Row overhead beyond the body is about 100 bytes; close enough to pace size checks.
+          this.bytesSinceSizeCheck += body.length + 100
           this.stmt.insert.run({
             seq,
             kind: e.kind,
@@ -135,12 +218,13 @@ export class EventLog {
             bootId: e.bootId,
             monoMs: e.monoMs,
             clockSynced: e.clockSynced ? 1 : 0,
-            body: JSON.stringify(e.body),
+            body,
           })
           return event
         }),
       )
       this.stmt.setLastSeq.run(seq)
+      this.stmt.addCount.run(seq - first)
       return out
     })
   }
@@ -195,6 +279,10 @@ export class EventLog {
       this.lastSeqCache = events.at(-1)?.seq ?? this.lastSeqCache
       p.resolve(events)
     }
+    // Checking the page count on every commit would cost more than it saves; about one
+    // check per 1% of the budget keeps the overshoot small.
+    const { maxBytes } = this.retention
+    if (maxBytes > 0 && this.bytesSinceSizeCheck >= Math.min(maxBytes / 100, 1024 * 1024)) this.schedulePrune()
   }
 
   read(afterSeq: number, limit: number): LogEvent[] {
@@ -213,6 +301,133 @@ export class EventLog {
     this.stmt.setCursor.run(name, seq, this.opts.now())
   }
 
+  /** From now on retention keeps every event this cursor has not passed. */
+  registerCursor(name: string): void {
+    this.guards.add(name)
+  }
+
+  /** Starts the periodic prune (retention.intervalMs). Stopped by `close()`. */
+  startRetention(): void {
+    if (this.pruneTimer || this.closed) return
+    this.pruneTimer = setInterval(() => this.schedulePrune(), this.retention.intervalMs)
+    this.pruneTimer.unref()
+    this.schedulePrune()
+  }
+
+  /**
+   * Deletes the oldest events that are past their age, or that bring the log back under
+   * 90% of its size budget, but never an event a guard cursor has not passed: an event
+   * not yet in the cloud is the only copy there is. Deletes whole prefixes of seq, at most
+   * `chunkRows` per call; `more` says another call would delete more.
+   *
+   * TODO(issue 4): when the budget is exceeded by unsynced events, downsample raw
+   * telemetry and then drop the oldest raw telemetry, writing a gap event for every drop
+   * (ARCHITECTURE.md, sync contract 6). Until then the log grows past its budget rather
+   * than lose data, and reports `overBudgetUnsynced`.
+   */
+  prune(): RetentionReport & { more: boolean } {
+    if (this.closed) return { deleted: 0, overBudgetUnsynced: false, usedBytes: 0, more: false }
+    this.bytesSinceSizeCheck = 0
+    const oldest = this.stmt.oldest.get()
+    let usedBytes = this.usedBytes()
+    if (!oldest) return { deleted: 0, overBudgetUnsynced: false, usedBytes, more: false }
+    const floor = this.guardFloor()
+    const { maxAgeMs, maxBytes, chunkRows } = this.retention
+    let upTo = oldest.seq - 1
+    if (maxAgeMs > 0) upTo = Math.max(upTo, this.lastSeqReceivedBefore(this.opts.now() - maxAgeMs, oldest.seq, floor))
+    let overBudget = false
+    if (maxBytes > 0 && usedBytes > maxBytes) {
+      const count = this.stmt.count.get()?.value ?? 0
+      const perEvent = usedBytes / Math.max(count, 1)
+      const wanted = oldest.seq - 1 + Math.ceil((usedBytes - maxBytes * 0.9) / perEvent)
+      overBudget = wanted > floor
+      upTo = Math.max(upTo, Math.min(wanted, floor))
+    }
+    upTo = Math.min(upTo, floor, oldest.seq - 1 + chunkRows)
+    let deleted = 0
+    if (upTo >= oldest.seq) {
+      deleted = this.db.transaction(() => {
+        const changes = this.stmt.deleteUpTo.run(upTo).changes
+        this.stmt.addCount.run(-changes)
+        return changes
+      })()
+      this.prunedEvents += deleted
+      this.lastPruneAt = this.opts.now()
+      usedBytes = this.usedBytes()
+    }
+    const more = deleted === chunkRows
+    const report = { deleted, overBudgetUnsynced: overBudget && !more, usedBytes }
+    if (deleted > 0 || report.overBudgetUnsynced) this.onRetention(report)
+    return { ...report, more }
+  }
+
+  /** Size, age, count and per-cursor lag of the log, for the local API. */
+  status(): EventLogStatus {
+    const oldest = this.stmt.oldest.get()
+    const lastSeq = this.lastSeqCache
+    const cursors: Record<string, CursorStatus> = {}
+    const rows = new Map(this.stmt.cursors.all().map((r) => [r.name, r]))
+    for (const name of new Set([...this.guards, ...rows.keys()])) {
+      const row = rows.get(name)
+      const seq = row?.seq ?? 0
+      const next = seq < lastSeq ? this.stmt.receivedAtFrom.get(seq + 1) : undefined
+      cursors[name] = { seq, lag: Math.max(0, lastSeq - seq), updatedAt: row?.updated_at ?? null, oldestPendingAt: next?.received_at ?? null }
+    }
+    return {
+      fileBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
+      usedBytes: this.usedBytes(),
+      maxBytes: this.retention.maxBytes,
+      maxAgeMs: this.retention.maxAgeMs,
+      eventCount: this.stmt.count.get()?.value ?? 0,
+      lastSeq,
+      oldest: oldest ? { seq: oldest.seq, time: oldest.time, receivedAt: oldest.received_at } : null,
+      cursors,
+      pruned: { events: this.prunedEvents, lastAt: this.lastPruneAt },
+    }
+  }
+
+  /** The highest seq every guard cursor has passed; with no guard, nothing may go. */
+  private guardFloor(): number {
+    if (this.guards.size === 0) return 0
+    let floor = this.lastSeqCache
+    for (const name of this.guards) floor = Math.min(floor, this.getCursor(name))
+    return floor
+  }
+
+  /**
+   * Binary search for the last seq in [from, to] received before `cutoff`. Receive times
+   * follow seq except when the wall clock jumps; then the answer is off by the jump,
+   * which only moves an already-synced event's deletion by that much.
+   */
+  private lastSeqReceivedBefore(cutoff: number, from: number, to: number): number {
+    let lo = from - 1
+    let hi = to
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi + 1) / 2)
+      const row = this.stmt.receivedAtFrom.get(mid)
+      if (row && row.seq <= hi && row.received_at < cutoff) lo = row.seq
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  private usedBytes(): number {
+    const pages = this.db.pragma('page_count', { simple: true }) as number
+    const free = this.db.pragma('freelist_count', { simple: true }) as number
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number
+    return (pages - free) * pageSize
+  }
+
+  /** Prunes off the publish path, one chunk per turn of the event loop. */
+  private schedulePrune(): void {
+    if (this.pruneScheduled || this.closed) return
+    this.pruneScheduled = true
+    setImmediate(() => {
+      this.pruneScheduled = false
+      if (this.prune().more) this.schedulePrune()
+    })
+  }
+
   stats(): EventLogStats {
     return { lastSeq: this.lastSeqCache, pending: this.queuedEvents, commits: this.commits, committedEvents: this.committedEvents }
   }
@@ -222,7 +437,16 @@ export class EventLog {
     if (this.closed) return
     this.flush()
     this.closed = true
+    if (this.pruneTimer) clearInterval(this.pruneTimer)
     this.db.close()
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
   }
 }
 
