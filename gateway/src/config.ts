@@ -8,6 +8,8 @@ import { RuleEnvelope, explainRule, type RuleSpec } from './rules/registry.js'
 import { AccessConfigSchema, explainAccess, type AccessConfig } from './access/schema.js'
 import { isValidTimeZone } from './access/schedule.js'
 import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
+import { DeviceLimitsSchema, type SecurityConfig } from './broker/device-limits.js'
+import type { RetentionOptions } from './log/event-log.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -30,6 +32,8 @@ const Device = Type.Object(
      * name, or `{ name, failsafe }` with the relay's safe state (src/failsafe/spec.ts).
      */
     relays: Type.Optional(Type.Array(RelayEntry, { maxItems: 32 })),
+    /** Per-device rate limit and payload size, overriding the GATEWAY_DEVICE_* defaults. */
+    limits: Type.Optional(DeviceLimitsSchema),
   },
   { additionalProperties: false },
 )
@@ -67,6 +71,14 @@ export interface GatewayConfig {
   logLevel: string
   site: SiteConfig
   sitePath: string
+  /** Durable log tuning; unset fields take the defaults in log/event-log.ts. */
+  log?: { flushIntervalMs?: number; retention?: Partial<RetentionOptions> }
+  /** Device limits and timestamp bounds; unset fields take the defaults in broker/device-limits.ts. */
+  security?: Partial<SecurityConfig>
+  /** MQTT over TLS; off unless configured. `cert` and `key` are PEM contents. */
+  mqttTls?: { host: string; port: number; cert: string; key: string }
+  /** MQTT over WebSocket for on-site browsers; off when unset. */
+  mqttWs?: { host: string; port: number }
 }
 
 const siteValidator = compile(SiteConfigSchema)
@@ -157,6 +169,38 @@ function bool(env: Env, name: string, fallback: boolean, reasons: string[]): boo
   return fallback
 }
 
+/** A number within [min, max], or `fallback` when unset. */
+function num(env: Env, name: string, fallback: number, min: number, max: number, reasons: string[]): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < min || n > max) reasons.push(`${name}: must be a number from ${min} to ${max}, got "${raw}"`)
+  return n
+}
+
+function readPem(env: Env, name: string, reasons: string[]): string {
+  try {
+    return readFileSync(env[name]!, 'utf8')
+  } catch (err) {
+    reasons.push(`${name}: cannot read ${env[name]}: ${(err as Error).message}`)
+    return ''
+  }
+}
+
+/** Listeners beyond plain MQTT: TLS only when all three variables are set, WebSocket unless `off`. */
+function extraListeners(env: Env, host: string, reasons: string[]): Pick<GatewayConfig, 'mqttTls' | 'mqttWs'> {
+  const out: Pick<GatewayConfig, 'mqttTls' | 'mqttWs'> = {}
+  const tlsVars = ['GATEWAY_MQTTS_PORT', 'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY'] as const
+  const tlsSet = tlsVars.filter((v) => env[v])
+  if (tlsSet.length === 3)
+    out.mqttTls = { host, port: port(env, 'GATEWAY_MQTTS_PORT', 8884, reasons), cert: readPem(env, 'GATEWAY_TLS_CERT', reasons), key: readPem(env, 'GATEWAY_TLS_KEY', reasons) }
+  else if (tlsSet.length > 0) reasons.push(`${tlsVars.join(', ')}: set all three for the TLS listener, or none (got only ${tlsSet.join(', ')})`)
+  if (env.GATEWAY_MQTT_WS_PORT !== 'off') out.mqttWs = { host, port: port(env, 'GATEWAY_MQTT_WS_PORT', 8883, reasons) }
+  return out
+}
+
+const DAY_MS = 24 * 3600_000
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** Builds the whole config from the environment (default: process.env) and the site config file. */
@@ -174,6 +218,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     cloud: { url: cloudUrl.replace(/\/+$/, ''), gatewayKey: env.GATEWAY_KEY || 'demo-gateway-key' },
     clockSynced: bool(env, 'GATEWAY_CLOCK_SYNCED', true, reasons),
     logLevel,
+    log: {
+      flushIntervalMs: num(env, 'GATEWAY_LOG_FLUSH_MS', 5, 1, 1000, reasons),
+      retention: {
+        maxAgeMs: num(env, 'GATEWAY_LOG_RETENTION_DAYS', 30, 0, 36_500, reasons) * DAY_MS,
+        maxBytes: Math.round(num(env, 'GATEWAY_LOG_MAX_MB', 512, 0, 1_048_576, reasons) * 1024 * 1024),
+      },
+    },
+    security: {
+      messagesPerSecond: num(env, 'GATEWAY_DEVICE_RATE', 100, 0, 1_000_000, reasons),
+      burst: num(env, 'GATEWAY_DEVICE_BURST', 1000, 1, 1_000_000, reasons),
+      maxPayloadBytes: num(env, 'GATEWAY_DEVICE_MAX_PAYLOAD_BYTES', 16_384, 1, 16_384, reasons),
+      maxAheadMs: num(env, 'GATEWAY_TS_MAX_AHEAD_S', 300, 0, 1e9, reasons) * 1000,
+      maxBehindMs: num(env, 'GATEWAY_TS_MAX_BEHIND_S', 7 * 86_400, 0, 1e9, reasons) * 1000,
+    },
+    ...extraListeners(env, env.GATEWAY_MQTT_HOST || '0.0.0.0', reasons),
   }
   if (reasons.length > 0) throw invalid('gateway environment', reasons)
   const sitePath = env.GATEWAY_CONFIG || DEFAULT_SITE_CONFIG

@@ -9,7 +9,7 @@ import { DeviceBroker } from './broker/broker.js'
 import { EventLog } from './log/event-log.js'
 import { RulesEngine } from './rules/engine.js'
 import type { RuleEffects } from './rules/kinds.js'
-import { Uploader, type UploaderOptions } from './uplink/uploader.js'
+import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
 
 export interface GatewayOptions {
@@ -36,14 +36,15 @@ export interface Gateway {
   readonly rules: RulesEngine
   readonly uplink: Uploader
   readonly api: FastifyInstance
-  start(): Promise<{ mqttPort: number; apiPort: number }>
+  /** `mqttsPort` and `wsPort` are set when those listeners are configured. */
+  start(): Promise<{ mqttPort: number; apiPort: number; mqttsPort?: number; wsPort?: number }>
   /** Stops everything in dependency order; safe to call twice or after a failed start. */
   stop(): Promise<void>
   health(): Health
   rejectedCounts(): Record<string, number>
 }
 
-const PORT_ENV = { mqtt: 'GATEWAY_MQTT_PORT', api: 'GATEWAY_API_PORT' } as const
+const PORT_ENV = { mqtt: 'GATEWAY_MQTT_PORT', api: 'GATEWAY_API_PORT', mqtts: 'GATEWAY_MQTTS_PORT', ws: 'GATEWAY_MQTT_WS_PORT' } as const
 
 async function listenOn<T>(which: keyof typeof PORT_ENV, port: number, listen: () => Promise<T>): Promise<T> {
   try {
@@ -67,7 +68,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const bootId = randomUUID()
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { gatewayId: config.gatewayId } })
   const commandTtlMs = opts.commandTtlMs ?? 60_000
-  const ports = { mqtt: 0, api: 0 }
+  const ports: { mqtt: number; api: number; mqtts?: number; ws?: number } = { mqtt: 0, api: 0 }
 
   const log = new EventLog({
     path: join(config.dataDir, 'log.db'),
@@ -75,6 +76,14 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     clockSynced: () => config.clockSynced,
     now,
     ...(opts.monoNow ? { monoNow: opts.monoNow } : {}),
+    ...(config.log?.flushIntervalMs ? { flushIntervalMs: config.log.flushIntervalMs } : {}),
+    ...(config.log?.retention ? { retention: config.log.retention } : {}),
+    // Nothing leaves the log before the cloud has it (sync contract 6).
+    guardCursors: [UPLINK_CURSOR],
+    onRetention: (r) =>
+      r.overBudgetUnsynced
+        ? logger.warn({ usedBytes: r.usedBytes, deleted: r.deleted }, 'log is over its size budget with events the cloud does not have yet')
+        : logger.info({ deleted: r.deleted, usedBytes: r.usedBytes }, 'log pruned'),
     ...opts.log,
   })
 
@@ -82,7 +91,15 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   let rules: RulesEngine
   const onCommitted = (events: LogEvent[]) => rules.handle(events)
 
-  const broker = new DeviceBroker({ devices: config.site.devices, log, logger: logger.child({ component: 'broker' }), onCommitted })
+  const broker = new DeviceBroker({
+    devices: config.site.devices,
+    log,
+    logger: logger.child({ component: 'broker' }),
+    onCommitted,
+    ...(config.security ? { security: config.security } : {}),
+    now,
+    clockSynced: () => config.clockSynced,
+  })
 
   const effects: RuleEffects = {
     async sendCommand(deviceId, intent, source) {
@@ -128,6 +145,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     log: { lastSeq: log.lastSeq() },
     uplink: uplink.status(),
     rejected: rejectedCounts(),
+    rejectedByReason: broker.rejectionsByReason(),
+    connectRefused: broker.connectRefusals(),
   })
   const api = buildLocalApi({ logger, health })
 
@@ -149,14 +168,18 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       ports.mqtt = await listenOn('mqtt', config.mqtt.port, () => broker.listen(config.mqtt.port, config.mqtt.host))
       await listenOn('api', config.api.port, () => api.listen({ port: config.api.port, host: config.api.host }))
       ports.api = (api.server.address() as { port: number }).port
+      const { mqttTls, mqttWs } = config
+      if (mqttTls) ports.mqtts = await listenOn('mqtts', mqttTls.port, () => broker.listenTls(mqttTls.port, mqttTls.host, mqttTls))
+      if (mqttWs) ports.ws = await listenOn('ws', mqttWs.port, () => broker.listenWebSocket(mqttWs.port, mqttWs.host))
     } catch (err) {
       await stop()
       throw err
     }
     rules.start()
     uplink.start()
-    logger.info({ bootId, mqttPort: ports.mqtt, apiPort: ports.api }, 'gateway started')
-    return { mqttPort: ports.mqtt, apiPort: ports.api }
+    log.startRetention()
+    logger.info({ bootId, ...ports }, 'gateway started')
+    return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
   return { config, bootId, logger, log, broker, rules, uplink, api, start, stop, health, rejectedCounts }

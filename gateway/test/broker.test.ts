@@ -17,20 +17,22 @@ describe('broker', () => {
     await expect(t.connect(DEMO_DEVICE.id, DEMO_DEVICE.password, { username: OTHER_DEVICE.id })).rejects.toMatchObject({ code: 2 })
     await expect(t.connect(DEMO_DEVICE.id, '', { password: undefined })).rejects.toMatchObject({ code: 4 })
     expect(t.gw.broker.clientCount()).toBe(0)
+    expect(t.gw.broker.connectRefusals()).toEqual({ unknown_device: 1, bad_password: 2, bad_client_id: 1 })
   })
 
   it('has the QoS 1 message in the log when the PUBACK arrives', async () => {
     const device = await t.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
-    await device.publishAsync(deviceTopic(DEMO_DEVICE.id, 'telemetry'), JSON.stringify({ ts: 1_763_719_200_000, readings: { temperature_c: 4.6 } }), { qos: 1 })
+    const ts = Date.now() - 1000
+    await device.publishAsync(deviceTopic(DEMO_DEVICE.id, 'telemetry'), JSON.stringify({ ts, readings: { temperature_c: 4.6 } }), { qos: 1 })
     // Read synchronously right after the PUBACK: no waiting, it must already be committed.
     const [event] = t.gw.log.read(0, 10)
     expect(event).toMatchObject({
       seq: 1,
       kind: 'telemetry',
       deviceId: 'camara-1',
-      time: 1_763_719_200_000,
+      time: ts,
       bootId: t.gw.bootId,
-      body: { ts: 1_763_719_200_000, readings: { temperature_c: 4.6 } },
+      body: { ts, readings: { temperature_c: 4.6 } },
     })
     await device.publishAsync(deviceTopic(DEMO_DEVICE.id, 'state'), JSON.stringify({ state: { compressor: true } }), { qos: 1 })
     expect(t.gw.log.read(1, 10)).toMatchObject([{ seq: 2, kind: 'state', body: { state: { compressor: true } } }])
@@ -87,6 +89,7 @@ describe('broker', () => {
       log: { lastSeq: 1 },
       uplink: { ackedSeq: 0, lag: 1 },
       rejected: { 'camara-1': 4 },
+      rejectedByReason: { 'camara-1': { bad_json: 1, bad_payload: 3 } },
     })
   })
 

@@ -17,6 +17,10 @@ export const Health = Type.Object({
   }),
   /** Messages refused per device since this boot. */
   rejected: Type.Record(Type.String(), Type.Integer()),
+  /** The same, per device and reason (`acl`, `rate_limited`, `bad_json`, ...; broker/rejections.ts). */
+  rejectedByReason: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer())),
+  /** Connections refused at CONNACK since this boot, by reason. */
+  connectRefused: Type.Record(Type.String(), Type.Integer()),
 })
 export type Health = Type.Static<typeof Health>
 

@@ -1,12 +1,15 @@
-import { createServer, type AddressInfo, type Server } from 'node:net'
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
-import { deviceTopic, parsePayload, upstreamValidators, type Command, type LogEvent } from '@tendero/protocol'
+import { deviceTopic, upstreamValidators, type Command, type LogEvent } from '@tendero/protocol'
 import type { DeviceConfig } from '../config.js'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
 import { maySubscribe, publishChannel } from './acl.js'
 import { burnVerification, verifyPassword } from './passwords.js'
+import { DEFAULT_SECURITY, TokenBucket, effectiveLimits, type SecurityConfig } from './device-limits.js'
+import { listenTcp, listenTls, listenWebSocket, type Listener, type TlsFiles } from './listeners.js'
+import { checkMessage } from './message-check.js'
+import { Rejections, type ConnectRefusal, type RejectReason } from './rejections.js'
 
 export interface DeviceBrokerOptions {
   devices: DeviceConfig[]
@@ -14,7 +17,25 @@ export interface DeviceBrokerOptions {
   logger: Logger
   /** Called with events once they are committed to the log (feeds the rules engine). */
   onCommitted: (events: LogEvent[]) => void
+  /**
+   * Device session changes, for fail-safe states and online/offline (src/failsafe/):
+   * `commandsReady` once the session holds a cmd subscription; `connection` is the Aedes
+   * client object, to tell two sessions of one device id apart.
+   */
+  onDeviceLink?: (deviceId: string, change: 'connected' | 'commandsReady' | 'disconnected', connection: object) => void
+  /** Rate limit, payload size and timestamp bounds; `devices[].limits` override per device. */
+  security?: Partial<SecurityConfig>
+  /** Wall clock (epoch ms) for rate limits and timestamp checks. */
+  now?: () => number
+  /** Device timestamps are checked only while this says the gateway clock is right. */
+  clockSynced?: () => boolean
 }
+
+/** Errors Aedes raises itself, before our hooks, for a PUBLISH it will not take (lib/handlers/publish.js). */
+const AEDES_TOPIC_ERRORS: [RegExp, RejectReason][] = [
+  [/^[+#] is not allowed in PUBLISH$/, 'wildcard_topic'],
+  [/^empty topic not allowed in PUBLISH$|^topic has too many levels$/, 'bad_topic'],
+]
 
 // CONNACK return codes, MQTT 3.1.1 section 3.2.2.3.
 const IDENTIFIER_REJECTED = 2
@@ -31,18 +52,55 @@ function authError(returnCode: number, message: string): AuthenticateError {
  */
 export class DeviceBroker {
   private aedes: Aedes | undefined
-  private server: Server | undefined
+  private starting: Promise<Aedes> | undefined
+  private listeners: Listener[] = []
   private readonly devices: Map<string, DeviceConfig>
-  private readonly rejected = new Map<string, number>()
   private readonly logger: Logger
+  private readonly security: SecurityConfig
+  private readonly now: () => number
+  private readonly rejections: Rejections
+  /** Per device: its token bucket and payload limit, built on its first message. */
+  private readonly limits = new Map<string, { bucket: TokenBucket; maxPayloadBytes: number }>()
 
   constructor(private readonly opts: DeviceBrokerOptions) {
     this.devices = new Map(opts.devices.map((d) => [d.id, d]))
     this.logger = opts.logger
+    this.security = { ...DEFAULT_SECURITY, ...opts.security }
+    this.now = opts.now ?? Date.now
+    this.rejections = new Rejections(this.logger, this.now)
   }
 
   /** Starts the broker and its TCP listener; resolves with the bound port (0 picks a free one). */
   async listen(port: number, host: string): Promise<number> {
+    return this.addListener(listenTcp(this.handler(await this.start()), port, host))
+  }
+
+  /** MQTT over TLS on a second port; same broker, same authentication and ACL. */
+  async listenTls(port: number, host: string, tls: TlsFiles): Promise<number> {
+    return this.addListener(listenTls(this.handler(await this.start()), port, host, tls))
+  }
+
+  /** MQTT over WebSocket for on-site browsers; same broker, same authentication and ACL. */
+  async listenWebSocket(port: number, host: string): Promise<number> {
+    return this.addListener(listenWebSocket(this.handler(await this.start()), port, host))
+  }
+
+  private async addListener(listening: Promise<Listener>): Promise<number> {
+    const listener = await listening
+    this.listeners.push(listener)
+    return listener.port
+  }
+
+  private handler(aedes: Aedes) {
+    return (stream: Parameters<Aedes['handle']>[0], req?: Parameters<Aedes['handle']>[1]) => aedes.handle(stream, req)
+  }
+
+  private start(): Promise<Aedes> {
+    this.starting ??= this.createAedes()
+    return this.starting
+  }
+
+  private async createAedes(): Promise<Aedes> {
     const aedes = await Aedes.createBroker({
       id: 'tendero-gateway',
       // Device ids are up to 64 characters (protocol DEVICE_ID_PATTERN).
@@ -64,34 +122,57 @@ export class DeviceBroker {
       authorizeForward: (client, packet) => (packet.topic === deviceTopic(client.id, 'cmd') ? packet : null),
     })
     this.aedes = aedes
-    aedes.on('clientError', (client, err) => this.logger.warn({ deviceId: client.id, err: err.message }, 'device connection error'))
-    const server = createServer(aedes.handle)
-    this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
+    aedes.on('clientError', (client, err) => {
+      const topicError = AEDES_TOPIC_ERRORS.find(([pattern]) => pattern.test(err.message))
+      // Aedes refuses these before authorizePublish and closes the connection; count them here.
+      if (topicError && this.devices.has(client.id)) this.rejections.record(client.id, topicError[1], { detail: err.message })
+      else this.logger.warn({ deviceId: client.id, err: err.message }, 'device connection error')
     })
-    return (server.address() as AddressInfo).port
+    const link = this.opts.onDeviceLink
+    if (link) {
+      const cmdTopic = (client: Client) => deviceTopic(client.id, 'cmd')
+      aedes.on('clientReady', (client) => {
+        link(client.id, 'connected', client)
+        // A persistent session comes back with its subscriptions restored, and Aedes
+        // emits no 'subscribe' for those (lib/client.js keeps them; the typings omit it).
+        const restored = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions
+        if (restored?.[cmdTopic(client)]) link(client.id, 'commandsReady', client)
+      })
+      aedes.on('subscribe', (subs, client) => {
+        if (subs.some((s) => s.topic === cmdTopic(client) && (s.qos as number) !== 128)) link(client.id, 'commandsReady', client)
+      })
+      aedes.on('clientDisconnect', (client) => link(client.id, 'disconnected', client))
+    }
+    return aedes
   }
 
   async close(): Promise<void> {
-    const { aedes, server } = this
+    const { starting, listeners } = this
     this.aedes = undefined
-    this.server = undefined
+    this.starting = undefined
+    this.listeners = []
+    const aedes = await starting?.catch(() => undefined)
     await new Promise<void>((resolve) => (aedes ? aedes.close(() => resolve()) : resolve()))
-    await new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()))
+    await Promise.all(listeners.map((l) => l.close()))
   }
 
   clientCount(): number {
     return this.aedes?.connectedClients ?? 0
   }
 
-  /** Messages refused per device since start (bad payloads and ACL violations). */
+  /** Messages refused per device since start, all reasons together. */
   rejectedCounts(): Record<string, number> {
-    return Object.fromEntries(this.rejected)
+    return this.rejections.totals()
+  }
+
+  /** Messages refused per device and reason since start, e.g. `{ "camara-1": { "bad_json": 3 } }`. */
+  rejectionsByReason(): Record<string, Partial<Record<RejectReason, number>>> {
+    return this.rejections.byReason()
+  }
+
+  /** Connections refused at CONNACK since start, by reason (not per device: the id is the client's claim). */
+  connectRefusals(): Partial<Record<ConnectRefusal, number>> {
+    return this.rejections.connectRefusals()
   }
 
   /** Publishes a command QoS 1 on the device's cmd topic. */
@@ -114,25 +195,33 @@ export class DeviceBroker {
     const secret = password?.toString('utf8') ?? ''
     // No anonymous devices: the client id, the username and a registry entry must all agree.
     if (username !== deviceId) {
+      this.rejections.refuseConnect('bad_client_id')
       this.logger.warn({ deviceId, username }, 'device refused: username must equal client id')
       throw authError(IDENTIFIER_REJECTED, 'username must equal client id')
     }
     const device = this.devices.get(deviceId)
     if (!device) {
       await burnVerification(secret)
+      this.rejections.refuseConnect('unknown_device')
       this.logger.warn({ deviceId }, 'device refused: unknown device')
       throw authError(BAD_USERNAME_OR_PASSWORD, 'bad user name or password')
     }
     if (!(await verifyPassword(secret, device.passwordHash))) {
+      this.rejections.refuseConnect('bad_password')
       this.logger.warn({ deviceId }, 'device refused: wrong password')
       throw authError(BAD_USERNAME_OR_PASSWORD, 'bad user name or password')
     }
     this.logger.info({ deviceId }, 'device connected')
   }
 
-  private reject(deviceId: string, topic: string, reason: string): void {
-    this.rejected.set(deviceId, (this.rejected.get(deviceId) ?? 0) + 1)
-    this.logger.warn({ deviceId, topic, reason }, 'message rejected')
+  private limitsFor(deviceId: string): { bucket: TokenBucket; maxPayloadBytes: number } {
+    let limits = this.limits.get(deviceId)
+    if (!limits) {
+      const l = effectiveLimits(this.security, this.devices.get(deviceId)?.limits)
+      limits = { bucket: new TokenBucket(l.messagesPerSecond, l.burst, this.now()), maxPayloadBytes: l.maxPayloadBytes }
+      this.limits.set(deviceId, limits)
+    }
+    return limits
   }
 
   /**
@@ -143,31 +232,52 @@ export class DeviceBroker {
    * Refusing with an error makes Aedes emit clientError and close the connection: MQTT
    * 3.1.1 has no negative PUBACK, and [MQTT-3.3.5-2] lets a server that refuses a
    * PUBLISH either acknowledge it positively or close the connection. We use both:
-   *  - ACL violations (another device's topic, a cmd topic) close the connection: the
-   *    client is misconfigured or hostile, and the device should be loud about it.
-   *  - A payload that fails JSON or schema checks is acknowledged and dropped. Closing
-   *    would make a device with a persistent session resend the same poison message
-   *    after every reconnect, blocking its valid readings behind it forever. Dropped
-   *    messages are counted per device and logged with the reason.
-   * Neither ever reaches the log or another client (authorizeForward only delivers cmd).
+   *  - Topic violations (a wildcard, another device's topic, a cmd topic) close the
+   *    connection: the client is misconfigured or hostile, and should be loud about it.
+   *  - Anything wrong with the message itself (rate limit, size, JSON, schema, NaN or
+   *    Infinity, a timestamp far off the gateway clock) is acknowledged and dropped.
+   *    Closing would make a device with a persistent session resend the same poison
+   *    message after every reconnect, blocking its valid readings behind it forever.
+   * Every refusal is counted per device and reason and logged (at most once a second
+   * per device and reason). None reaches the log or another client (authorizeForward
+   * only delivers cmd).
    */
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
     // client is null only for a will left by a client of a previous broker instance.
     if (!client) return done(new GatewayError('BROKER_ERR_ACL', 'publish without a client'))
     const deviceId = client.id
-    const channel = publishChannel(deviceId, packet.topic)
+    const topic = packet.topic
+    // Aedes already refuses these before this hook; kept so the ACL never depends on it.
+    if (topic.includes('+') || topic.includes('#')) {
+      this.rejections.record(deviceId, 'wildcard_topic', { topic })
+      return done(new GatewayError('BROKER_ERR_ACL', `wildcards are not allowed in a publish topic`))
+    }
+    const channel = publishChannel(deviceId, topic)
     if (!channel) {
-      this.reject(deviceId, packet.topic, 'topic not allowed for this device')
-      return done(new GatewayError('BROKER_ERR_ACL', `device ${deviceId} may not publish to ${packet.topic}`))
+      this.rejections.record(deviceId, 'acl', { topic })
+      return done(new GatewayError('BROKER_ERR_ACL', `device ${deviceId} may not publish to ${topic}`))
     }
     // The gateway keeps the last state itself; a retained copy would only be replayed to nobody.
     packet.retain = false
-    const parsed = parsePayload(packet.payload, upstreamValidators[channel])
-    if (!parsed.ok) {
-      this.reject(deviceId, packet.topic, parsed.reason)
+    const now = this.now()
+    const limits = this.limitsFor(deviceId)
+    if (!limits.bucket.take(now)) {
+      this.rejections.record(deviceId, 'rate_limited', { topic })
       return done(null)
     }
-    const body = parsed.value as { ts?: number }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    const checked = checkMessage(payload, upstreamValidators[channel], {
+      maxPayloadBytes: limits.maxPayloadBytes,
+      now,
+      clockSynced: this.opts.clockSynced?.() ?? true,
+      maxAheadMs: this.security.maxAheadMs,
+      maxBehindMs: this.security.maxBehindMs,
+    })
+    if (!checked.ok) {
+      this.rejections.record(deviceId, checked.reason, { topic, detail: checked.detail })
+      return done(null)
+    }
+    const body = checked.value as { ts?: number }
     this.opts.log.append([{ kind: channel, deviceId, body, time: body.ts }]).then(
       (events) => {
         done(null)
