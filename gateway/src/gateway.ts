@@ -10,6 +10,7 @@ import { EventLog } from './log/event-log.js'
 import { RulesEngine } from './rules/engine.js'
 import type { RuleEffects } from './rules/kinds.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
+import { AccessController, cloudLinkOnline } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
 
 export interface GatewayOptions {
@@ -35,6 +36,8 @@ export interface Gateway {
   readonly broker: DeviceBroker
   readonly rules: RulesEngine
   readonly uplink: Uploader
+  /** Doors and cashless cards; present when the site config has `access`. */
+  readonly access: AccessController | undefined
   readonly api: FastifyInstance
   /** `mqttsPort` and `wsPort` are set when those listeners are configured. */
   start(): Promise<{ mqttPort: number; apiPort: number; mqttsPort?: number; wsPort?: number }>
@@ -89,7 +92,11 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
 
   // Late-bound: the engine needs effects that need the broker that feeds the engine.
   let rules: RulesEngine
-  const onCommitted = (events: LogEvent[]) => rules.handle(events)
+  let access: AccessController | undefined
+  const onCommitted = (events: LogEvent[]) => {
+    rules.handle(events)
+    access?.handle(events)
+  }
 
   const broker = new DeviceBroker({
     devices: config.site.devices,
@@ -136,6 +143,26 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ...opts.uplink,
   })
 
+  if (config.site.access) {
+    const offlineAfterMs = (config.site.access.offlineAfterSeconds ?? 60) * 1000
+    access = new AccessController({
+      access: config.site.access,
+      timeZone: config.site.timezone ?? 'UTC',
+      gatewayId: config.gatewayId,
+      walletPath: join(config.dataDir, 'wallet.db'),
+      log,
+      now,
+      logger: logger.child({ component: 'access' }),
+      async append(inputs) {
+        const events = await log.append(inputs)
+        onCommitted(events)
+        return events
+      },
+      sendCommand: (deviceId, intent, origin) => effects.sendCommand(deviceId, intent, { ruleId: origin }),
+      linkOnline: () => cloudLinkOnline(uplink.status(), now(), offlineAfterMs),
+    })
+  }
+
   const rejectedCounts = () => broker.rejectedCounts()
   const health = (): Health => ({
     status: 'ok',
@@ -156,6 +183,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await uplink.stop()
       await rules.stop()
       await api.close()
+      // Before the broker closes, so decisions in flight still reach their devices.
+      await access?.stop()
       await broker.close()
       log.close()
       logger.info('gateway stopped')
@@ -165,6 +194,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
 
   async function start() {
     try {
+      // Opening balances are in the wallet before any terminal can connect.
+      await access?.start()
       ports.mqtt = await listenOn('mqtt', config.mqtt.port, () => broker.listen(config.mqtt.port, config.mqtt.host))
       await listenOn('api', config.api.port, () => api.listen({ port: config.api.port, host: config.api.host }))
       ports.api = (api.server.address() as { port: number }).port
@@ -182,5 +213,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, rules, uplink, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, rules, uplink, access, api, start, stop, health, rejectedCounts }
 }
