@@ -8,6 +8,8 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gatewayIngest } from './scenarios/gateway-ingest.js'
+import { brokerThroughput } from './scenarios/broker-throughput.js'
+import { relayLatency } from './scenarios/relay-latency.js'
 
 export interface BenchResult {
   metric: string
@@ -20,6 +22,8 @@ export interface BenchResult {
 
 const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   'gateway-ingest': gatewayIngest,
+  'broker-throughput': brokerThroughput,
+  'relay-latency': relayLatency,
 }
 
 const name = process.argv[2]
