@@ -37,18 +37,18 @@ describe('config', () => {
 
   it('points at the path of a schema error in the site config', () => {
     const site = demo()
-    site.rules[0].forSeconds = 'two minutes'
+    site.rules[0].when.forSeconds = 'two minutes'
     site.devices[0].password = 'plain'
     expect(() => parseSiteConfig(site)).toThrow(/\/devices\/0: .*password|\/devices\/0.*additional/i)
     delete site.devices[0].password
-    expect(() => parseSiteConfig(site)).toThrow(/\/rules\/0\/forSeconds/)
+    expect(() => parseSiteConfig(site)).toThrow(/\/rules\/0\/when\/forSeconds/)
   })
 
   it('explains unknown kinds, bad actions, missing devices and relays', () => {
     const site = demo()
-    site.rules[0].kind = 'fuzzy'
+    site.rules[0].when.kind = 'fuzzy'
     site.rules[1].actions[0].relay = 'oven'
-    site.rules.push({ ...site.rules[1], id: 'otra', deviceId: 'nadie' })
+    site.rules.push({ ...site.rules[1], id: 'otra', when: { ...site.rules[1].when, deviceId: 'nadie' } })
     site.rules.push({ ...site.rules[1], id: 'mala', actions: [{ kind: 'sms.send' }] })
     let message = ''
     try {
@@ -56,16 +56,16 @@ describe('config', () => {
     } catch (err) {
       message = (err as Error).message
     }
-    expect(message).toContain('/rules/0/kind: unknown rule kind "fuzzy" (known: "threshold")')
+    expect(message).toContain('/rules/0/when/kind: unknown condition kind "fuzzy" (known: "threshold", ')
     expect(message).toContain('/rules/1/actions/0/relay: device "camara-1" has no relay "oven"')
-    expect(message).toContain('/rules/2/deviceId: unknown device "nadie"')
+    expect(message).toContain('/rules/2/when/deviceId: unknown device "nadie"')
     expect(message).toContain('/rules/3/actions/0/kind: unknown action kind "sms.send"')
   })
 
   it('rejects a threshold with both above and below', () => {
     const site = demo()
-    site.rules[0].below = 1
-    expect(() => parseSiteConfig(site)).toThrow(/\/rules\/0: set exactly one of "above" or "below"/)
+    site.rules[0].when.below = 1
+    expect(() => parseSiteConfig(site)).toThrow(/\/rules\/0\/when: set exactly one of "above" or "below"/)
   })
 
   it('reports unreadable and non-JSON files clearly', () => {

@@ -4,7 +4,7 @@ import Type, { type Static } from 'typebox'
 import { DEVICE_ID_PATTERN, STATE_KEY_PATTERN, compile } from '@tendero/protocol'
 import { GatewayError } from './errors.js'
 import { parsePasswordHash } from './broker/passwords.js'
-import { RuleEnvelope, explainRule, type RuleSpec } from './rules/registry.js'
+import { RuleEnvelope, conditionDeviceRefs, explainRule, type RuleSpec } from './rules/registry.js'
 import { AccessConfigSchema, explainAccess, type AccessConfig } from './access/schema.js'
 import { isValidTimeZone } from './access/schedule.js'
 import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
@@ -117,15 +117,17 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
     const ruleReasons = explainRule(rule, `/rules/${i}`)
     reasons.push(...ruleReasons)
     if (ruleReasons.length > 0) return
-    if (typeof rule.deviceId === 'string' && !devices.has(rule.deviceId))
-      reasons.push(`/rules/${i}/deviceId: unknown device "${rule.deviceId}"`)
-    rule.actions.forEach((a, j) => {
-      if (typeof a.deviceId !== 'string') return
-      const target = devices.get(a.deviceId)
-      if (!target) reasons.push(`/rules/${i}/actions/${j}/deviceId: unknown device "${a.deviceId}"`)
-      else if (typeof a.relay === 'string' && target.relays && !target.relays.some((r) => relayName(r) === a.relay))
-        reasons.push(`/rules/${i}/actions/${j}/relay: device "${a.deviceId}" has no relay "${a.relay}"`)
-    })
+    for (const ref of conditionDeviceRefs(rule))
+      if (!devices.has(ref.deviceId)) reasons.push(`/rules/${i}${ref.path}: unknown device "${ref.deviceId}"`)
+    const actionLists = { actions: rule.actions, rearmActions: rule.rearmActions ?? [] }
+    for (const [list, actions] of Object.entries(actionLists))
+      actions.forEach((a, j) => {
+        if (typeof a.deviceId !== 'string') return
+        const target = devices.get(a.deviceId)
+        if (!target) reasons.push(`/rules/${i}/${list}/${j}/deviceId: unknown device "${a.deviceId}"`)
+        else if (typeof a.relay === 'string' && target.relays && !target.relays.some((r) => relayName(r) === a.relay))
+          reasons.push(`/rules/${i}/${list}/${j}/relay: device "${a.deviceId}" has no relay "${a.relay}"`)
+      })
   })
   if (site.timezone !== undefined && !isValidTimeZone(site.timezone))
     reasons.push(`/timezone: unknown IANA time zone "${site.timezone}"`)

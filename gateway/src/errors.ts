@@ -12,6 +12,7 @@ export type GatewayErrorCode =
   | 'PASSWORD_ERR_FORMAT'
   | 'LOG_ERR_CLOSED'
   | 'RULES_ERR_INVALID'
+  | 'ALARM_ERR_NOT_FOUND'
   | 'UPLINK_ERR_HTTP'
   | 'UPLINK_ERR_BAD_ACK'
 

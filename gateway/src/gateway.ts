@@ -9,6 +9,9 @@ import { DeviceBroker } from './broker/broker.js'
 import { EventLog } from './log/event-log.js'
 import { RulesEngine } from './rules/engine.js'
 import type { RuleEffects } from './rules/kinds.js'
+import { StateStore } from './rules/state-store.js'
+import { DEFAULT_TIME_ZONE } from './rules/local-time.js'
+import { AlarmService } from './alarms/alarms.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
 import { AccessController, cloudLinkOnline } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
@@ -23,6 +26,10 @@ export interface GatewayOptions {
   uplink?: Partial<Pick<UploaderOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
   log?: { flushIntervalMs?: number; maxBatch?: number }
   rulesTickMs?: number
+  /** How often unacknowledged alarms are checked for escalation. */
+  alarmsTickMs?: number
+  /** Debounce of rule and alarm state writes to `state.db`. */
+  stateFlushMs?: number
   /** How long a device may still act on a command (ms). */
   commandTtlMs?: number
 }
@@ -35,6 +42,8 @@ export interface Gateway {
   readonly log: EventLog
   readonly broker: DeviceBroker
   readonly rules: RulesEngine
+  /** Active alarms: list, acknowledge, clear. */
+  readonly alarms: AlarmService
   readonly uplink: Uploader
   /** Doors and cashless cards; present when the site config has `access`. */
   readonly access: AccessController | undefined
@@ -118,15 +127,33 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await broker.publishCommand(deviceId, command as Command)
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
     },
-    async recordAlarm(change) {
-      onCommitted(await log.append([{ kind: 'alarm', deviceId: change.deviceId, body: change }]))
-      logger.warn({ alarmId: change.alarmId, deviceId: change.deviceId, state: change.state, value: change.value }, 'alarm %s', change.state)
+    async record(event) {
+      onCommitted(await log.append([event]))
+    },
+    // The broker has no publish for non-device topics yet (asked of its owner): logged only.
+    async publish(topic, payload) {
+      logger.warn({ topic, payload }, 'rule publish not delivered: the broker has no local publish yet')
     },
   }
+
+  // Rule timers, counters, relay guards and active alarms survive a restart (rules/state-store.ts).
+  const stateStore = new StateStore(join(config.dataDir, 'state.db'), opts.stateFlushMs)
+  const alarms = new AlarmService({
+    now,
+    logger: logger.child({ component: 'alarms' }),
+    store: stateStore,
+    ...(opts.alarmsTickMs ? { tickMs: opts.alarmsTickMs } : {}),
+    async record(events) {
+      onCommitted(await log.append(events))
+    },
+  })
 
   rules = new RulesEngine({
     rules: config.site.rules,
     effects,
+    alarms,
+    store: stateStore,
+    timeZone: config.site.timezone ?? DEFAULT_TIME_ZONE,
     logger: logger.child({ component: 'rules' }),
     now,
     ...(opts.rulesTickMs ? { tickMs: opts.rulesTickMs } : {}),
@@ -182,6 +209,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     stopping ??= (async () => {
       await uplink.stop()
       await rules.stop()
+      await alarms.stop()
+      stateStore.close()
       await api.close()
       // Before the broker closes, so decisions in flight still reach their devices.
       await access?.stop()
@@ -207,11 +236,12 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       throw err
     }
     rules.start()
+    alarms.start()
     uplink.start()
     log.startRetention()
     logger.info({ bootId, ...ports }, 'gateway started')
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, rules, uplink, access, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, rules, alarms, uplink, access, api, start, stop, health, rejectedCounts }
 }

@@ -12,7 +12,10 @@ describe('rules inside the gateway', () => {
     t = await startTestGateway({ gateway: { now: () => clock, rulesTickMs: 50 } })
     const device = await t.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
     const commands: Record<string, unknown>[] = []
-    device.on('message', (_topic, payload) => commands.push(JSON.parse(payload.toString())))
+    device.on('message', (_topic, payload) => {
+      const command = JSON.parse(payload.toString())
+      if (command.kind === 'relay.set') commands.push(command)
+    })
     await device.subscribeAsync(deviceTopic(DEMO_DEVICE.id, 'cmd'), { qos: 1 })
     const telemetry = deviceTopic(DEMO_DEVICE.id, 'telemetry')
     const publish = (temperature_c: number) => device.publishAsync(telemetry, JSON.stringify({ readings: { temperature_c } }), { qos: 1 })
@@ -58,12 +61,16 @@ describe('rules inside the gateway', () => {
 
   it('fires with a real short forSeconds on the real clock', async () => {
     const site = await testSite((s) => {
-      s.rules[0]!.forSeconds = 1
+      s.rules[0]!.when.forSeconds = 1
     })
     t = await startTestGateway({ site, gateway: { rulesTickMs: 100 } })
     const device = await t.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
+    // Fail-safe commands also arrive on connect: wait for the rule's relay.set.
     const received = new Promise<Record<string, unknown>>((resolve) =>
-      device.on('message', (_topic, payload) => resolve(JSON.parse(payload.toString()))),
+      device.on('message', (_topic, payload) => {
+        const command = JSON.parse(payload.toString())
+        if (command.kind === 'relay.set') resolve(command)
+      }),
     )
     await device.subscribeAsync(deviceTopic(DEMO_DEVICE.id, 'cmd'), { qos: 1 })
     await device.publishAsync(deviceTopic(DEMO_DEVICE.id, 'telemetry'), JSON.stringify({ readings: { temperature_c: 7 } }), { qos: 1 })

@@ -33,7 +33,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
       speed: 60,
       intervalMs: 500,
       site: (site) => {
-        site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, forSeconds: 4 }))
+        site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, when: { ...r.when, forSeconds: 4 } }))
       },
     })
     browser = await chromium.launch({

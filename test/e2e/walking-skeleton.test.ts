@@ -55,7 +55,7 @@ describe('sensor → gateway → cloud → live dashboard', () => {
       site: (site) => {
         // The demo rule, held for 1 s instead of 2 min; the "compressor off" rule is left out
         // so the fall is not cut short.
-        site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, forSeconds: 1 }))
+        site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, when: { ...r.when, forSeconds: 1 } }))
       },
     })
     const node = stack.node

@@ -1,38 +1,16 @@
 import Type from 'typebox'
-import type { Severity } from '@tendero/protocol'
-import { SeveritySchema, defineAction, type AlarmChangeBody } from '../kinds.js'
+import { AlarmPolicySchema } from '../../alarms/policy.js'
+import { defineAction } from '../kinds.js'
 
 /**
- * Raise an alarm when the rule fires and clear it when the rule re-arms. The id is
- * `<ruleId>:<deviceId>` (protocol AlarmChange), so one rule and device have at most
- * one active alarm. A rule's top-level `alarm` field is shorthand for this action.
+ * Raise an alarm when the rule fires and clear it when the rule re-arms (unless
+ * `autoClear` is false). The id is `<ruleId>:<deviceId>`, so one rule and device have at
+ * most one active alarm. A rule's top-level `alarm` field is shorthand for this action.
  */
 export const alarm = defineAction({
   kind: 'alarm',
-  schema: Type.Object(
-    {
-      kind: Type.Literal('alarm'),
-      severity: SeveritySchema,
-      message: Type.String({ minLength: 1, maxLength: 500 }),
-    },
-    { additionalProperties: false },
-  ),
-  onFire: (spec, ctx) => ctx.effects.recordAlarm(change(spec, ctx, 'raised')),
-  onRearm: (spec, ctx) => ctx.effects.recordAlarm(change(spec, ctx, 'cleared')),
+  schema: Type.Object({ kind: Type.Literal('alarm'), ...AlarmPolicySchema.properties }, { additionalProperties: false }),
+  onFire: ({ kind: _kind, ...policy }, ctx) => ctx.alarms.raise({ ruleId: ctx.ruleId, deviceId: ctx.deviceId, value: ctx.value, policy }),
+  onRearm: (spec, ctx) =>
+    spec.autoClear === false ? Promise.resolve() : ctx.alarms.clearByRule(`${ctx.ruleId}:${ctx.deviceId}`, ctx.value),
 })
-
-function change(
-  spec: { severity: Severity; message: string },
-  ctx: { ruleId: string; deviceId: string; value?: number | undefined },
-  state: 'raised' | 'cleared',
-): AlarmChangeBody {
-  return {
-    alarmId: `${ctx.ruleId}:${ctx.deviceId}`,
-    ruleId: ctx.ruleId,
-    deviceId: ctx.deviceId,
-    severity: spec.severity,
-    state,
-    message: spec.message,
-    ...(ctx.value !== undefined ? { value: ctx.value } : {}),
-  }
-}

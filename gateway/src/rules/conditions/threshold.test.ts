@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { LogEvent } from '@tendero/protocol'
+import { conditionContext } from '../registry.js'
 import { threshold, type ThresholdState } from './threshold.js'
+
+const ctx = conditionContext('UTC', {})
 
 const high = { deviceId: 'camara-1', metric: 'temperature_c', above: 5, forSeconds: 120, hysteresis: 0.5 }
 const low = { deviceId: 'camara-1', metric: 'temperature_c', below: 2, forSeconds: 60 }
@@ -11,11 +14,11 @@ const reading = (value: number, deviceId = 'camara-1'): LogEvent => ({
 })
 
 function run(spec: typeof high | typeof low) {
-  const state: ThresholdState = threshold.initialState()
+  const state: ThresholdState = threshold.initialState(spec)
   return {
     state,
-    at: (sec: number, value: number) => threshold.onEvent(spec, state, reading(value), sec * 1000)?.type ?? null,
-    tick: (sec: number) => threshold.onTick(spec, state, sec * 1000)?.type ?? null,
+    at: (sec: number, value: number) => threshold.onEvent(spec, state, reading(value), sec * 1000, ctx)?.type ?? null,
+    tick: (sec: number) => threshold.onTick(spec, state, sec * 1000, ctx)?.type ?? null,
   }
 }
 
@@ -68,7 +71,7 @@ describe('threshold condition', () => {
 
   it('ignores other devices and metrics', () => {
     const r = run(high)
-    threshold.onEvent(high, r.state, reading(9, 'otra-camara'), 0)
+    threshold.onEvent(high, r.state, reading(9, 'otra-camara'), 0, ctx)
     expect(r.state.since).toBeNull()
   })
 
