@@ -214,11 +214,11 @@ export class DeviceBroker {
     this.logger.info({ deviceId }, 'device connected')
   }
 
-  private limitsFor(deviceId: string): { bucket: TokenBucket; maxPayloadBytes: number } {
+  private limitsFor(deviceId: string, now: number): { bucket: TokenBucket; maxPayloadBytes: number } {
     let limits = this.limits.get(deviceId)
     if (!limits) {
       const l = effectiveLimits(this.security, this.devices.get(deviceId)?.limits)
-      limits = { bucket: new TokenBucket(l.messagesPerSecond, l.burst, this.now()), maxPayloadBytes: l.maxPayloadBytes }
+      limits = { bucket: new TokenBucket(l.messagesPerSecond, l.burst, now), maxPayloadBytes: l.maxPayloadBytes }
       this.limits.set(deviceId, limits)
     }
     return limits
@@ -260,7 +260,7 @@ export class DeviceBroker {
     // The gateway keeps the last state itself; a retained copy would only be replayed to nobody.
     packet.retain = false
     const now = this.now()
-    const limits = this.limitsFor(deviceId)
+    const limits = this.limitsFor(deviceId, now)
     if (!limits.bucket.take(now)) {
       this.rejections.record(deviceId, 'rate_limited', { topic })
       return done(null)

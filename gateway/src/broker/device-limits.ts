@@ -63,8 +63,10 @@ export class TokenBucket {
 
   take(now: number): boolean {
     if (this.perSecond <= 0) return true
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond)
-    this.last = now
+    // A wall clock stepped back must not cost tokens.
+    const elapsed = Math.max(0, now - this.last)
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed / 1000) * this.perSecond)
+    this.last = Math.max(this.last, now)
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true

@@ -36,6 +36,8 @@ export function listenTls(handle: ConnectionHandler, port: number, host: string,
 export async function listenWebSocket(handle: ConnectionHandler, port: number, host: string): Promise<Listener> {
   const server = createHttpServer((_req, res) => res.writeHead(426, { connection: 'close' }).end('MQTT over WebSocket only\n'))
   const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) })
+  // ws re-emits the HTTP server's errors (EADDRINUSE); `bind` already reports those.
+  wss.on('error', () => {})
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws)
     // A peer vanishing mid-frame errors the stream; Aedes sees the close either way.
