@@ -72,8 +72,8 @@ export function engineHarness(rules: RuleSpec[], opts: { store?: StateStore; tim
       while (clock.now < end) {
         clock.now = Math.min(end, clock.now + 1000)
         engine.tick()
+        await engine.settled()
       }
-      await engine.settled()
       await alarms.settled()
     },
     async send(event: LogEvent) {

@@ -207,8 +207,9 @@ export class RulesEngine {
         ? rule.actions.map((a) => ({ a, run: a.kind.onFire }))
         : [...rule.actions.map((a) => ({ a, run: a.kind.onRearm })), ...rule.rearmActions.map((a) => ({ a, run: a.kind.onFire }))]
     for (const { a, run } of steps) {
+      if (!run) continue
       try {
-        await run?.(a.spec, ctx)
+        await run(a.spec, ctx)
       } catch (err) {
         log.error({ err, action: a.spec.kind }, 'rule action failed')
       }
