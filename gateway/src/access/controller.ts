@@ -101,22 +101,24 @@ export class AccessController {
 
   /** Credits opening balances of cards seen for the first time, and starts checkpoints. */
   async start(): Promise<void> {
+    const openings: PaymentRecord[] = []
     for (const card of this.o.access.cards) {
       const cardId = normalizeCardId(card.id)
       if (!card.balanceMinor || this.wallet.findTx(OPENING_TERMINAL, cardId)) continue
       const req = { kind: 'topup', txId: cardId, cardId, terminalId: OPENING_TERMINAL, amountMinor: card.balanceMinor } as const
-      const record: PaymentRecord = {
+      openings.push({
         ...req,
         currency: this.o.access.currency,
         approved: true,
         reason: 'approved',
         balanceAfterMinor: this.wallet.card(cardId).balanceMinor + card.balanceMinor,
         entries: ledgerEntries(req),
-      }
-      const [event] = await this.o.append([{ kind: 'payment', deviceId: this.o.gatewayId, body: record }])
-      this.wallet.apply(record, event!.seq, false)
-      this.logger.info({ cardId, holder: card.holder, amountMinor: card.balanceMinor }, 'opening balance credited')
+      })
     }
+    // One log commit for all of them: a venue may load thousands of cards at once.
+    const events = await this.o.append(openings.map((body) => ({ kind: 'payment', deviceId: this.o.gatewayId, body })))
+    openings.forEach((record, i) => this.wallet.apply(record, events[i]!.seq, false))
+    if (openings.length > 0) this.logger.info({ cards: openings.length }, 'opening balances credited')
     this.checkpointTimer = setInterval(() => this.checkpoint(), this.o.checkpointMs ?? 5_000)
     this.checkpointTimer.unref()
   }
