@@ -43,7 +43,7 @@ export const SiteConfigSchema = Type.Object(
     gatewayId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
     devices: Type.Array(Device, { maxItems: 1000 }),
     rules: Type.Array(RuleEnvelope, { maxItems: 1000 }),
-    /** IANA zone for schedules, e.g. `America/Argentina/Buenos_Aires`; default `UTC`. */
+    /** IANA zone for schedules (rules, doors); default `America/Argentina/Buenos_Aires`. */
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** Doors, terminals and cashless cards (bar vertical), see src/access/schema.ts. */
     access: Type.Optional(AccessConfigSchema),

@@ -174,7 +174,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     const offlineAfterMs = (config.site.access.offlineAfterSeconds ?? 60) * 1000
     access = new AccessController({
       access: config.site.access,
-      timeZone: config.site.timezone ?? 'UTC',
+      // Same default as the rules' schedules (rules/local-time.ts), so one site keeps one clock.
+      timeZone: config.site.timezone ?? 'America/Argentina/Buenos_Aires',
       gatewayId: config.gatewayId,
       walletPath: join(config.dataDir, 'wallet.db'),
       log,
