@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { gatewayIngest } from './scenarios/gateway-ingest.js'
 import { brokerThroughput } from './scenarios/broker-throughput.js'
 import { relayLatency } from './scenarios/relay-latency.js'
+import { gatewayRss } from './scenarios/gateway-rss.js'
 
 export interface BenchResult {
   metric: string
@@ -24,6 +25,7 @@ const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   'gateway-ingest': gatewayIngest,
   'broker-throughput': brokerThroughput,
   'relay-latency': relayLatency,
+  'gateway-rss': gatewayRss,
 }
 
 const name = process.argv[2]
