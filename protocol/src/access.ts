@@ -7,10 +7,12 @@ export const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$' })
 /** Money is always integer minor units (centavos) plus an ISO 4217 code. */
 export const MinorUnits = Type.Integer({ minimum: -1_000_000_000_000, maximum: 1_000_000_000_000 })
 
-export const ACCESS_REASONS = ['allowed', 'unknown_card', 'card_blocked', 'outside_schedule', 'unknown_door'] as const
+export const ACCESS_REASONS = ['allowed', 'unknown_card', 'door_not_allowed', 'card_blocked', 'outside_schedule', 'unknown_door'] as const
 export const AccessReason = Type.Union([
   Type.Literal('allowed'),
   Type.Literal('unknown_card'),
+  /** A known card that is not on this door's allow-list. */
+  Type.Literal('door_not_allowed'),
   Type.Literal('card_blocked'),
   Type.Literal('outside_schedule'),
   Type.Literal('unknown_door'),
@@ -30,8 +32,11 @@ export const AccessDecision = Type.Object(
 )
 export type AccessDecision = Type.Static<typeof AccessDecision>
 
-export const PAYMENT_REASONS = ['approved', 'insufficient_balance', 'offline_limit', 'unknown_card', 'card_blocked', 'currency_mismatch'] as const
+export const PAYMENT_REASONS = ['approved', 'insufficient_balance', 'offline_limit', 'unknown_card', 'card_blocked',
+  'currency_mismatch', 'terminal_not_allowed'] as const
 export const PaymentReason = Type.Union([
+  /** The device is not a terminal, or not one allowed to top up. */
+  Type.Literal('terminal_not_allowed'),
   Type.Literal('approved'),
   Type.Literal('insufficient_balance'),
   Type.Literal('offline_limit'),
@@ -68,6 +73,8 @@ export const PaymentRecord = Type.Object(
     reason: PaymentReason,
     balanceAfterMinor: MinorUnits,
     entries: Type.Array(LedgerEntry, { maxItems: 8 }),
+    /** Decided while the cloud link was down, so it counts against the card's offline limit. */
+    offline: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 )
