@@ -36,11 +36,7 @@ export class AccessDirectory {
   }
 }
 
-/**
- * Decides a swipe on site. A known card that is not on the door's allow-list is refused
- * as `unknown_card`: the protocol has no separate reason for it, and to that door the
- * card is indeed unknown.
- */
+/** Decides a swipe on site, in the order a person at the door would want explained. */
 export function decideSwipe(
   dir: AccessDirectory,
   readerId: string,
@@ -62,7 +58,7 @@ export function decideSwipe(
   if (!door) return decision(false, 'unknown_door')
   if (!card) return decision(false, 'unknown_card')
   if (card.blocked) return decision(false, 'card_blocked')
-  if (card.doors !== '*' && !card.doors.includes(door.id)) return decision(false, 'unknown_card')
+  if (card.doors !== '*' && !card.doors.includes(door.id)) return decision(false, 'door_not_allowed')
   if (door.schedule && !withinSchedule(door.schedule, localTime(now, timeZone))) return decision(false, 'outside_schedule')
   return decision(true, 'allowed')
 }
