@@ -32,9 +32,9 @@ function split(devices: number, publishers: number): string[][] {
   return groups
 }
 
-export function startPublishers(url: string, devices: number, publishers: number, qos: 0 | 1, mode: PublisherInput['mode']) {
+export function startPublishers(url: string, devices: number, publishers: number, qos: 0 | 1, mode: PublisherInput['mode'], noDelay = false) {
   return split(devices, publishers).map((clientIds) =>
-    forkWorker<{ type: 'ready' } | PublisherDone>('publisher.ts', { url, clientIds, password: BENCH_PASSWORD, qos, mode } satisfies PublisherInput),
+    forkWorker<{ type: 'ready' } | PublisherDone>('publisher.ts', { url, clientIds, password: BENCH_PASSWORD, qos, mode, noDelay } satisfies PublisherInput),
   )
 }
 

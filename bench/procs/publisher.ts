@@ -15,6 +15,8 @@ export interface PublisherInput {
   clientIds: string[]
   password: string
   qos: 0 | 1
+  /** Nagle off on the device sockets (latency runs); throughput runs keep Node's default. */
+  noDelay?: boolean
   mode: { kind: 'burst'; messagesPerClient: number; inFlight: number } | { kind: 'rate'; ratePerSecond: number; maxSeconds: number }
 }
 export interface PublisherDone {
@@ -46,8 +48,7 @@ async function connectAll(): Promise<MqttClient[]> {
       )),
     )
   }
-  // Nagle off on the device side, so only the broker's own socket settings are measured.
-  for (const c of clients) (c.stream as Socket).setNoDelay(true)
+  if (input.noDelay) for (const c of clients) (c.stream as Socket).setNoDelay(true)
   return clients
 }
 

@@ -3,7 +3,6 @@
  * `ready` once subscribed; answers `done` when `expected` messages arrived, when nothing
  * arrived for `idleMs` after the first, or at `timeoutMs`, whichever comes first.
  */
-import type { Socket } from 'node:net'
 import mqtt from 'mqtt'
 
 export interface SubscriberInput {
@@ -24,7 +23,6 @@ export interface SubscriberDone {
 const input = JSON.parse(process.argv[2]!) as SubscriberInput
 const clock = () => performance.timeOrigin + performance.now()
 const client = await mqtt.connectAsync(input.url, { clientId: `bench-sub-${process.pid}`, reconnectPeriod: 0 })
-;(client.stream as Socket).setNoDelay(true)
 await client.subscribeAsync(input.filter, { qos: input.qos })
 
 let received = 0

@@ -5,7 +5,7 @@
  * the peer is a bare Aedes broker that does none of that, under the same load generator
  * in the same process. The gap between them is the price of durability and validation.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type AddressInfo } from 'node:net'
@@ -14,14 +14,14 @@ import mqtt from 'mqtt'
 import { pino } from 'pino'
 import { deviceTopic } from '@tendero/protocol'
 import { buildGateway } from '../../gateway/src/gateway.js'
-import { hashPassword } from '../../gateway/src/broker/passwords.js'
-import { parseSiteConfig } from '../../gateway/src/config.js'
+import { loadConfig } from '../../gateway/src/config.js'
+import { BENCH_PASSWORD, benchSite } from '../lib/site.js'
 import type { BenchResult } from '../run.js'
 
 const DEVICES = 20
 const MESSAGES_PER_DEVICE = 1500
 const IN_FLIGHT_PER_DEVICE = 10
-const PASSWORD = 'bench-device-pw'
+const PASSWORD = BENCH_PASSWORD
 
 interface LoadResult {
   messagesPerSecond: number
@@ -74,27 +74,22 @@ async function load(port: number): Promise<LoadResult> {
 
 async function tenderoGateway(): Promise<{ result: LoadResult; logged: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'tendero-bench-'))
-  const passwordHash = await hashPassword(PASSWORD)
-  const site = parseSiteConfig({
-    gatewayId: 'gw-bench',
-    devices: Array.from({ length: DEVICES }, (_, i) => ({ id: `bench-${i}`, kind: 'cold_room', passwordHash, relays: [] })),
-    rules: [],
+  // No rules here (broker-throughput loads them); devices without a rate limit.
+  const site = await benchSite({ devices: DEVICES, packs: false })
+  writeFileSync(join(dir, 'site.json'), JSON.stringify(site.config))
+  // Through loadConfig, like main.ts, so new config sections get their defaults.
+  const config = loadConfig({
+    GATEWAY_MQTT_HOST: '127.0.0.1',
+    GATEWAY_MQTT_PORT: '0',
+    GATEWAY_API_HOST: '127.0.0.1',
+    GATEWAY_API_PORT: '0',
+    GATEWAY_DATA_DIR: join(dir, 'data'),
+    GATEWAY_CONFIG: join(dir, 'site.json'),
+    // No cloud: the uplink retries in the background with backoff, as in an outage.
+    CLOUD_URL: 'http://127.0.0.1:9',
+    GATEWAY_LOG_LEVEL: 'silent',
   })
-  const gateway = buildGateway(
-    {
-      gatewayId: 'gw-bench',
-      mqtt: { host: '127.0.0.1', port: 0 },
-      api: { host: '127.0.0.1', port: 0 },
-      dataDir: dir,
-      // No cloud: the uplink retries in the background with backoff, as in an outage.
-      cloud: { url: 'http://127.0.0.1:9', gatewayKey: 'bench' },
-      clockSynced: true,
-      logLevel: 'silent',
-      site,
-      sitePath: 'bench',
-    },
-    { logger: pino({ level: 'silent' }), uplink: { backoffCapMs: 5000 } },
-  )
+  const gateway = buildGateway(config, { logger: pino({ level: 'silent' }), uplink: { backoffCapMs: 5000 } })
   try {
     const { mqttPort } = await gateway.start()
     const result = await load(mqttPort)

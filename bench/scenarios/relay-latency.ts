@@ -51,7 +51,7 @@ async function sample(broker: RunningBroker): Promise<Latency> {
     const command = JSON.parse(payload.toString()) as { kind: string; on?: boolean }
     if (waiting && command.kind === 'relay.set' && command.on === waiting.on) waiting.resolve(at)
   })
-  const [background] = startPublishers(url, BACKGROUND_DEVICES, 1, 1, { kind: 'rate', ratePerSecond: BACKGROUND_RATE, maxSeconds: 90 })
+  const [background] = startPublishers(url, BACKGROUND_DEVICES, 1, 1, { kind: 'rate', ratePerSecond: BACKGROUND_RATE, maxSeconds: 90 }, true)
   const latencies: number[] = []
   let missed = 0
   try {
