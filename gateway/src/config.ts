@@ -47,6 +47,21 @@ export const SiteConfigSchema = Type.Object(
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** Doors, terminals and cashless cards (bar vertical), see src/access/schema.ts. */
     access: Type.Optional(AccessConfigSchema),
+    /** Technicians' bearer tokens for the local API, scrypt-hashed like device passwords (src/api/auth.ts). */
+    api: Type.Optional(
+      Type.Object(
+        {
+          tokens: Type.Array(
+            Type.Object(
+              { name: Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' }), tokenHash: Type.String({ pattern: '^scrypt\\$' }) },
+              { additionalProperties: false },
+            ),
+            { maxItems: 64 },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
@@ -57,12 +72,14 @@ export interface SiteConfig {
   rules: RuleSpec[]
   timezone?: string
   access?: AccessConfig
+  api?: { tokens: { name: string; tokenHash: string }[] }
 }
 
 export interface GatewayConfig {
   gatewayId: string
   mqtt: { host: string; port: number }
-  api: { host: string; port: number }
+  /** `token` is GATEWAY_API_TOKEN: one more technician token, named `env`, beside the site config's. */
+  api: { host: string; port: number; token?: string }
   /** Holds the durable log (`log.db`). */
   dataDir: string
   cloud: { url: string; gatewayKey: string }
@@ -132,6 +149,16 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
   if (site.timezone !== undefined && !isValidTimeZone(site.timezone))
     reasons.push(`/timezone: unknown IANA time zone "${site.timezone}"`)
   if (site.access) reasons.push(...explainAccess(site.access, new Set(devices.keys())))
+  const tokenNames = new Set<string>()
+  site.api?.tokens.forEach((t, i) => {
+    if (tokenNames.has(t.name)) reasons.push(`/api/tokens/${i}/name: duplicate token name "${t.name}"`)
+    tokenNames.add(t.name)
+    try {
+      parsePasswordHash(t.tokenHash)
+    } catch (err) {
+      reasons.push(`/api/tokens/${i}/tokenHash: ${(err as Error).message}`)
+    }
+  })
   if (reasons.length > 0) throw invalid(source, reasons)
   return site
 }
@@ -201,6 +228,15 @@ function extraListeners(env: Env, host: string, reasons: string[]): Pick<Gateway
   return out
 }
 
+/** GATEWAY_API_TOKEN: long enough that the per-address lockout makes guessing hopeless. */
+function apiToken(env: Env, reasons: string[]): { token?: string } {
+  const token = env.GATEWAY_API_TOKEN
+  if (!token) return {}
+  if (token.length < 16 || token.length > 512 || /\s/.test(token))
+    reasons.push('GATEWAY_API_TOKEN: must be 16 to 512 characters without spaces (e.g. `openssl rand -hex 24`)')
+  return { token }
+}
+
 const DAY_MS = 24 * 3600_000
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -214,7 +250,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!LOG_LEVELS.includes(logLevel)) reasons.push(`GATEWAY_LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   const partial = {
     mqtt: { host: env.GATEWAY_MQTT_HOST || '0.0.0.0', port: port(env, 'GATEWAY_MQTT_PORT', 1883, reasons) },
-    api: { host: env.GATEWAY_API_HOST || '0.0.0.0', port: port(env, 'GATEWAY_API_PORT', 8090, reasons) },
+    api: { host: env.GATEWAY_API_HOST || '0.0.0.0', port: port(env, 'GATEWAY_API_PORT', 8090, reasons), ...apiToken(env, reasons) },
     dataDir: env.GATEWAY_DATA_DIR || '.data/gateway',
     // The demo key matches the cloud's seeded DEMO_GATEWAY_KEY default; real sites set their own.
     cloud: { url: cloudUrl.replace(/\/+$/, ''), gatewayKey: env.GATEWAY_KEY || 'demo-gateway-key' },

@@ -15,6 +15,9 @@ import { AlarmService } from './alarms/alarms.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
 import { AccessController, cloudLinkOnline } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
+import { LiveState } from './api/live-state.js'
+import { loadRuleSet } from './api/rules-file.js'
+import type { RuleSpec } from './rules/registry.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -102,7 +105,10 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   // Late-bound: the engine needs effects that need the broker that feeds the engine.
   let rules: RulesEngine
   let access: AccessController | undefined
+  // The technician's view of devices (last readings, presence) for the local API.
+  const live = new LiveState({ deviceIds: config.site.devices.map((d) => d.id), log, now })
   const onCommitted = (events: LogEvent[]) => {
+    live.handle(events)
     rules.handle(events)
     access?.handle(events)
   }
@@ -112,6 +118,9 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     log,
     logger: logger.child({ component: 'broker' }),
     onCommitted,
+    onDeviceLink: (deviceId, change, connection) => {
+      live.onLink(deviceId, change, connection)
+    },
     ...(config.security ? { security: config.security } : {}),
     now,
     clockSynced: () => config.clockSynced,
@@ -148,8 +157,9 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     },
   })
 
-  rules = new RulesEngine({
-    rules: config.site.rules,
+  // Rules saved through the local API (data dir) replace the site config's (api/rules-file.ts).
+  const ruleSet = loadRuleSet(config.dataDir, config.site)
+  const rulesOptions = {
     effects,
     alarms,
     store: stateStore,
@@ -157,7 +167,18 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     logger: logger.child({ component: 'rules' }),
     now,
     ...(opts.rulesTickMs ? { tickMs: opts.rulesTickMs } : {}),
-  })
+  }
+  rules = new RulesEngine({ ...rulesOptions, rules: ruleSet.rules })
+  // A rule change from the API: a new engine takes over in one synchronous step, so every
+  // event is seen by exactly one of the two. Unchanged rules keep their timers and relay
+  // guards: the new engine restores them from the state store, flushed just before.
+  async function replaceRules(next: RuleSpec[]): Promise<void> {
+    const previous = rules
+    stateStore.flush()
+    rules = new RulesEngine({ ...rulesOptions, rules: next })
+    rules.start()
+    await previous.stop()
+  }
 
   const uplink = new Uploader({
     log,
@@ -203,7 +224,20 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     rejectedByReason: broker.rejectionsByReason(),
     connectRefused: broker.connectRefusals(),
   })
-  const api = buildLocalApi({ logger, health })
+  const api = buildLocalApi({
+    logger,
+    health,
+    config,
+    ruleSet,
+    replaceRules,
+    namedStates: () => rules.namedStates(),
+    live,
+    log,
+    broker,
+    alarms,
+    uplink,
+    now,
+  })
 
   let stopping: Promise<void> | undefined
   async function stop(): Promise<void> {
@@ -244,5 +278,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, rules, alarms, uplink, access, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, access, api, start, stop, health, rejectedCounts }
 }

@@ -4,7 +4,7 @@
  */
 import { loadConfig, type GatewayConfig } from './config.js'
 import { isGatewayError } from './errors.js'
-import { buildGateway } from './gateway.js'
+import { buildGateway, type Gateway } from './gateway.js'
 
 let config: GatewayConfig
 try {
@@ -15,7 +15,15 @@ try {
   process.exit(1)
 }
 
-const gateway = buildGateway(config)
+let gateway: Gateway
+try {
+  gateway = buildGateway(config)
+} catch (err) {
+  // E.g. a rules file saved through the local API that no longer fits the site config.
+  if (!isGatewayError(err)) throw err
+  process.stderr.write(`${err.message}\n`)
+  process.exit(1)
+}
 try {
   await gateway.start()
 } catch (err) {

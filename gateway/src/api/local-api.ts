@@ -1,7 +1,36 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import Type from 'typebox'
+import Type, { type TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
 import type { Logger } from 'pino'
-import { isGatewayError } from '../errors.js'
+import type { GatewayConfig } from '../config.js'
+import type { DeviceBroker } from '../broker/broker.js'
+import type { EventLog } from '../log/event-log.js'
+import type { AlarmService } from '../alarms/alarms.js'
+import type { Uploader } from '../uplink/uploader.js'
+import type { RuleSpec } from '../rules/registry.js'
+import type { NamedStateValue } from '../rules/kinds.js'
+import { DEFAULT_TIME_ZONE } from '../rules/local-time.js'
+import { ApiError, toHttp } from './errors.js'
+import { TokenAuth } from './auth.js'
+import { SiteView } from './site-view.js'
+import { RulesService } from './rules-service.js'
+import { AlarmsDesk } from './alarms-service.js'
+import type { LiveState } from './live-state.js'
+import { rulesFilePath, type RuleSet } from './rules-file.js'
+import { siteRoutes } from './routes/devices.js'
+import { ruleRoutes } from './routes/rules.js'
+import { alarmRoutes } from './routes/alarms.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The name of the token the caller presented (`env` for GATEWAY_API_TOKEN). */
+    technician: string
+  }
+  interface FastifyContextConfig {
+    /** Served without a token (only /health). */
+    public?: boolean
+  }
+}
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -24,24 +53,96 @@ export const Health = Type.Object({
 })
 export type Health = Type.Static<typeof Health>
 
+/** What the API needs from the gateway; the services are built from it here. */
 export interface LocalApiOptions {
   logger: Logger
   health: () => Health
+  config: GatewayConfig
+  /** The rules the engine was built with (rules-file.ts). */
+  ruleSet: RuleSet
+  /** Swaps the running engine's rules; resolves when the old engine's actions are done. */
+  replaceRules(rules: RuleSpec[]): Promise<void>
+  namedStates(): Record<string, NamedStateValue>
+  live: LiveState
+  log: EventLog
+  broker: DeviceBroker
+  alarms: AlarmService
+  uplink: Uploader
+  now: () => number
+  /** Largest request body (bytes); a rule is a few hundred. Default 64 KiB. */
+  bodyLimit?: number
+}
+
+/**
+ * Route schemas are checked with TypeBox's compiler instead of Fastify's Ajv: no type
+ * coercion and no silent removal of unknown fields (Ajv's defaults), so a typo in a rule
+ * is a 400 at its path, not a field quietly dropped. The path points at the bad field:
+ * a missing or unknown property is named, not its parent.
+ */
+function typeboxValidator({ schema, httpPart }: { schema: unknown; httpPart?: string | undefined }) {
+  const compiled = Compile(schema as TSchema)
+  const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body')
+  return (data: unknown) => {
+    // No body at all is an empty object: "missing id" beats "must be object".
+    const value = part === 'body' && data == null ? {} : data
+    if (compiled.Check(value)) return { value }
+    const first = [...compiled.Errors(value)].find((e) => e.keyword !== 'boolean')
+    if (!first) return { error: new ApiError('API_ERR_VALIDATION', 400, `${part}: invalid`, { path: '/' }) }
+    const params = first.params as { requiredProperties?: string[]; additionalProperties?: string[] }
+    const child = params.requiredProperties?.[0] ?? params.additionalProperties?.[0]
+    const path = child !== undefined ? `${first.instancePath}/${child}` : first.instancePath || '/'
+    const message = params.additionalProperties ? 'unknown field' : params.requiredProperties ? 'required' : first.message
+    const where = part === 'body' ? path : `${part} ${path}`
+    return { error: new ApiError('API_ERR_VALIDATION', 400, `${where}: ${message}`, { path }) }
+  }
 }
 
 /**
  * The technician's local API. Built without listening, Fastify-demo style, so tests can
- * use `inject()`; the gateway decides when it listens.
+ * use `inject()`; the gateway decides when it listens. Everything but /health needs a
+ * bearer token; routes are thin and each makes one call into a service.
  */
 export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
-  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ component: 'api' }) as FastifyBaseLogger })
-  app.setErrorHandler((err, _req, reply) => {
-    if (isGatewayError(err)) return reply.status(400).send({ error: { code: err.code, message: err.message } })
-    const status = (err as { statusCode?: number }).statusCode ?? 500
-    // 5xx details stay in the log, not in the answer.
-    if (status >= 500) app.log.error({ err }, 'local api error')
-    return reply.status(status).send({ error: { code: 'API_ERR', message: status >= 500 ? 'internal error' : (err as Error).message } })
+  const logger = opts.logger.child({ component: 'api' })
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
   })
-  app.get('/health', { schema: { response: { 200: Health } } }, async () => opts.health())
+  app.setValidatorCompiler(typeboxValidator)
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = toHttp(err)
+    // 5xx details stay in the log, not in the answer.
+    if (status >= 500) req.log.error({ err }, 'local api error')
+    return reply.status(status).send(body)
+  })
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'API_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
+  )
+
+  const { config, now } = opts
+  const auth = new TokenAuth({ tokens: config.site.api?.tokens ?? [], envToken: config.api.token, now })
+  app.decorateRequest('technician', '')
+  // onRequest runs before the body is read: an unauthenticated caller cannot make us parse anything.
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config.public) return
+    req.technician = await auth.authenticate(req.headers.authorization, req.ip)
+  })
+  if (!auth.configured())
+    logger.warn('local API: no token configured (GATEWAY_API_TOKEN or api.tokens in the site config); only GET /health is served')
+
+  app.get('/health', { config: { public: true }, schema: { response: { 200: Health } } }, async () => opts.health())
+  const site = new SiteView({ devices: config.site.devices, live: opts.live, broker: opts.broker, log: opts.log, uplink: opts.uplink, namedStates: opts.namedStates, now })
+  siteRoutes(app, site)
+  const rules = new RulesService({
+    site: config.site,
+    path: rulesFilePath(config.dataDir),
+    initial: opts.ruleSet,
+    apply: opts.replaceRules,
+    log: opts.log,
+    timeZone: config.site.timezone ?? DEFAULT_TIME_ZONE,
+    now,
+  })
+  ruleRoutes(app, rules)
+  alarmRoutes(app, new AlarmsDesk(opts.alarms, opts.live))
   return app
 }

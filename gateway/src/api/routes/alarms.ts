@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+import Type from 'typebox'
+import type { AlarmsDesk } from '../alarms-service.js'
+import { Alarm, AlarmActionBody, AlarmParams, AlarmQuery, ErrorBody, type TypeBoxProvider } from '../schemas.js'
+
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+
+/** Alarms on site: list, acknowledge, clear. `by` defaults to the name of the caller's token. */
+export function alarmRoutes(parent: FastifyInstance, alarms: AlarmsDesk): void {
+  const app = parent.withTypeProvider<TypeBoxProvider>()
+  app.get('/api/alarms', { schema: { querystring: AlarmQuery, response: { 200: Type.Object({ alarms: Type.Array(Alarm) }) } } }, async (req) => ({
+    alarms: alarms.list(req.query.state ?? 'active'),
+  }))
+  app.post(
+    '/api/alarms/:alarmId/ack',
+    { schema: { params: AlarmParams, body: AlarmActionBody, response: { 200: Alarm, ...errors } } },
+    async (req) => alarms.acknowledge(req.params.alarmId, req.body.by ?? req.technician),
+  )
+  app.post(
+    '/api/alarms/:alarmId/clear',
+    { schema: { params: AlarmParams, body: AlarmActionBody, response: { 200: Alarm, ...errors } } },
+    async (req) => alarms.clear(req.params.alarmId, req.body.by ?? req.technician),
+  )
+}

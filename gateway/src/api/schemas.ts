@@ -1,0 +1,137 @@
+import type { FastifyTypeProvider } from 'fastify'
+import Type, { type Static, type TSchema } from 'typebox'
+import { EpochMs, Severity, AlarmState, StateValue } from '@tendero/protocol'
+import { RuleEnvelope } from '../rules/registry.js'
+import { FailsafeSpec } from '../failsafe/spec.js'
+import { DeviceLimitsSchema } from '../broker/device-limits.js'
+
+/** Types route handlers from their TypeBox schemas (Fastify's type-provider contract). */
+export interface TypeBoxProvider extends FastifyTypeProvider {
+  validator: this['schema'] extends TSchema ? Static<this['schema']> : unknown
+  serializer: this['schema'] extends TSchema ? Static<this['schema']> : unknown
+}
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    path: Type.Optional(Type.String()),
+    reasons: Type.Optional(Type.Array(Type.String())),
+  }),
+})
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 160 }) }, { additionalProperties: false })
+export const AlarmParams = Type.Object({ alarmId: Type.String({ minLength: 1, maxLength: 160 }) }, { additionalProperties: false })
+
+const Reading = Type.Object({ value: Type.Number(), time: Type.Integer(), seq: Type.Integer() })
+const StateEntry = Type.Object({ value: StateValue, time: Type.Integer(), seq: Type.Integer() })
+
+export const DeviceLive = Type.Object({
+  online: Type.Boolean(),
+  lastSeenAt: Nullable(Type.Integer()),
+  readings: Type.Record(Type.String(), Reading),
+  state: Type.Record(Type.String(), StateEntry),
+})
+
+export const Device = Type.Object({
+  id: Type.String(),
+  name: Type.Optional(Type.String()),
+  kind: Type.String(),
+  relays: Type.Array(Type.Object({ name: Type.String(), failsafe: Type.Optional(FailsafeSpec) })),
+  limits: Type.Optional(DeviceLimitsSchema),
+  online: Type.Boolean(),
+  lastSeenAt: Nullable(Type.Integer()),
+  readings: Type.Record(Type.String(), Reading),
+  state: Type.Record(Type.String(), StateEntry),
+  rejected: Type.Object({ total: Type.Integer(), byReason: Type.Record(Type.String(), Type.Integer()) }),
+})
+
+export const LiveStateBody = Type.Object({
+  devices: Type.Record(Type.String(), DeviceLive),
+  namedStates: Type.Record(Type.String(), StateValue),
+})
+
+/** A rule as the API takes and returns it: the site config's rule envelope, checked deeper by the registry. */
+export const Rule = RuleEnvelope
+
+export const RuleList = Type.Object({
+  source: Type.Union([Type.Literal('site-config'), Type.Literal('api')]),
+  savedAt: Nullable(Type.Integer()),
+  rules: Type.Array(Rule),
+})
+
+const Range = {
+  /** Start of the replayed window (event time, epoch ms); default 24 h before `to`. */
+  from: Type.Optional(EpochMs),
+  /** End of the window; default now. */
+  to: Type.Optional(EpochMs),
+}
+export const DryRunSavedBody = Type.Object(Range, { additionalProperties: false })
+export const DryRunDraftBody = Type.Object({ rule: Rule, ...Range }, { additionalProperties: false })
+
+export const DryRunResult = Type.Object({
+  ruleId: Type.String(),
+  from: Type.Integer(),
+  to: Type.Integer(),
+  eventsReplayed: Type.Integer(),
+  truncated: Type.Boolean(),
+  transitions: Type.Array(
+    Type.Object({
+      time: Type.Integer(),
+      transition: Type.Union([Type.Literal('fire'), Type.Literal('rearm')]),
+      deviceId: Type.String(),
+      value: Type.Optional(Type.Number()),
+    }),
+  ),
+})
+
+export const Alarm = Type.Object({
+  alarmId: Type.String(),
+  ruleId: Type.String(),
+  deviceId: Type.String(),
+  severity: Severity,
+  state: AlarmState,
+  message: Type.String(),
+  value: Type.Optional(Type.Number()),
+  level: Type.Integer(),
+  raisedAt: Type.Optional(Type.Integer()),
+  updatedAt: Type.Integer(),
+  acknowledgedAt: Type.Optional(Type.Integer()),
+  acknowledgedBy: Type.Optional(Type.String()),
+  clearedBy: Type.Optional(Type.String()),
+})
+
+export const AlarmQuery = Type.Object(
+  {
+    state: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('raised'), Type.Literal('acknowledged'), Type.Literal('all')]),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const AlarmActionBody = Type.Object(
+  {
+    /** Who did it; default the token's name. */
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+  },
+  { additionalProperties: false },
+)
+
+export const LogStats = Type.Object({
+  sizeBytes: Type.Object({ file: Type.Integer(), used: Type.Integer(), budget: Type.Integer() }),
+  eventCount: Type.Integer(),
+  lastSeq: Type.Integer(),
+  oldest: Nullable(Type.Object({ seq: Type.Integer(), time: Type.Integer(), receivedAt: Type.Integer() })),
+  retention: Type.Object({ maxAgeMs: Type.Number(), prunedEvents: Type.Integer(), lastPrunedAt: Nullable(Type.Integer()) }),
+  sync: Type.Object({
+    ackedSeq: Type.Integer(),
+    lagEvents: Type.Integer(),
+    lagSeconds: Type.Integer(),
+    oldestUnsentAt: Nullable(Type.Integer()),
+    lastContactAt: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+  }),
+})
