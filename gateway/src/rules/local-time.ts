@@ -44,7 +44,20 @@ export function isValidTimeZone(timeZone: string): boolean {
 const formatters = new Map<string, Intl.DateTimeFormat>()
 const SHORT: Record<string, Weekday> = { Mon: 'mon', Tue: 'tue', Wed: 'wed', Thu: 'thu', Fri: 'fri', Sat: 'sat', Sun: 'sun' }
 
+// Local time only changes once a minute (every zone in use has whole-minute offsets), and
+// a dry run over a week asks for it 600k times: remember the last answer per zone.
+const lastAnswer = new Map<string, { minute: number; t: LocalTime }>()
+
 export function localTime(epochMs: number, timeZone: string): LocalTime {
+  const utcMinute = Math.floor(epochMs / 60_000)
+  const cached = lastAnswer.get(timeZone)
+  if (cached?.minute === utcMinute) return cached.t
+  const t = formatLocal(epochMs, timeZone)
+  lastAnswer.set(timeZone, { minute: utcMinute, t })
+  return t
+}
+
+function formatLocal(epochMs: number, timeZone: string): LocalTime {
   let fmt = formatters.get(timeZone)
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
