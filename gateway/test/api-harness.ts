@@ -1,4 +1,5 @@
 import type { GatewayConfig, SiteConfig } from '../src/config.js'
+import type { GatewayOptions } from '../src/gateway.js'
 import { hashPassword } from '../src/broker/passwords.js'
 import { startTestGateway, testSite, type TestGateway } from './harness.js'
 
@@ -14,7 +15,7 @@ export interface ApiTestGateway extends TestGateway {
 
 /** A gateway with both kinds of API token configured; `edit` changes the site before it is validated. */
 export async function startApiGateway(
-  opts: { edit?: (site: SiteConfig) => void; config?: Partial<GatewayConfig>; envToken?: boolean } = {},
+  opts: { edit?: (site: SiteConfig) => void; config?: Partial<GatewayConfig>; gateway?: GatewayOptions; envToken?: boolean } = {},
 ): Promise<ApiTestGateway> {
   const tokenHash = await siteTokenHash
   const site = await testSite((s) => {
@@ -27,6 +28,7 @@ export async function startApiGateway(
       api: { host: '127.0.0.1', port: 0, ...(opts.envToken === false ? {} : { token: ENV_TOKEN }) },
       ...opts.config,
     },
+    ...(opts.gateway ? { gateway: opts.gateway } : {}),
   })
   return {
     ...t,
