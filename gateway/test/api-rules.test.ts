@@ -60,6 +60,8 @@ describe('local API rules', () => {
       [hot({ id: 'Bad Id' }), '/id'],
       [hot({ colour: 'red' }), '/colour'],
       [{ id: 'sin-when', actions: [] }, '/when'],
+      // The condition's own validator names only the object holding an unknown field.
+      [hot({ when: { ...hot().when, colour: 'red' } }), '/when'],
       [hot({ when: { kind: 'all', conditions: [{ kind: 'threshold', deviceId: 'camara-1', metric: 'temperature_c', above: 1, forSeconds: 'x' }] } }), '/when/conditions/0/forSeconds'],
     ]
     for (const [body, path] of cases) {
@@ -67,6 +69,8 @@ describe('local API rules', () => {
       expect({ status: res.status, path: res.body.error.path }).toEqual({ status: 400, path })
       expect(res.body.error.message).toContain(path)
     }
+    const severity = await t.api('POST', '/api/rules', hot({ alarm: { severity: 'apocalyptic', message: 'x' } }))
+    expect(severity.body.error.message).toBe('/alarm/severity: must be one of "info", "warning", "critical", "emergency"')
     expect((await t.api('GET', '/api/rules')).body.rules).toHaveLength(2)
     expect(existsSync(join(t.dir, 'rules.json'))).toBe(false)
 

@@ -45,7 +45,8 @@ export interface ErrorBody {
 /** Splits a `<path>: <why>` reason (config.ts and rules/registry.ts style) into its parts. */
 export function splitReason(reason: string): { path: string; message: string } {
   const m = /^(\/[^:\s]*|\/): (.*)$/s.exec(reason)
-  return m ? { path: m[1]!, message: m[2]! } : { path: '', message: reason }
+  // Nested validators report their root as `/`, so `<parent>/` means the parent itself.
+  return m ? { path: m[1]!.length > 1 ? m[1]!.replace(/\/$/, '') : m[1]!, message: m[2]! } : { path: '', message: reason }
 }
 
 /** A 400 for a list of `<path>: <why>` reasons; the first one names the field. */

@@ -73,6 +73,14 @@ export interface LocalApiOptions {
   bodyLimit?: number
 }
 
+// A union of literals fails once per literal;: say it once, with the allowed values.
+function oneOf(errors: { keyword: string; instancePath: string; params: unknown }[], path: string): string {
+  const allowed = errors
+    .filter((e) => e.keyword === 'const' && e.instancePath === path)
+    .map((e) => JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue))
+  return `must be one of ${allowed.join(', ')}`
+}
+
 /**
  * Route schemas are checked with TypeBox's compiler instead of Fastify's Ajv: no type
  * coercion and no silent removal of unknown fields (Ajv's defaults), so a typo in a rule
@@ -86,12 +94,19 @@ function typeboxValidator({ schema, httpPart }: { schema: unknown; httpPart?: st
     // No body at all is an empty object: "missing id" beats "must be object".
     const value = part === 'body' && data == null ? {} : data
     if (compiled.Check(value)) return { value }
-    const first = [...compiled.Errors(value)].find((e) => e.keyword !== 'boolean')
+    const errors = [...compiled.Errors(value)]
+    const first = errors.find((e) => e.keyword !== 'boolean')
     if (!first) return { error: new ApiError('API_ERR_VALIDATION', 400, `${part}: invalid`, { path: '/' }) }
     const params = first.params as { requiredProperties?: string[]; additionalProperties?: string[] }
     const child = params.requiredProperties?.[0] ?? params.additionalProperties?.[0]
     const path = child !== undefined ? `${first.instancePath}/${child}` : first.instancePath || '/'
-    const message = params.additionalProperties ? 'unknown field' : params.requiredProperties ? 'required' : first.message
+    const message = params.additionalProperties
+      ? 'unknown field'
+      : params.requiredProperties
+        ? 'required'
+        : first.keyword === 'const'
+          ? oneOf(errors, first.instancePath)
+          : first.message
     const where = part === 'body' ? path : `${part} ${path}`
     return { error: new ApiError('API_ERR_VALIDATION', 400, `${where}: ${message}`, { path }) }
   }
