@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { hashPassword } from '../../src/broker/passwords.js'
+import { hashPassword, verifyPassword } from '../../src/broker/passwords.js'
+import { parseSiteConfig } from '../../src/config.js'
 import { isGatewayError } from '../../src/errors.js'
 import { loadPack, loadPacks, packNames, siteConfigFromPacks, type RulePack } from '../../src/rules/packs/index.js'
 import { deviceEvent, engineHarness, minutes, stateEvent, telemetry } from '../rule-fixtures.js'
@@ -64,6 +67,21 @@ describe('rule packs', () => {
       for (const device of pack.devices)
         for (const relay of device.relays ?? []) expect(typeof relay === 'object' && relay.failsafe, `${device.id} ${JSON.stringify(relay)}`).toBeTruthy()
     }
+  })
+})
+
+describe('make-site.ts', () => {
+  it('prints a valid site config on stdout and each device password on stderr', async () => {
+    const run = promisify(execFile)
+    const { stdout, stderr } = await run(process.execPath, [
+      '--import', 'tsx', 'gateway/src/rules/packs/make-site.ts', '--gateway', 'gw-clinica-01', 'centro-medico',
+    ])
+    const site = parseSiteConfig(JSON.parse(stdout))
+    expect(site.gatewayId).toBe('gw-clinica-01')
+    expect(site.rules.map((r) => r.id)).toEqual(loadPack('centro-medico').rules.map((r) => r.id))
+    const fridgePassword = /heladera-vacunas\s+(\S+)/.exec(stderr)![1]!
+    const fridge = site.devices.find((d) => d.id === 'heladera-vacunas')!
+    expect(await verifyPassword(fridgePassword, fridge.passwordHash)).toBe(true)
   })
 })
 

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
 import { DEVICE_ID_PATTERN, compile } from '@tendero/protocol'
 import { GatewayError } from '../../errors.js'
+import { hashPassword } from '../../broker/passwords.js'
 import { parseSiteConfig, type SiteConfig } from '../../config.js'
 import { RelayEntry } from '../../failsafe/spec.js'
 import { RuleEnvelope, type RuleSpec } from '../registry.js'
@@ -89,4 +91,21 @@ export function siteConfigFromPacks(opts: SiteFromPacksOptions): SiteConfig {
     rules: opts.packs.flatMap((p) => structuredClone(p.rules)),
   }
   return parseSiteConfig(site, `site config from packs ${opts.packs.map((p) => p.pack).join(', ')}`)
+}
+
+export interface ProvisionedSite {
+  site: SiteConfig
+  /** The plain password of each device, to flash into its node; shown once, never stored. */
+  passwords: Record<string, string>
+}
+
+/** A site config from packs with a fresh random password per device (what `make-site.ts` prints). */
+export async function provisionSite(opts: Omit<SiteFromPacksOptions, 'passwordHashes'>): Promise<ProvisionedSite> {
+  const passwords: Record<string, string> = {}
+  const passwordHashes: Record<string, string> = {}
+  for (const device of opts.packs.flatMap((p) => p.devices)) {
+    passwords[device.id] = randomBytes(18).toString('base64url')
+    passwordHashes[device.id] = await hashPassword(passwords[device.id]!)
+  }
+  return { site: siteConfigFromPacks({ ...opts, passwordHashes }), passwords }
 }
