@@ -18,6 +18,7 @@ import { buildLocalApi, type Health } from './api/local-api.js'
 import { LiveState } from './api/live-state.js'
 import { loadRuleSet } from './api/rules-file.js'
 import type { RuleSpec } from './rules/registry.js'
+import { DeviceLinks } from './failsafe/device-link.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -35,6 +36,12 @@ export interface GatewayOptions {
   stateFlushMs?: number
   /** How long a device may still act on a command (ms). */
   commandTtlMs?: number
+  /**
+   * Send fail-safe states on connect and log online/offline `state` events (src/failsafe/).
+   * main.ts turns it on; off by default so in-process suites that assert the exact log
+   * contents are not disturbed by presence events (tests of it opt in).
+   */
+  deviceLinks?: boolean
 }
 
 export interface Gateway {
@@ -50,6 +57,8 @@ export interface Gateway {
   readonly uplink: Uploader
   /** Doors and cashless cards; present when the site config has `access`. */
   readonly access: AccessController | undefined
+  /** Fail-safe states sent on connect; online/offline state events. */
+  readonly links: DeviceLinks
   readonly api: FastifyInstance
   /** `mqttsPort` and `wsPort` are set when those listeners are configured. */
   start(): Promise<{ mqttPort: number; apiPort: number; mqttsPort?: number; wsPort?: number }>
@@ -113,6 +122,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     access?.handle(events)
   }
 
+  let links: DeviceLinks
   const broker = new DeviceBroker({
     devices: config.site.devices,
     log,
@@ -120,6 +130,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     onCommitted,
     onDeviceLink: (deviceId, change, connection) => {
       live.onLink(deviceId, change, connection)
+      if (opts.deviceLinks) links.onLink(deviceId, change, connection)
     },
     ...(config.security ? { security: config.security } : {}),
     now,
@@ -154,6 +165,16 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ...(opts.alarmsTickMs ? { tickMs: opts.alarmsTickMs } : {}),
     async record(events) {
       onCommitted(await log.append(events))
+    },
+  })
+
+  links = new DeviceLinks({
+    devices: config.site.devices,
+    logger: logger.child({ component: 'failsafe' }),
+    // The rules' command path, so fail-safe commands are logged and expire like any other.
+    sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'failsafe' }),
+    async recordState(deviceId, state) {
+      onCommitted(await log.append([{ kind: 'state', deviceId, body: { state } }]))
     },
   })
 
@@ -250,6 +271,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       // Before the broker closes, so decisions in flight still reach their devices.
       await access?.stop()
       await broker.close()
+      // Closing the broker ends every session; their offline events go in before the log closes.
+      await links.settled()
       log.close()
       logger.info('gateway stopped')
     })()
@@ -278,5 +301,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, access, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, access, links, api, start, stop, health, rejectedCounts }
 }

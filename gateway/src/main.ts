@@ -17,7 +17,8 @@ try {
 
 let gateway: Gateway
 try {
-  gateway = buildGateway(config)
+  // deviceLinks: fail-safe states on connect, online/offline events (src/failsafe/).
+  gateway = buildGateway(config, { deviceLinks: true })
 } catch (err) {
   // E.g. a rules file saved through the local API that no longer fits the site config.
   if (!isGatewayError(err)) throw err
