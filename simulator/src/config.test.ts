@@ -10,6 +10,7 @@ describe('config', () => {
       speed: 1,
       intervalMs: 2000,
       compressorOn: false,
+      keepaliveS: 10,
       logLevel: undefined,
       help: false,
     })
@@ -26,11 +27,12 @@ describe('config', () => {
     expect(() => loadConfig(['--compressor', 'maybe'], {})).toThrow(/--compressor/)
     expect(() => loadConfig([], { SIM_DEVICE_ID: 'Camara 1' })).toThrow(/SIM_DEVICE_ID/)
     expect(() => loadConfig(['--mqtt-url', 'http://x'], {})).toThrow(/unsupported scheme/)
+    expect(() => loadConfig([], { SIM_KEEPALIVE_S: '0' })).toThrow('Invalid --keepalive / SIM_KEEPALIVE_S: 0 is outside 1…65535')
     expect(() => loadConfig(['--nope'], {})).toThrow(expect.objectContaining({ code: 'SIM_CONFIG_INVALID' }))
   })
 
   it('documents every flag in the usage text', () => {
-    for (const flag of ['--mqtt-url', '--device', '--password', '--speed', '--interval', '--start-temp', '--compressor', '--seed']) {
+    for (const flag of ['--mqtt-url', '--device', '--password', '--speed', '--interval', '--start-temp', '--compressor', '--seed', '--keepalive']) {
       expect(usage).toContain(flag)
     }
   })

@@ -17,6 +17,8 @@ export interface SimulatorConfig {
   ambientC: number
   doorOpeningsPerHour: number
   doorOpenMeanS: number
+  /** MQTT keepalive, s: a silent link is noticed after 1.5 × this and the node goes into fail-safe. */
+  keepaliveS: number
   /** pino level; unset = `warn` on a terminal (logs would tear the status line), `info` otherwise. */
   logLevel: string | undefined
   help: boolean
@@ -42,6 +44,7 @@ const SETTINGS = {
   ambientC: { flag: 'ambient', env: 'SIM_AMBIENT_C', fallback: '24', help: 'ambient temperature, °C' },
   doorRate: { flag: 'door-rate', env: 'SIM_DOOR_RATE_PER_HOUR', fallback: '4', help: 'mean door openings per hour (0 = never)' },
   doorDuration: { flag: 'door-duration', env: 'SIM_DOOR_DURATION_S', fallback: '40', help: 'mean seconds the door stays open' },
+  keepalive: { flag: 'keepalive', env: 'SIM_KEEPALIVE_S', fallback: '10', help: 'MQTT keepalive, s (link loss → fail-safe)' },
   logLevel: { flag: 'log-level', env: 'SIM_LOG_LEVEL', fallback: undefined, help: 'pino level (default warn on a TTY, else info)' },
 } satisfies Record<string, Setting>
 
@@ -121,6 +124,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     ambientC: number('ambientC', value('ambientC'), -20, 60),
     doorOpeningsPerHour: number('doorRate', value('doorRate'), 0, 3_600),
     doorOpenMeanS: number('doorDuration', value('doorDuration'), 1, 3_600),
+    keepaliveS: number('keepalive', value('keepalive'), 1, 65_535, true),
     logLevel,
     help: flags.help === true,
   }

@@ -13,6 +13,13 @@ export {
   type ColdRoomSnapshot,
   type ColdRoomStepResult,
 } from './models/cold-room.js'
+export {
+  DutyCycle,
+  advanceWithDutyCycles,
+  failsafeFromCommand,
+  DEFAULT_FAILSAFE,
+  type FailsafeSpec,
+} from './devices/failsafe.js'
 export { DoorSchedule, type DoorScheduleOptions } from './models/door-schedule.js'
 export { mulberry32 } from './models/seeded-random.js'
 export { SimulatorError, type SimulatorErrorCode } from './errors.js'

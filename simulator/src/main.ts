@@ -41,6 +41,7 @@ const node = new ColdRoomNode({
   password: config.password,
   intervalMs: config.intervalMs,
   speed: config.speed,
+  keepaliveS: config.keepaliveS,
   model,
   logger,
 })

@@ -7,6 +7,9 @@ const snap: ColdRoomNodeSnapshot = {
   connected: true,
   temperatureC: 5,
   compressor: true,
+  relays: {},
+  failsafe: false,
+  failsafes: { compressor: { mode: 'off' } },
   doorOpen: false,
   doorOpenings: 2,
   simulatedS: 840,
@@ -25,6 +28,10 @@ describe('status line', () => {
     expect(formatStatus(snap, 20)).toBe(
       'camara-1 online | 5.0 °C | compressor ON | door closed (2 openings) | sent 42 (telemetry 39, acks 1) | sim 00:14:00 ×20',
     )
+  })
+
+  it('says when the node runs its relays in fail-safe', () => {
+    expect(formatStatus({ ...snap, connected: false, failsafe: true }, 20)).toContain('| compressor ON (FAIL-SAFE) |')
   })
 
   it('rewrites in place on a terminal', () => {

@@ -14,7 +14,7 @@ export function formatStatus(snap: ColdRoomNodeSnapshot, speed: number): string 
   return [
     `${snap.deviceId} ${snap.connected ? 'online' : 'offline (connecting…)'}`,
     `${snap.temperatureC.toFixed(1)} °C`,
-    `compressor ${snap.compressor ? 'ON' : 'off'}`,
+    `compressor ${snap.compressor ? 'ON' : 'off'}${snap.failsafe ? ' (FAIL-SAFE)' : ''}`,
     `door ${snap.doorOpen ? 'OPEN' : 'closed'} (${snap.doorOpenings} openings)`,
     `sent ${sent} (telemetry ${snap.sent.telemetry}, acks ${snap.sent.ack})`,
     `sim ${clock(snap.simulatedS)} ×${speed}`,

@@ -12,6 +12,7 @@ import {
 } from '@tendero/protocol'
 import { ColdRoomModel } from '../models/cold-room.js'
 import { SimulatorError } from '../errors.js'
+import { DEFAULT_FAILSAFE, DutyCycle, advanceWithDutyCycles, failsafeFromCommand, type FailsafeSpec } from './failsafe.js'
 
 export interface ColdRoomNodeOptions {
   /** e.g. `mqtt://127.0.0.1:1883` (the gateway's broker). */
@@ -28,6 +29,16 @@ export interface ColdRoomNodeOptions {
   logger?: Logger
   /** Delay between reconnection attempts, ms. Default 2000. */
   reconnectPeriodMs?: number
+  /**
+   * MQTT keepalive, s. Default 10. A silent link (cable cut, gateway frozen) is noticed
+   * after 1.5 × this, and the node goes into fail-safe; a closed socket is noticed at once.
+   */
+  keepaliveS?: number
+  /**
+   * Relays beside the compressor that this node drives without physics (a valve, lights),
+   * name → initial state. They take `relay.set` and `failsafe.set` like the compressor.
+   */
+  extraRelays?: Record<string, boolean>
   /** Wall clock, epoch ms; tests may pin it. */
   now?: () => number
 }
@@ -40,6 +51,12 @@ export interface ColdRoomNodeSnapshot {
   /** The probe reading, °C (0.1 °C resolution). */
   temperatureC: number
   compressor: boolean
+  /** The extra relays (`extraRelays`), name → energised. */
+  relays: Readonly<Record<string, boolean>>
+  /** True while the node runs its relays on its own, having lost the gateway. */
+  failsafe: boolean
+  /** The safe state of every relay, as the gateway last set it (or the default, off). */
+  failsafes: Readonly<Record<string, FailsafeSpec>>
   doorOpen: boolean
   doorOpenings: number
   simulatedS: number
@@ -57,7 +74,7 @@ const readings: ReadonlyArray<{ key: string; value: (model: ColdRoomModel) => nu
   { key: 'door_open', value: (m) => (m.doorOpen ? 1 : 0) },
 ]
 
-const RELAYS = new Set(['compressor'])
+const COMPRESSOR = 'compressor'
 /** MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2.3]; 4 and 5 are what a wrong password gets. */
 const CONNACK_REFUSALS: Record<number, string> = {
   1: 'unacceptable protocol version',
@@ -89,6 +106,11 @@ export class ColdRoomNode {
   private readonly sent: SentCounts = { telemetry: 0, state: 0, event: 0, ack: 0 }
   private readonly commands = { applied: 0, refused: 0, invalid: 0 }
   private firstConnect: { resolve: () => void; reject: (err: Error) => void } | null = null
+  /** Relays other than the compressor (which lives in the model). */
+  private readonly relays: Map<string, boolean>
+  private readonly failsafes = new Map<string, FailsafeSpec>()
+  /** Non-null while in fail-safe: the duty cycles running, by relay. */
+  private duty: Map<string, DutyCycle> | null = null
 
   constructor(private readonly options: ColdRoomNodeOptions) {
     if (!isDeviceId(options.deviceId)) throw new SimulatorError('SIM_CONFIG_INVALID', `invalid device id "${options.deviceId}"`)
@@ -100,6 +122,8 @@ export class ColdRoomNode {
     this.model = options.model ?? new ColdRoomModel()
     this.log = (options.logger ?? pino({ name: 'simulator' })).child({ deviceId: options.deviceId })
     this.now = options.now ?? Date.now
+    this.relays = new Map(Object.entries(options.extraRelays ?? {}))
+    if (this.relays.has(COMPRESSOR)) throw new SimulatorError('SIM_CONFIG_INVALID', 'extraRelays must not name the compressor')
   }
 
   /**
@@ -120,6 +144,7 @@ export class ColdRoomNode {
       resubscribe: false,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 2000,
       connectTimeout: 10_000,
+      keepalive: this.options.keepaliveS ?? 10,
     }
     const connected = new Promise<void>((resolve, reject) => {
       this.firstConnect = { resolve, reject }
@@ -127,8 +152,13 @@ export class ColdRoomNode {
     const client = connect(this.options.mqttUrl, clientOptions)
     this.client = client
     client.on('connect', () => this.onConnect())
+    // 'close' covers every way a link ends: socket closed by the peer, keepalive expired
+    // (mqtt.js destroys the stream), network error. 'offline' follows it.
     client.on('close', () => {
-      if (this.connected && !this.stopping) this.log.warn('disconnected from broker')
+      if (this.connected && !this.stopping) {
+        this.log.warn('disconnected from broker')
+        this.enterFailsafe()
+      }
       this.connected = false
     })
     client.on('error', (err) => this.onError(err))
@@ -170,6 +200,9 @@ export class ColdRoomNode {
       connected: this.connected,
       temperatureC: m.sensorC,
       compressor: m.compressorOn,
+      relays: Object.freeze(Object.fromEntries(this.relays)),
+      failsafe: this.duty !== null,
+      failsafes: Object.freeze(Object.fromEntries(this.relayNames().map((r) => [r, this.failsafeOf(r)]))),
       doorOpen: m.doorOpen,
       doorOpenings: m.snapshot().doorOpenings,
       simulatedS: m.elapsedS,
@@ -188,6 +221,11 @@ export class ColdRoomNode {
     // retried like any other outage rather than silencing the node for good.
     client.options.reconnectOnConnackError = true
     this.log.info({ mqttUrl: this.options.mqttUrl }, 'connected to broker')
+    // Back in touch: the relays stay as they are until the gateway says otherwise.
+    if (this.duty) {
+      this.duty = null
+      this.log.warn({ compressor: this.model.compressorOn }, 'fail-safe ended, relays held')
+    }
     const cmdTopic = deviceTopic(this.options.deviceId, 'cmd')
     client.subscribe(cmdTopic, { qos: 1 }, (err) => {
       if (err) this.log.error({ err, topic: cmdTopic }, 'subscribe failed')
@@ -221,7 +259,8 @@ export class ColdRoomNode {
   }
 
   private tick(dtS: number): void {
-    const { doorOpenedAt } = this.model.step(dtS)
+    const { doorOpenedAt, switched } = this.advance(dtS)
+    if (switched) this.publishState()
     for (const _ of doorOpenedAt) this.publish('event', { ts: this.now(), kind: 'door.opened' })
     const values: Record<string, number> = {}
     for (const reading of readings) values[reading.key] = reading.value(this.model)
@@ -240,13 +279,63 @@ export class ColdRoomNode {
     const cmd = parsed.value
     const now = this.now()
     if (cmd.expiresAt < now) return this.refuse(cmd, 'expired')
+    if (cmd.kind === 'failsafe.set') {
+      if (!this.hasRelay(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
+      const spec = failsafeFromCommand(cmd)
+      if (!spec) return this.refuse(cmd, 'invalid_failsafe')
+      this.failsafes.set(cmd.relay, spec)
+      this.commands.applied += 1
+      this.log.info({ commandId: cmd.id, relay: cmd.relay, failsafe: spec }, 'fail-safe set')
+      this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
+      return
+    }
     if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unknown_setpoint')
-    if (!RELAYS.has(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
-    this.model.setCompressor(cmd.on)
+    if (!this.hasRelay(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
+    this.setRelay(cmd.relay, cmd.on)
     this.commands.applied += 1
     this.log.info({ commandId: cmd.id, relay: cmd.relay, on: cmd.on }, 'relay set')
     this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
     this.publishState()
+  }
+
+  private relayNames(): string[] {
+    return [COMPRESSOR, ...this.relays.keys()]
+  }
+
+  private hasRelay(name: string): boolean {
+    return name === COMPRESSOR || this.relays.has(name)
+  }
+
+  private relayOn(name: string): boolean {
+    return name === COMPRESSOR ? this.model.compressorOn : this.relays.get(name) === true
+  }
+
+  private setRelay(name: string, on: boolean): void {
+    if (name === COMPRESSOR) this.model.setCompressor(on)
+    else this.relays.set(name, on)
+  }
+
+  private failsafeOf(name: string): FailsafeSpec {
+    return this.failsafes.get(name) ?? DEFAULT_FAILSAFE
+  }
+
+  /** The link to the gateway is gone: every relay goes to its safe state, by itself. */
+  private enterFailsafe(): void {
+    if (this.duty) return
+    const duty = new Map<string, DutyCycle>()
+    for (const relay of this.relayNames()) {
+      const spec = this.failsafeOf(relay)
+      if (spec.mode === 'duty') duty.set(relay, new DutyCycle(spec, this.relayOn(relay)))
+      else this.setRelay(relay, spec.mode === 'on')
+    }
+    this.duty = duty
+    this.log.warn({ failsafes: Object.fromEntries(this.relayNames().map((r) => [r, this.failsafeOf(r)])) }, 'lost the gateway: fail-safe')
+    // Queued by mqtt.js and delivered on reconnect, so the gateway learns what happened.
+    this.publishState()
+  }
+
+  private advance(dtS: number): { doorOpenedAt: number[]; switched: boolean } {
+    return advanceWithDutyCycles(this.model, this.duty ?? [], (relay, on) => this.setRelay(relay, on), dtS)
   }
 
   private refuse(cmd: Command, error: string): void {
@@ -256,7 +345,8 @@ export class ColdRoomNode {
   }
 
   private publishState(): void {
-    this.publish('state', { ts: this.now(), state: { compressor: this.model.compressorOn } })
+    const relays = Object.fromEntries(this.relays)
+    this.publish('state', { ts: this.now(), state: { compressor: this.model.compressorOn, ...relays, failsafe: this.duty !== null } })
   }
 
   /** Every payload is checked against the protocol before it leaves, as the gateway will. */
