@@ -22,6 +22,9 @@ describe('local API authentication', () => {
     expect((await t.api('GET', '/api/nope', undefined, null)).status).toBe(401)
     expect((await t.api('GET', '/api/devices')).status).toBe(200)
     expect((await t.api('GET', '/api/devices', undefined, ENV_TOKEN)).status).toBe(200)
+    // The auth scheme is case-insensitive (RFC 9110, 11.1).
+    const lower = await t.gw.api.inject({ method: 'GET', url: '/api/devices', headers: { authorization: `bearer ${ENV_TOKEN}` } })
+    expect(lower.statusCode).toBe(200)
   })
 
   it('refuses everything but /health when no token is configured', async () => {

@@ -63,7 +63,7 @@ export class TokenAuth {
         401,
         'no API token is configured on this gateway: set GATEWAY_API_TOKEN or api.tokens in the site config',
       )
-    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1]
+    const token = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1]
     if (!token) throw this.fail(address, new ApiError('AUTH_ERR_MISSING_TOKEN', 401, 'missing "Authorization: Bearer <token>" header'))
     const name = token.length <= MAX_TOKEN_LENGTH ? await this.match(token) : undefined
     if (name === undefined) throw this.fail(address, new ApiError('AUTH_ERR_BAD_TOKEN', 401, 'invalid token'))
