@@ -257,7 +257,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     clockSynced: bool(env, 'GATEWAY_CLOCK_SYNCED', true, reasons),
     logLevel,
     log: {
-      flushIntervalMs: num(env, 'GATEWAY_LOG_FLUSH_MS', 5, 1, 1000, reasons),
+      flushIntervalMs: num(env, 'GATEWAY_LOG_FLUSH_MS', 0, 0, 1000, reasons),
       retention: {
         maxAgeMs: num(env, 'GATEWAY_LOG_RETENTION_DAYS', 30, 0, 36_500, reasons) * DAY_MS,
         maxBytes: Math.round(num(env, 'GATEWAY_LOG_MAX_MB', 512, 0, 1_048_576, reasons) * 1024 * 1024),

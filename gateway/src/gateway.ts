@@ -100,7 +100,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     clockSynced: () => config.clockSynced,
     now,
     ...(opts.monoNow ? { monoNow: opts.monoNow } : {}),
-    ...(config.log?.flushIntervalMs ? { flushIntervalMs: config.log.flushIntervalMs } : {}),
+    ...(config.log?.flushIntervalMs !== undefined ? { flushIntervalMs: config.log.flushIntervalMs } : {}),
     ...(config.log?.retention ? { retention: config.log.retention } : {}),
     // Nothing leaves the log before the cloud has it (sync contract 6).
     guardCursors: [UPLINK_CURSOR],

@@ -21,12 +21,12 @@ export interface TlsFiles {
 
 /** Plain MQTT over TCP (1883). */
 export function listenTcp(handle: ConnectionHandler, port: number, host: string): Promise<Listener> {
-  return bind(createTcpServer((socket) => handle(socket)), port, host)
+  return bind(createTcpServer({ noDelay: true }, (socket) => handle(socket)), port, host)
 }
 
 /** MQTT over TLS (MQTTS). The gateway authenticates devices by password, not client certificates. */
 export function listenTls(handle: ConnectionHandler, port: number, host: string, tls: TlsFiles): Promise<Listener> {
-  return bind(createTlsServer({ cert: tls.cert, key: tls.key }, (socket) => handle(socket)), port, host)
+  return bind(createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, (socket) => handle(socket)), port, host)
 }
 
 /**

@@ -47,6 +47,19 @@ describe('event log', () => {
     log.close()
   })
 
+  it('by default commits everything appended in one event-loop turn together, with no timer wait', async () => {
+    const log = open()
+    const pending = [log.append([reading(1)]), log.append([reading(2)])]
+    expect(log.read(0, 10)).toEqual([])
+    await Promise.all(pending)
+    expect(log.stats().commits).toBe(1)
+    // A later turn is a new group: the log does not hold events back for a window.
+    await log.append([reading(3)])
+    expect(log.stats().commits).toBe(2)
+    expect(log.read(0, 10).map((e) => e.seq)).toEqual([1, 2, 3])
+    log.close()
+  })
+
   it('flushes at maxBatch without waiting for the window', async () => {
     const log = open({ flushIntervalMs: 10_000, maxBatch: 2 })
     const started = Date.now()

@@ -21,7 +21,12 @@ export interface EventLogOptions {
   now?: () => number
   /** Monotonic ms since this boot began. */
   monoNow?: () => number
-  /** Group commit window: queued events are flushed together at most this long after the first. */
+  /**
+   * Group commit window. 0 (the default) commits on the next turn of the event loop:
+   * everything that arrived while the previous commit was syncing goes in one
+   * transaction, so batches grow with load and an idle gateway adds no wait. A positive
+   * value waits that many ms after the first queued event instead.
+   */
   flushIntervalMs?: number
   /** Flush at once when this many events are queued, without waiting for the window. */
   maxBatch?: number
@@ -129,7 +134,7 @@ const SCHEMA = `
  * The durable log of everything the gateway accepts (ARCHITECTURE.md, sync contract 1-2).
  *
  * Appends are group-committed: producers queue events and get a promise; one
- * transaction every `flushIntervalMs` (or at `maxBatch`) writes them all with
+ * transaction per event-loop turn (or per `flushIntervalMs`, or at `maxBatch`) writes them all with
  * synchronous=FULL, so a promise resolves only once its events are on disk. `seq` is
  * taken from `log_meta.last_seq` inside that same transaction, so a transaction that
  * rolls back leaves no gap, and later pruning of old rows can never make seq go back.
@@ -148,7 +153,7 @@ export class EventLog {
   private lastPruneAt: number | null = null
   private queue: Pending[] = []
   private queuedEvents = 0
-  private timer: NodeJS.Timeout | undefined
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined
   private closed = false
   private commits = 0
   private committedEvents = 0
@@ -160,7 +165,7 @@ export class EventLog {
     this.opts = {
       now: Date.now,
       monoNow: () => performance.now(),
-      flushIntervalMs: 5,
+      flushIntervalMs: 0,
       maxBatch: 1000,
       ...options,
     }
@@ -253,13 +258,17 @@ export class EventLog {
       this.queue.push({ events, resolve, reject })
       this.queuedEvents += events.length
       if (this.queuedEvents >= this.opts.maxBatch) this.flush()
-      else this.timer ??= setTimeout(() => this.flush(), this.opts.flushIntervalMs)
+      else if (this.opts.flushIntervalMs > 0) this.timer ??= setTimeout(() => this.flush(), this.opts.flushIntervalMs)
+      else this.timer ??= setImmediate(() => this.flush())
     })
   }
 
   /** Commits everything queued now. A failed transaction rejects only its own producers. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout)
+      clearImmediate(this.timer as NodeJS.Immediate)
+    }
     this.timer = undefined
     const batch = this.queue
     if (batch.length === 0) return
