@@ -10,7 +10,7 @@ import { EventLog } from './log/event-log.js'
 import { RulesEngine } from './rules/engine.js'
 import type { RuleEffects } from './rules/kinds.js'
 import { StateStore } from './rules/state-store.js'
-import { DEFAULT_TIME_ZONE } from './rules/local-time.js'
+import { DEFAULT_TIME_ZONE } from './local-time.js'
 import { AlarmService } from './alarms/alarms.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
 import { AccessController, cloudLinkOnline } from './access/controller.js'
@@ -217,7 +217,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     access = new AccessController({
       access: config.site.access,
       // Same default as the rules' schedules (rules/local-time.ts), so one site keeps one clock.
-      timeZone: config.site.timezone ?? 'America/Argentina/Buenos_Aires',
+      timeZone: config.site.timezone ?? DEFAULT_TIME_ZONE,
       gatewayId: config.gatewayId,
       walletPath: join(config.dataDir, 'wallet.db'),
       log,

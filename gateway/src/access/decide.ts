@@ -1,5 +1,5 @@
 import type { AccessDecision, LedgerEntry, PaymentReason, PaymentRecord } from '@tendero/protocol'
-import { localTime, withinSchedule } from './schedule.js'
+import { localTime, withinWindows } from '../local-time.js'
 import { normalizeCardId, type AccessConfig, type CardConfig, type DoorConfig } from './schema.js'
 import { cardAccount, type CardWallet } from './wallet.js'
 
@@ -59,7 +59,7 @@ export function decideSwipe(
   if (!card) return decision(false, 'unknown_card')
   if (card.blocked) return decision(false, 'card_blocked')
   if (card.doors !== '*' && !card.doors.includes(door.id)) return decision(false, 'door_not_allowed')
-  if (door.schedule && !withinSchedule(door.schedule, localTime(now, timeZone))) return decision(false, 'outside_schedule')
+  if (door.schedule && !withinWindows(door.schedule, localTime(now, timeZone))) return decision(false, 'outside_schedule')
   return decision(true, 'allowed')
 }
 

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { CARD_ID_PATTERN, CurrencyCode, DEVICE_ID_PATTERN } from '@tendero/protocol'
+import { TimeWindowSchema } from '../local-time.js'
 
 /**
  * The `access` block of the site config: doors with their readers and schedules, the
@@ -7,25 +8,11 @@ import { CARD_ID_PATTERN, CurrencyCode, DEVICE_ID_PATTERN } from '@tendero/proto
  * decide a swipe or a charge with no cloud.
  */
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
-export type Weekday = (typeof WEEKDAYS)[number]
-
-const Weekday = Type.Union(WEEKDAYS.map((d) => Type.Literal(d)) as [ReturnType<typeof Type.Literal<Weekday>>])
-const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })
-/** `to` may be `24:00` so a window can end exactly at midnight. */
-const HHMMEnd = Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' })
 const Minor = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })
 const DoorId = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' })
 
-/** Open on `days` from `from` to `to`, local time; `to` ≤ `from` runs past midnight into the next day. */
-export const ScheduleWindow = Type.Object(
-  {
-    days: Type.Array(Weekday, { minItems: 1, maxItems: 7, uniqueItems: true }),
-    from: HHMM,
-    to: HHMMEnd,
-  },
-  { additionalProperties: false },
-)
+/** Open on `days` from `from` to `to`, local time, read like every schedule (see local-time.ts). */
+export const ScheduleWindow = TimeWindowSchema
 export type ScheduleWindow = Static<typeof ScheduleWindow>
 
 const Door = Type.Object(

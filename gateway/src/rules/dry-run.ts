@@ -1,7 +1,7 @@
 import type { LogEvent } from '@tendero/protocol'
 import { GATEWAY_DEVICE, type NamedStateValue, type Transition } from './kinds.js'
 import { conditionContext, conditionKinds, explainRule, type RuleSpec } from './registry.js'
-import { DEFAULT_TIME_ZONE } from './local-time.js'
+import { DEFAULT_TIME_ZONE } from '../local-time.js'
 import { GatewayError } from '../errors.js'
 
 export interface DryRunTransition {

@@ -14,7 +14,7 @@ import {
 import { actionKinds, conditionContext, conditionKinds, type ActionSpec, type RuleSpec } from './registry.js'
 import { RelayGuard, relayKey, type RelayGuardState, type RelayPolicy } from './relay-guard.js'
 import type { StateStore } from './state-store.js'
-import { DEFAULT_TIME_ZONE } from './local-time.js'
+import { DEFAULT_TIME_ZONE } from '../local-time.js'
 
 export interface RulesEngineOptions {
   rules: RuleSpec[]

@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { DEVICE_ID_PATTERN } from '@tendero/protocol'
 import { GATEWAY_DEVICE, defineCondition, type ConditionContext, type ConditionSpec, type Transition } from '../kinds.js'
-import { TimeWindowSchema, localTime, withinWindows } from '../local-time.js'
+import { TimeWindowSchema, localTime, withinWindows } from '../../local-time.js'
 
 const fields = {
   windows: Type.Array(TimeWindowSchema, { minItems: 1, maxItems: 16 }),

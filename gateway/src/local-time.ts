@@ -2,7 +2,8 @@ import Type, { type Static } from 'typebox'
 
 /**
  * Wall-clock time in the site's time zone, through Intl (DST included), so the gateway
- * needs no time zone database of its own and its UTC clock stays the only clock.
+ * needs no time zone database of its own and its UTC clock stays the only clock. Shared
+ * by rule schedules and door schedules, so both read a window the same way.
  */
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
@@ -19,8 +20,8 @@ export const TimeWindowSchema = Type.Object(
     }),
     /** Local `HH:MM`, inclusive. */
     from: Type.String({ pattern: HHMM }),
-    /** Local `HH:MM`, exclusive; earlier than `from` means the window crosses midnight. */
-    to: Type.String({ pattern: HHMM }),
+    /** Local `HH:MM`, exclusive (`24:00` = to midnight); earlier than `from` means the window crosses midnight. */
+    to: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' }),
   },
   { additionalProperties: false },
 )
