@@ -38,10 +38,26 @@ const Device = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * Local service clients (Node-RED, a shop display): they log in like devices but only
+ * read. They may subscribe under `tendero/v1/` (devices' messages and the gateway's own
+ * `tendero/v1/$gateway/...` topics) and may not publish; commands go through the local API.
+ */
+const Service = Type.Object(
+  {
+    id: Type.String({ pattern: DEVICE_ID_PATTERN }),
+    name: Type.Optional(Type.String({ maxLength: 120 })),
+    passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+  },
+  { additionalProperties: false },
+)
+export type ServiceConfig = Static<typeof Service>
+
 export const SiteConfigSchema = Type.Object(
   {
     gatewayId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
     devices: Type.Array(Device, { maxItems: 1000 }),
+    services: Type.Optional(Type.Array(Service, { maxItems: 32 })),
     rules: Type.Array(RuleEnvelope, { maxItems: 1000 }),
     /** IANA zone for schedules (rules, doors); default `America/Argentina/Buenos_Aires`. */
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -69,6 +85,7 @@ export type DeviceConfig = Omit<Static<typeof Device>, 'relays'> & { relays?: Re
 export interface SiteConfig {
   gatewayId: string
   devices: DeviceConfig[]
+  services?: ServiceConfig[]
   rules: RuleSpec[]
   timezone?: string
   access?: AccessConfig
@@ -126,6 +143,15 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
       if (typeof entry !== 'string' && entry.failsafe !== undefined)
         reasons.push(...explainFailsafe(entry.failsafe, `/devices/${i}/relays/${j}/failsafe`))
     })
+  })
+  site.services?.forEach((svc, i) => {
+    if (devices.has(svc.id)) reasons.push(`/services/${i}/id: "${svc.id}" is already a device id`)
+    if (site.services!.findIndex((other) => other.id === svc.id) !== i) reasons.push(`/services/${i}/id: duplicate service id "${svc.id}"`)
+    try {
+      parsePasswordHash(svc.passwordHash)
+    } catch (err) {
+      reasons.push(`/services/${i}/passwordHash: ${(err as Error).message}`)
+    }
   })
   const ruleIds = new Set<string>()
   site.rules.forEach((rule, i) => {

@@ -125,6 +125,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   let links: DeviceLinks
   const broker = new DeviceBroker({
     devices: config.site.devices,
+    ...(config.site.services ? { services: config.site.services } : {}),
     log,
     logger: logger.child({ component: 'broker' }),
     onCommitted,
@@ -150,10 +151,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     async record(event) {
       onCommitted(await log.append([event]))
     },
-    // The broker has no publish for non-device topics yet (asked of its owner): logged only.
-    async publish(topic, payload) {
-      logger.warn({ topic, payload }, 'rule publish not delivered: the broker has no local publish yet')
-    },
+    publish: (topic, payload) => broker.publish(topic, payload),
   }
 
   // Rule timers, counters, relay guards and active alarms survive a restart (rules/state-store.ts).

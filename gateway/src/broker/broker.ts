@@ -1,10 +1,10 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
 import { deviceTopic, upstreamValidators, type Command, type LogEvent } from '@tendero/protocol'
-import type { DeviceConfig } from '../config.js'
+import type { DeviceConfig, ServiceConfig } from '../config.js'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
-import { maySubscribe, publishChannel } from './acl.js'
+import { maySubscribe, publishChannel, serviceMaySubscribe } from './acl.js'
 import { burnVerification, verifyPassword } from './passwords.js'
 import { DEFAULT_SECURITY, TokenBucket, effectiveLimits, type SecurityConfig } from './device-limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener, type TlsFiles } from './listeners.js'
@@ -13,6 +13,8 @@ import { Rejections, type ConnectRefusal, type RejectReason } from './rejections
 
 export interface DeviceBrokerOptions {
   devices: DeviceConfig[]
+  /** Read-only local clients such as Node-RED (config.ts `services`). */
+  services?: ServiceConfig[]
   log: EventLog
   logger: Logger
   /** Called with events once they are committed to the log (feeds the rules engine). */
@@ -55,6 +57,7 @@ export class DeviceBroker {
   private starting: Promise<Aedes> | undefined
   private listeners: Listener[] = []
   private readonly devices: Map<string, DeviceConfig>
+  private readonly services: Map<string, ServiceConfig>
   private readonly logger: Logger
   private readonly security: SecurityConfig
   private readonly now: () => number
@@ -64,6 +67,7 @@ export class DeviceBroker {
 
   constructor(private readonly opts: DeviceBrokerOptions) {
     this.devices = new Map(opts.devices.map((d) => [d.id, d]))
+    this.services = new Map((opts.services ?? []).map((svc) => [svc.id, svc]))
     this.logger = opts.logger
     this.security = { ...DEFAULT_SECURITY, ...opts.security }
     this.now = opts.now ?? Date.now
@@ -113,13 +117,16 @@ export class DeviceBroker {
       },
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => {
-        if (maySubscribe(client.id, sub.topic)) return done(null, sub)
+        const allowed = this.services.has(client.id) ? serviceMaySubscribe(sub.topic) : maySubscribe(client.id, sub.topic)
+        if (allowed) return done(null, sub)
         this.logger.warn({ deviceId: client.id, topic: sub.topic }, 'subscription refused by ACL')
         // A null subscription is SUBACK 0x80 for that topic; the device stays connected.
         done(null, null)
       },
       // Devices only ever receive their own commands, whatever else flows through the broker.
-      authorizeForward: (client, packet) => (packet.topic === deviceTopic(client.id, 'cmd') ? packet : null),
+      // Devices only ever receive their own commands; services get what they subscribed to.
+      authorizeForward: (client, packet) =>
+        this.services.has(client.id) || packet.topic === deviceTopic(client.id, 'cmd') ? packet : null,
     })
     this.aedes = aedes
     aedes.on('clientError', (client, err) => {
@@ -177,16 +184,14 @@ export class DeviceBroker {
 
   /** Publishes a command QoS 1 on the device's cmd topic. */
   publishCommand(deviceId: string, command: Command): Promise<void> {
+    return this.publish(deviceTopic(deviceId, 'cmd'), JSON.stringify(command))
+  }
+
+  /** Publishes QoS 1 as the gateway itself (commands, rule `publish` actions for services). */
+  publish(topic: string, payload: string): Promise<void> {
     const aedes = this.aedes
     if (!aedes) return Promise.reject(new GatewayError('BROKER_ERR_ACL', 'broker is not running'))
-    const packet = {
-      cmd: 'publish' as const,
-      topic: deviceTopic(deviceId, 'cmd'),
-      payload: Buffer.from(JSON.stringify(command)),
-      qos: 1 as const,
-      retain: false,
-      dup: false,
-    }
+    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos: 1 as const, retain: false, dup: false }
     return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())))
   }
 
@@ -199,7 +204,7 @@ export class DeviceBroker {
       this.logger.warn({ deviceId, username }, 'device refused: username must equal client id')
       throw authError(IDENTIFIER_REJECTED, 'username must equal client id')
     }
-    const device = this.devices.get(deviceId)
+    const device = this.devices.get(deviceId) ?? this.services.get(deviceId)
     if (!device) {
       await burnVerification(secret)
       this.rejections.refuseConnect('unknown_device')
@@ -247,6 +252,10 @@ export class DeviceBroker {
     if (!client) return done(new GatewayError('BROKER_ERR_ACL', 'publish without a client'))
     const deviceId = client.id
     const topic = packet.topic
+    if (this.services.has(deviceId)) {
+      this.rejections.record(deviceId, 'acl', { topic })
+      return done(new GatewayError('BROKER_ERR_ACL', `service ${deviceId} may not publish`))
+    }
     // Aedes already refuses these before this hook; kept so the ACL never depends on it.
     if (topic.includes('+') || topic.includes('#')) {
       this.rejections.record(deviceId, 'wildcard_topic', { topic })

@@ -1,9 +1,8 @@
 import Type from 'typebox'
-import { TOPIC_ROOT } from '@tendero/protocol'
+import { GATEWAY_TOPIC_ROOT } from '../../broker/acl.js'
 import { defineAction, type ActionContext } from '../kinds.js'
 
-/** Where rule messages go by default; outside every device's namespace (`$` is not a device id). */
-export const GATEWAY_TOPIC_ROOT = `${TOPIC_ROOT}/$gateway`
+export { GATEWAY_TOPIC_ROOT }
 
 /**
  * Publish an MQTT message on the gateway's broker, for Node-RED flows and local
