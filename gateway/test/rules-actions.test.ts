@@ -50,6 +50,24 @@ describe('relay.set with minimum on and off times', () => {
     expect(h.commands.map((c) => c.on)).toEqual([true, false, false])
   })
 
+  it("switches the relay back to the rules' position after the device's fail-safe moved it, within the guard", async () => {
+    const h = engineHarness([warm, cold])
+    await h.send(reading(6))
+    await h.send(stateEvent('camara-1', { compressor: true }))
+    await h.advance(600_000)
+    // The link dropped, the node's duty cycle switched the compressor off, and it reports so on reconnect.
+    await h.send(stateEvent('camara-1', { compressor: false }))
+    expect(h.commands.map((c) => c.on)).toEqual([true])
+    await h.advance(299_000)
+    expect(h.commands.map((c) => c.on)).toEqual([true])
+    await h.advance(1000) // minimum off time (300 s) has passed: the rule's "on" is sent again
+    expect(h.commands.map((c) => c.on)).toEqual([true, true])
+    // The device agrees now: nothing more is sent.
+    await h.send(stateEvent('camara-1', { compressor: true }))
+    await h.advance(600_000)
+    expect(h.commands).toHaveLength(2)
+  })
+
   it('restarts the clock when the device reports a switch it made itself', async () => {
     const h = engineHarness([warm, cold])
     await h.send(reading(6))

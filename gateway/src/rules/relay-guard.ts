@@ -10,6 +10,11 @@ export interface RelayRecord {
   since: number
   /** A command waiting for the minimum on/off time; the newest request replaces it. */
   pending: { on: boolean; ruleId: string; requestedAt: number } | null
+  /**
+   * The position the rules last asked for. A device that reports another one (its
+   * fail-safe ran during an outage, it rebooted) is switched back, within the guard.
+   */
+  desired?: { on: boolean; ruleId: string } | null
 }
 export type RelayGuardState = Record<string, RelayRecord>
 
@@ -51,6 +56,7 @@ export class RelayGuard implements RelaySwitch {
     const now = this.opts.now()
     const key = relayKey(deviceId, relay)
     const rec = (this.opts.state[key] ??= { on: null, since: now, pending: null })
+    rec.desired = { on, ruleId }
     const at = this.allowedAt(deviceId, relay, on)
     if (at > now) {
       rec.pending = { on, ruleId, requestedAt: now }
@@ -78,7 +84,11 @@ export class RelayGuard implements RelaySwitch {
     return sends
   }
 
-  /** Learns positions the device reports, so a switch by hand or by fail-safe restarts the clock. */
+  /**
+   * Learns positions the device reports, so a switch by hand or by fail-safe restarts the
+   * clock; a position other than the rules' wish is queued to be switched back, which
+   * `tick()` sends once the minimum time allows (never a short cycle).
+   */
   observe(event: LogEvent): void {
     if (event.kind !== 'state') return
     for (const [relay, value] of Object.entries(event.body.state)) {
@@ -86,11 +96,19 @@ export class RelayGuard implements RelaySwitch {
       const key = relayKey(event.deviceId, relay)
       if (!this.opts.state[key] && !this.opts.policies.has(key)) continue
       const rec = (this.opts.state[key] ??= { on: null, since: 0, pending: null })
-      if (rec.on === value) continue
-      rec.on = value
-      rec.since = this.opts.now()
-      if (rec.pending?.on === value) rec.pending = null
-      this.opts.onChange()
+      if (rec.on !== value) {
+        rec.on = value
+        rec.since = this.opts.now()
+        if (rec.pending?.on === value) rec.pending = null
+        this.opts.onChange()
+      }
+      const desired = rec.desired
+      if (desired && desired.on !== value && !rec.pending) {
+        rec.pending = { on: desired.on, ruleId: desired.ruleId, requestedAt: this.opts.now() }
+        this.opts.onChange()
+        this.opts.logger.warn({ deviceId: event.deviceId, relay, reported: value, wanted: desired.on, ruleId: desired.ruleId },
+          'device reports a relay position the rules did not ask for; switching it back when allowed')
+      }
     }
   }
 
