@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   const cloudPort = await choosePort('CLOUD_PORT', 8080, 'cloud')
   const mqttPort = await choosePort('GATEWAY_MQTT_PORT', 1883, 'gateway MQTT')
   const apiPort = await choosePort('GATEWAY_API_PORT', 8090, 'gateway API')
+  const wsPort = await choosePort('GATEWAY_MQTT_WS_PORT', 8883, 'gateway MQTT over WebSocket')
   const dataDir = env.DEMO_DATA_DIR ?? join(root, '.data')
   const cloudUrl = `http://127.0.0.1:${cloudPort}`
 
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   start('gateway', 'gateway/src/main.ts', [], {
     GATEWAY_MQTT_PORT: String(mqttPort),
     GATEWAY_API_PORT: String(apiPort),
+    GATEWAY_MQTT_WS_PORT: String(wsPort),
     GATEWAY_DATA_DIR: join(dataDir, 'gateway'),
     GATEWAY_CONFIG: env.GATEWAY_CONFIG ?? join(root, 'gateway', 'config', 'demo.json'),
     CLOUD_URL: cloudUrl,
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
       '  Usuario (login):     demo@tendero.app',
       '  Contraseña (pass):   tendero-demo',
       `  API docs:            ${dashboardUrl}/docs`,
-      `  Gateway MQTT:        mqtt://127.0.0.1:${mqttPort}   health: http://127.0.0.1:${apiPort}/health`,
+      `  Gateway MQTT:        mqtt://127.0.0.1:${mqttPort}   ws://127.0.0.1:${wsPort}   health: http://127.0.0.1:${apiPort}/health`,
       '',
       '  La cámara arranca a 6 °C con el compresor apagado: a los 2 minutos sobre 5 °C la regla',
       '  enciende el compresor y levanta una alarma. (The cold room starts warm with the compressor',
