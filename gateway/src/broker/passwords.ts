@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 import { GatewayError } from '../errors.js'
 
 /**
@@ -47,10 +47,56 @@ export function parsePasswordHash(encoded: string): ParsedHash {
   return parsed
 }
 
+/**
+ * At most this many scrypt runs at once. Each takes 128·N·r bytes (16 MiB with the
+ * defaults) outside the JS heap, and glibc keeps what the thread pool's arenas grew to:
+ * 200 devices reconnecting after a gateway restart through 4 pool threads left the
+ * process ~60 MB larger for good (bench gateway-rss). Two at a time still admits a few
+ * dozen devices a second.
+ */
+const MAX_CONCURRENT = 2
+let running = 0
+let peak = 0
+let runs = 0
+const waiting: (() => void)[] = []
+
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve))
+  running += 1
+  runs += 1
+  peak = Math.max(peak, running)
+  try {
+    return await fn()
+  } finally {
+    running -= 1
+    waiting.shift()?.()
+  }
+}
+
+/** For tests: scrypt verifications run so far, and the most that ran at once. */
+export const verificationStats = () => ({ runs, peak })
+
+/**
+ * Secrets already proven against a given hash, kept as SHA-256 digests (never the
+ * secret): a device reconnecting after a Wi-Fi blip costs a hash lookup, not scrypt. A
+ * changed hash in the config misses the cache, so rotating a password still works.
+ */
+const proven = new Map<string, Buffer>()
+const MAX_PROVEN = 10_000
+const digest = (password: string, encoded: string) => createHash('sha256').update(encoded).update('\0').update(password).digest()
+
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const { N, r, p, salt, key } = parsePasswordHash(encoded)
-  const candidate = await derive(password, salt, key.length, { N, r, p })
-  return timingSafeEqual(candidate, key)
+  const known = proven.get(encoded)
+  const candidateDigest = digest(password, encoded)
+  if (known && timingSafeEqual(known, candidateDigest)) return true
+  const candidate = await limited(() => derive(password, salt, key.length, { N, r, p }))
+  const ok = timingSafeEqual(candidate, key)
+  if (ok) {
+    if (proven.size >= MAX_PROVEN) proven.delete(proven.keys().next().value!)
+    proven.set(encoded, candidateDigest)
+  }
+  return ok
 }
 
 /** Spends about as long as a real verification, so unknown device ids are not revealed by timing. */
