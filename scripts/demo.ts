@@ -19,6 +19,8 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx')
 const env = process.env
 
 const gatewayKey = env.DEMO_GATEWAY_KEY ?? 'demo-gateway-key'
+// The technicians' local API token for the demo; a real site sets its own.
+const apiToken = env.GATEWAY_API_TOKEN ?? 'demo-tecnico-token-0001'
 const children: ChildProcess[] = []
 let stopping = false
 
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     GATEWAY_CONFIG: env.GATEWAY_CONFIG ?? join(root, 'gateway', 'config', 'demo.json'),
     CLOUD_URL: cloudUrl,
     GATEWAY_KEY: gatewayKey,
+    GATEWAY_API_TOKEN: apiToken,
   })
   await waitForHealth(`http://127.0.0.1:${apiPort}/health`, 'gateway')
 
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
       '  Contraseña (pass):   tendero-demo',
       `  API docs:            ${dashboardUrl}/docs`,
       `  Gateway MQTT:        mqtt://127.0.0.1:${mqttPort}   ws://127.0.0.1:${wsPort}   health: http://127.0.0.1:${apiPort}/health`,
+      `  API técnica (local): http://127.0.0.1:${apiPort}/api/rules   (Authorization: Bearer ${apiToken})`,
       '',
       '  La cámara arranca a 6 °C con el compresor apagado: a los 2 minutos sobre 5 °C la regla',
       '  enciende el compresor y levanta una alarma. (The cold room starts warm with the compressor',
