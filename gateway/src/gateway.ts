@@ -143,9 +143,16 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       const issuedAt = now()
       const command = { ...intent, id: `${source.ruleId.slice(0, 24)}.${randomUUID()}`, issuedAt, expiresAt: issuedAt + commandTtlMs }
       if (!validators.command.check(command)) throw new Error(`invalid command: ${validators.command.explain(command).join('; ')}`)
-      // Logged before it is sent, so the cloud sees every command even if the device never acks.
-      onCommitted(await log.append([{ kind: 'command', deviceId, body: command }]))
-      await broker.publishCommand(deviceId, command as Command)
+      // Sent while its log record commits, not after: a relay should not wait for a second
+      // fsync behind the reading that triggered it (bench relay-latency). The record is in
+      // the same group commit as whatever arrives meanwhile, so only a crash within that
+      // commit (about a millisecond) can leave a sent command unlogged; the device's ack,
+      // which is logged, still names it.
+      const [logged] = await Promise.all([
+        log.append([{ kind: 'command', deviceId, body: command }]),
+        broker.publishCommand(deviceId, command as Command),
+      ])
+      onCommitted(logged)
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
     },
     async record(event) {
