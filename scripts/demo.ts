@@ -53,8 +53,10 @@ async function choosePort(variable: string, fallback: number, label: string): Pr
   return port
 }
 
+/** `script` is TypeScript run with tsx, or a built `.mjs` run with plain node. */
 function start(name: string, script: string, args: string[], extraEnv: Record<string, string>, quiet = true): ChildProcess {
-  const child = spawn(tsx, [join(root, script), ...args], {
+  const [command, argv] = script.endsWith('.mjs') ? [process.execPath, [join(root, script), ...args]] : [tsx, [join(root, script), ...args]]
+  const child = spawn(command, argv, {
     cwd: root,
     env: { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn', GATEWAY_LOG_LEVEL: env.GATEWAY_LOG_LEVEL ?? 'warn', ...extraEnv },
     stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
@@ -128,7 +130,10 @@ async function main(): Promise<void> {
   })
   await waitForHealth(`${cloudUrl}/api/health`, 'cloud')
 
-  start('gateway', 'gateway/src/main.ts', [], {
+  // As shipped (npm start -w @tendero/gateway): the bundle, with glibc returning scrypt's
+  // 16 MiB buffers to the system instead of keeping them in its arenas.
+  start('gateway', 'gateway/dist/main.mjs', [], {
+    MALLOC_MMAP_THRESHOLD_: env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
     GATEWAY_MQTT_PORT: String(mqttPort),
     GATEWAY_API_PORT: String(apiPort),
     GATEWAY_MQTT_WS_PORT: String(wsPort),

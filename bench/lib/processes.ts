@@ -1,10 +1,10 @@
 /**
- * Starting and stopping the processes a scenario measures: the gateway as `node --import
- * tsx gateway/src/main.ts`, a bare Aedes broker, a private Mosquitto, and the load
+ * Starting and stopping the processes a scenario measures: the gateway as shipped
+ * (`node gateway/dist/main.mjs`), a bare Aedes broker, a private Mosquitto, and the load
  * generator children. Everything listens on loopback, on ports picked free here, and
  * every process started is stopped by its own pid.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -89,16 +89,30 @@ export interface GatewayProcessOptions {
   cwd?: string
 }
 
-/** The real gateway entry point in its own process, with no cloud (the uplink idles in backoff). */
+let built = false
+/** The gateway as shipped: the esbuild bundle (`npm run build -w @tendero/gateway`), built once per run. */
+function buildGateway(): string {
+  if (!built) {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'gateway/scripts/build.mjs')], { stdio: 'ignore' })
+    built = true
+  }
+  return join(REPO_ROOT, 'gateway/dist/main.mjs')
+}
+
+/**
+ * The real gateway in its own process, started the way `npm start -w @tendero/gateway`
+ * starts it (bundle, MALLOC_MMAP_THRESHOLD_), with no cloud (the uplink idles in backoff).
+ */
 export async function startGateway(opts: GatewayProcessOptions): Promise<GatewayProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tendero-bench-gw-'))
   const sitePath = join(dir, 'site.json')
   writeFileSync(sitePath, JSON.stringify(opts.siteConfig))
   const [mqttPort, apiPort] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(REPO_ROOT, 'gateway/src/main.ts')], {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), buildGateway()], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: {
       ...process.env,
+      MALLOC_MMAP_THRESHOLD_: '131072',
       GATEWAY_MQTT_PORT: String(mqttPort),
       GATEWAY_MQTT_HOST: '127.0.0.1',
       GATEWAY_API_PORT: String(apiPort),
@@ -137,10 +151,10 @@ export async function startGateway(opts: GatewayProcessOptions): Promise<Gateway
   }
 }
 
-/** Bare Aedes, no hooks and in-memory persistence, in its own process (bench/procs/aedes-broker.ts). */
+/** Bare Aedes, no hooks and in-memory persistence, in its own process (bench/procs/aedes-broker.mjs). */
 export async function startBareAedes(opts: { nodeFlags?: string[] } = {}): Promise<RunningBroker> {
   const port = await freePort()
-  const args = [...(opts.nodeFlags ?? []), '--import', 'tsx', join(BENCH_DIR, 'procs/aedes-broker.ts'), String(port)]
+  const args = [...(opts.nodeFlags ?? []), join(BENCH_DIR, 'procs/aedes-broker.mjs'), String(port)]
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],

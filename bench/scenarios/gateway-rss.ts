@@ -69,12 +69,12 @@ export async function gatewayRss(): Promise<BenchResult[]> {
   } finally {
     await aedes.stop()
   }
-  // What Node plus the tsx loader (both brokers run under it) cost before any broker code.
-  const idle = spawn(process.execPath, ['--import', 'tsx', '-e', 'setTimeout(() => {}, 60000)'], { cwd: REPO_ROOT, stdio: 'ignore' })
+  // What plain Node (both brokers run under it) costs before any broker code.
+  const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { cwd: REPO_ROOT, stdio: 'ignore' })
   await sleep(3000)
   const idleMb = Number((rssBytes(idle.pid!) / MB).toFixed(1))
   idle.kill()
-  console.log(`tendero ${JSON.stringify(tendero)} peer ${JSON.stringify(peer)} idle node+tsx ${idleMb} MB`)
+  console.log(`tendero ${JSON.stringify(tendero)} peer ${JSON.stringify(peer)} idle node ${idleMb} MB`)
   const P = 'bare Aedes process, same 200 clients and load'
   const ratio = (a: number, b: number) => Number((a / b).toFixed(3))
   return [
@@ -82,7 +82,7 @@ export async function gatewayRss(): Promise<BenchResult[]> {
     { metric: 'gateway RSS, 200 devices, mean', value: tendero.meanMb, unit: 'MB', peer: P, peerValue: peer.meanMb, ratio: ratio(tendero.meanMb, peer.meanMb) },
     { metric: 'readings acknowledged during the run', value: tendero.acked, unit: 'messages', peer: P, peerValue: peer.acked },
     { metric: 'clients connected at the end (GET /health)', value: clients, unit: 'clients' },
-    { metric: 'idle node --import tsx process RSS (baseline in both)', value: idleMb, unit: 'MB' },
+    { metric: 'idle node process RSS (baseline in both)', value: idleMb, unit: 'MB' },
     { metric: 'rules loaded in the gateway', value: site.rulesLoaded, unit: 'rules' },
   ]
 }
