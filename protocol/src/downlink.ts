@@ -1,0 +1,112 @@
+import Type from 'typebox'
+import { STATE_KEY_PATTERN, EpochMs } from './telemetry.js'
+import { compile } from './validate.js'
+
+/**
+ * The downlink of the sync contract (ARCHITECTURE.md, point 7): one WebSocket per
+ * gateway, `GET /api/gateway/channel` on the cloud, authenticated with the gateway key as
+ * `Authorization: Bearer <key>` like ingest. Every frame is one JSON object with a `type`.
+ *
+ * Cloud → gateway: `config` (the latest desired config, on connect and on every new
+ * version) and `command` (each pending, unexpired cloud command).
+ * Gateway → cloud: `config.status` (what became of a version) and `command.ack`.
+ */
+
+const DownlinkCommandId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })
+const DeviceId = Type.String({ minLength: 1, maxLength: 64 })
+
+/**
+ * The desired config has the gateway's site config shape (gatewayId, devices, rules,
+ * access, timezone...). Only the gateway validates it in full (its own parseSiteConfig),
+ * so the protocol pins down the envelope and leaves the body open.
+ */
+export const DesiredConfigBody = Type.Object(
+  {
+    gatewayId: Type.String({ minLength: 1, maxLength: 64 }),
+    devices: Type.Array(Type.Unknown(), { maxItems: 1000 }),
+    rules: Type.Array(Type.Unknown(), { maxItems: 1000 }),
+  },
+  { additionalProperties: true },
+)
+
+export const ConfigMessage = Type.Object(
+  {
+    type: Type.Literal('config'),
+    version: Type.Integer({ minimum: 1 }),
+    config: DesiredConfigBody,
+  },
+  { additionalProperties: false },
+)
+export type ConfigMessage = Type.Static<typeof ConfigMessage>
+
+/** What a cloud user may ask a device to do; the gateway adds the device-level id and expiry. */
+export const CloudCommandIntent = Type.Union([
+  Type.Object(
+    { kind: Type.Literal('relay.set'), relay: Type.String({ pattern: STATE_KEY_PATTERN }), on: Type.Boolean() },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('setpoint.set'), name: Type.String({ pattern: STATE_KEY_PATTERN }), value: Type.Number() },
+    { additionalProperties: false },
+  ),
+])
+export type CloudCommandIntent = Type.Static<typeof CloudCommandIntent>
+
+/**
+ * A cloud command. `expiresAt` is checked against the gateway's clock before anything is
+ * done: one that expired while the gateway was offline is acked `expired`, never run late.
+ */
+export const CommandMessage = Type.Object(
+  {
+    type: Type.Literal('command'),
+    id: DownlinkCommandId,
+    deviceId: DeviceId,
+    issuedAt: EpochMs,
+    expiresAt: EpochMs,
+    command: CloudCommandIntent,
+  },
+  { additionalProperties: false },
+)
+export type CommandMessage = Type.Static<typeof CommandMessage>
+
+export const DownlinkMessage = Type.Union([ConfigMessage, CommandMessage])
+export type DownlinkMessage = Type.Static<typeof DownlinkMessage>
+
+/** The gateway's verdict on a config version. `reason` lists validation failures with their JSON paths. */
+export const ConfigStatusMessage = Type.Object(
+  {
+    type: Type.Literal('config.status'),
+    version: Type.Integer({ minimum: 1 }),
+    ok: Type.Boolean(),
+    reason: Type.Optional(Type.String({ maxLength: 4000 })),
+    /** The version the gateway runs after this verdict (the last known good one on failure; 0 for none). */
+    running: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+)
+export type ConfigStatusMessage = Type.Static<typeof ConfigStatusMessage>
+
+/** `error` is e.g. `expired`, `unknown_device`, or the send failure. */
+export const CommandAckMessage = Type.Object(
+  {
+    type: Type.Literal('command.ack'),
+    id: DownlinkCommandId,
+    ok: Type.Boolean(),
+    error: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+)
+export type CommandAckMessage = Type.Static<typeof CommandAckMessage>
+
+export const UplinkChannelMessage = Type.Union([ConfigStatusMessage, CommandAckMessage])
+export type UplinkChannelMessage = Type.Static<typeof UplinkChannelMessage>
+
+/** Close codes the cloud uses on the channel, so the gateway can tell a bad key from a restart. */
+export const CHANNEL_CLOSE = { unauthorized: 4401, replaced: 4409 } as const
+
+export const downlinkValidators = {
+  downlink: compile(DownlinkMessage),
+  upstream: compile(UplinkChannelMessage),
+  desiredConfig: compile(DesiredConfigBody),
+  intent: compile(CloudCommandIntent),
+}
