@@ -113,6 +113,8 @@ export interface GatewayConfig {
   mqttTls?: { host: string; port: number; cert: string; key: string }
   /** MQTT over WebSocket for on-site browsers; off when unset. */
   mqttWs?: { host: string; port: number }
+  /** On-site InfluxDB 1.x history (src/sinks/influx.ts); off when GATEWAY_INFLUX_URL is unset. */
+  influx?: { url: string; database: string; username?: string; password?: string }
 }
 
 const siteValidator = compile(SiteConfigSchema)
@@ -263,6 +265,28 @@ function apiToken(env: Env, reasons: string[]): { token?: string } {
   return { token }
 }
 
+/**
+ * GATEWAY_INFLUX_URL, e.g. `http://127.0.0.1:8086/tendero`: the path names the database
+ * (created if missing); `http://user:pass@host:8086/db` when InfluxDB has auth on.
+ */
+function influxTarget(env: Env, reasons: string[]): Pick<GatewayConfig, 'influx'> {
+  const raw = env.GATEWAY_INFLUX_URL
+  if (!raw) return {}
+  const url = URL.canParse(raw) ? new URL(raw) : undefined
+  const database = url ? decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, '')) : ''
+  if (!url || !/^https?:$/.test(url.protocol) || !/^[A-Za-z0-9_-]{1,64}$/.test(database)) {
+    reasons.push(`GATEWAY_INFLUX_URL: must be http(s)://host:port/<database>, e.g. http://127.0.0.1:8086/tendero, got "${raw.replace(/\/\/[^/@]*@/, '//***@')}"`)
+    return {}
+  }
+  return {
+    influx: {
+      url: `${url.protocol}//${url.host}`,
+      database,
+      ...(url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {}),
+    },
+  }
+}
+
 const DAY_MS = 24 * 3600_000
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -297,6 +321,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxBehindMs: num(env, 'GATEWAY_TS_MAX_BEHIND_S', 7 * 86_400, 0, 1e9, reasons) * 1000,
     },
     ...extraListeners(env, env.GATEWAY_MQTT_HOST || '0.0.0.0', reasons),
+    ...influxTarget(env, reasons),
   }
   if (reasons.length > 0) throw invalid('gateway environment', reasons)
   const sitePath = env.GATEWAY_CONFIG || DEFAULT_SITE_CONFIG
