@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' }
 import type { CloudConfig } from './config.js'
 import { isAppError } from './errors.js'
 import authRoutes from './modules/auth/routes.js'
+import fleetRoutes from './modules/fleet/routes.js'
 import healthRoutes from './modules/health/routes.js'
 import ingestRoutes from './modules/ingest/routes.js'
 import sitesRoutes from './modules/sites/routes.js'
@@ -78,6 +79,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(authRoutes)
       await api.register(sitesRoutes)
       await api.register(ingestRoutes)
+      await api.register(fleetRoutes)
     },
     { prefix: '/api' },
   )

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './0001_initial.js'
+import * as fleet from './0003_fleet.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -7,6 +8,7 @@ import * as initial from './0001_initial.js'
  */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0003_fleet': fleet,
 }
 
 export const migrationProvider: MigrationProvider = {

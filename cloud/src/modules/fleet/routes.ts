@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorReply } from '../../errors.js'
+import { GatewayChannel } from './channel.js'
+import * as service from './service.js'
+import { CommandParams, CommandView, ConfigView, CreateCommandBody, GatewayParams, PutConfigBody } from './schema.js'
+
+const common = { tags: ['fleet'], security: [{ user: [] }] }
+const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply }
+
+/**
+ * Desired config and cloud commands per gateway (ARCHITECTURE.md sync contract 7), and the
+ * gateways' WebSocket channel that carries them down (channel.ts).
+ */
+const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const channel = new GatewayChannel({ db: app.db, logger: app.log.child({ component: 'gateway-channel' }) })
+  channel.attach(app.server)
+  app.addHook('preClose', async () => channel.close(app.server))
+
+  app.addHook('preHandler', app.authenticate)
+
+  app.get(
+    '/gateways/:id/config',
+    { schema: { ...common, description: 'The latest desired config and the version the gateway reports it runs.', params: GatewayParams, response: { 200: ConfigView, ...errors } } },
+    (request) => service.getConfig(app.db, request.user.orgId, request.params.id),
+  )
+
+  app.put(
+    '/gateways/:id/config',
+    {
+      bodyLimit: 2 * 1024 * 1024,
+      schema: {
+        ...common,
+        description: 'Stores a new desired config version (site config shape) and pushes it to the gateway, which validates and applies it or reports why not.',
+        params: GatewayParams,
+        body: PutConfigBody,
+        response: { 200: ConfigView, ...errors },
+      },
+    },
+    (request) => service.putConfig(app.db, channel, request.user, request.params.id, request.body),
+  )
+
+  app.post(
+    '/gateways/:id/commands',
+    { schema: { ...common, params: GatewayParams, body: CreateCommandBody, response: { 201: CommandView, ...errors } } },
+    async (request, reply) => {
+      const view = await service.createCommand(app.db, channel, request.user, request.params.id, request.body)
+      return reply.code(201).send(view)
+    },
+  )
+
+  app.get(
+    '/gateways/:id/commands/:commandId',
+    { schema: { ...common, params: CommandParams, response: { 200: CommandView, ...errors } } },
+    (request) => service.getCommand(app.db, request.user.orgId, request.params.id, request.params.commandId),
+  )
+}
+
+export default fleetRoutes

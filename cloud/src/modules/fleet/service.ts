@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto'
+import type { CommandMessage, ConfigMessage, UplinkChannelMessage } from '@tendero/protocol'
+import { AppError } from '../../errors.js'
+import type { Db } from '../../plugins/db/database.js'
+import type { AuthUser } from '../../plugins/auth.js'
+import { toEpochMs } from '../../plugins/db/timestamps.js'
+import * as repo from './repository.js'
+import type { CommandRow } from './repository.js'
+import type { CommandStatus, CommandView, ConfigView, CreateCommandBody } from './schema.js'
+
+export const gatewayNotFound = (): AppError => new AppError('GATEWAY_NOT_FOUND', 404, 'Gateway not found')
+export const commandNotFound = (): AppError => new AppError('COMMAND_NOT_FOUND', 404, 'Command not found')
+export const configGatewayMismatch = (): AppError =>
+  new AppError('CONFIG_GATEWAY_MISMATCH', 400, 'config.gatewayId must be the gateway in the URL')
+
+/** Where pushes go: the open channel of a gateway, if it has one (channel.ts). */
+export interface Downlink {
+  send(gatewayId: string, message: ConfigMessage | CommandMessage): boolean
+}
+
+/** The tenancy check for a gateway: another org's gateway and an unknown id look the same. */
+async function gatewayForOrg(db: Db, orgId: string, gatewayId: string) {
+  const gateway = await repo.findGateway(db, orgId, gatewayId)
+  if (!gateway) throw gatewayNotFound()
+  return gateway
+}
+
+export async function getConfig(db: Db, orgId: string, gatewayId: string): Promise<ConfigView> {
+  const gateway = await gatewayForOrg(db, orgId, gatewayId)
+  const latest = await repo.latestConfig(db, gateway.id)
+  return {
+    gatewayId: gateway.id,
+    desired: latest
+      ? { version: latest.version, config: latest.config, createdAt: latest.created_at.getTime(), createdBy: latest.created_by }
+      : null,
+    reported: {
+      version: gateway.reported_config_version,
+      at: toEpochMs(gateway.config_reported_at),
+      error: gateway.config_error,
+    },
+  }
+}
+
+const configMessage = (row: { version: number; config: unknown }): ConfigMessage =>
+  ({ type: 'config', version: row.version, config: row.config as ConfigMessage['config'] })
+
+/** A new desired version; pushed at once if the gateway is connected, otherwise on its next connect. */
+export async function putConfig(db: Db, downlink: Downlink, user: AuthUser, gatewayId: string, config: ConfigMessage['config']) {
+  const gateway = await gatewayForOrg(db, user.orgId, gatewayId)
+  if (config.gatewayId !== gateway.id) throw configGatewayMismatch()
+  const row = await repo.insertConfig(db, gateway.id, config, user.id)
+  downlink.send(gateway.id, configMessage(row))
+  return getConfig(db, user.orgId, gateway.id)
+}
+
+function commandView(row: CommandRow): CommandView {
+  return {
+    id: row.id,
+    gatewayId: row.gateway_id,
+    deviceId: row.device_id,
+    command: row.command,
+    status: row.status,
+    result: row.result,
+    createdAt: row.created_at.getTime(),
+    expiresAt: row.expires_at.getTime(),
+    sentAt: toEpochMs(row.sent_at),
+    doneAt: toEpochMs(row.done_at),
+  }
+}
+
+const commandMessage = (row: CommandRow): CommandMessage => ({
+  type: 'command',
+  id: row.id,
+  deviceId: row.device_id,
+  issuedAt: row.created_at.getTime(),
+  expiresAt: row.expires_at.getTime(),
+  command: row.command as CommandMessage['command'],
+})
+
+export async function createCommand(db: Db, downlink: Downlink, user: AuthUser, gatewayId: string, body: CreateCommandBody, now = Date.now()) {
+  const gateway = await gatewayForOrg(db, user.orgId, gatewayId)
+  const row = await repo.insertCommand(db, {
+    id: randomUUID(),
+    gatewayId: gateway.id,
+    deviceId: body.deviceId,
+    command: body.command,
+    expiresAt: new Date(now + body.expiresInSeconds * 1000),
+    createdBy: user.id,
+  })
+  if (downlink.send(gateway.id, commandMessage(row))) await repo.markSent(db, [row.id])
+  return getCommand(db, user.orgId, gateway.id, row.id)
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export async function getCommand(db: Db, orgId: string, gatewayId: string, commandId: string, now = Date.now()): Promise<CommandView> {
+  const gateway = await gatewayForOrg(db, orgId, gatewayId)
+  if (!UUID_RE.test(commandId)) throw commandNotFound()
+  await repo.expireCommands(db, gateway.id, new Date(now))
+  const row = await repo.findCommand(db, gateway.id, commandId)
+  if (!row) throw commandNotFound()
+  return commandView(row)
+}
+
+/** What a gateway gets when its channel opens: the latest desired config, then its open commands. */
+export async function onConnect(db: Db, gatewayId: string, now = Date.now()): Promise<(ConfigMessage | CommandMessage)[]> {
+  await repo.expireCommands(db, gatewayId, new Date(now))
+  const [latest, commands] = await Promise.all([repo.latestConfig(db, gatewayId), repo.openCommands(db, gatewayId, new Date(now))])
+  await repo.markSent(db, commands.map((c) => c.id))
+  return [...(latest ? [configMessage(latest)] : []), ...commands.map(commandMessage)]
+}
+
+/** A gateway's answer on the channel (already validated against the protocol). */
+export async function onGatewayMessage(db: Db, gatewayId: string, message: UplinkChannelMessage): Promise<void> {
+  if (message.type === 'config.status') {
+    const error = message.ok ? null : { version: message.version, reason: message.reason ?? 'refused' }
+    await repo.recordConfigStatus(db, gatewayId, message.running, error)
+    return
+  }
+  if (!UUID_RE.test(message.id)) return
+  const status: CommandStatus = message.ok ? 'acked' : message.error === 'expired' ? 'expired' : 'failed'
+  await repo.recordAck(db, gatewayId, message.id, status, message.ok ? null : (message.error ?? 'failed'))
+}
