@@ -13,6 +13,7 @@ import { StateStore } from './rules/state-store.js'
 import { DEFAULT_TIME_ZONE } from './local-time.js'
 import { AlarmService } from './alarms/alarms.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
+import { InfluxSink, INFLUX_CURSOR, type InfluxSinkOptions } from './sinks/influx.js'
 import { AccessController, cloudLinkOnline } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
 import { LiveState } from './api/live-state.js'
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   fetch?: typeof fetch
   uplink?: Partial<Pick<UploaderOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
   log?: { flushIntervalMs?: number; maxBatch?: number }
+  /** Pacing of the InfluxDB history sink, when config.influx is set. */
+  influx?: Partial<Pick<InfluxSinkOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
   rulesTickMs?: number
   /** How often unacknowledged alarms are checked for escalation. */
   alarmsTickMs?: number
@@ -55,6 +58,8 @@ export interface Gateway {
   /** Active alarms: list, acknowledge, clear. */
   readonly alarms: AlarmService
   readonly uplink: Uploader
+  /** On-site InfluxDB history; present when config.influx is set. */
+  readonly influx: InfluxSink | undefined
   /** Doors and cashless cards; present when the site config has `access`. */
   readonly access: AccessController | undefined
   /** Fail-safe states sent on connect; online/offline state events. */
@@ -103,7 +108,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ...(config.log?.flushIntervalMs !== undefined ? { flushIntervalMs: config.log.flushIntervalMs } : {}),
     ...(config.log?.retention ? { retention: config.log.retention } : {}),
     // Nothing leaves the log before the cloud has it (sync contract 6).
-    guardCursors: [UPLINK_CURSOR],
+    guardCursors: [UPLINK_CURSOR, ...(config.influx ? [INFLUX_CURSOR] : [])],
     onRetention: (r) =>
       r.overBudgetUnsynced
         ? logger.warn({ usedBytes: r.usedBytes, deleted: r.deleted }, 'log is over its size budget with events the cloud does not have yet')
@@ -206,6 +211,10 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     await previous.stop()
   }
 
+  const influx = config.influx
+    ? new InfluxSink({ ...config.influx, log, logger: logger.child({ component: 'influx' }), gatewayId: config.gatewayId, now, ...opts.influx })
+    : undefined
+
   const uplink = new Uploader({
     log,
     logger: logger.child({ component: 'uplink' }),
@@ -246,6 +255,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     mqtt: { port: ports.mqtt, clients: broker.clientCount() },
     log: { lastSeq: log.lastSeq() },
     uplink: uplink.status(),
+    ...(influx ? { influx: influx.status() } : {}),
     rejected: rejectedCounts(),
     rejectedByReason: broker.rejectionsByReason(),
     connectRefused: broker.connectRefusals(),
@@ -269,6 +279,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       await uplink.stop()
+      await influx?.stop()
       await rules.stop()
       await alarms.stop()
       stateStore.close()
@@ -301,10 +312,11 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     rules.start()
     alarms.start()
     uplink.start()
+    influx?.start()
     log.startRetention()
     logger.info({ bootId, ...ports }, 'gateway started')
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, access, links, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, influx, access, links, api, start, stop, health, rejectedCounts }
 }

@@ -43,7 +43,25 @@ export const Health = Type.Object({
     lag: Type.Integer(),
     lastError: Type.Union([Type.String(), Type.Null()]),
     lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+    batchSize: Type.Integer(),
+    heldAhead: Type.Integer(),
+    /** Events the cloud quarantined since this boot; `recent` keeps the last few with reasons. */
+    quarantined: Type.Object({
+      total: Type.Integer(),
+      recent: Type.Array(Type.Object({ seq: Type.Integer(), reason: Type.String(), at: Type.Integer() })),
+    }),
   }),
+  /** On-site InfluxDB history (sinks/influx.ts), when GATEWAY_INFLUX_URL is set. */
+  influx: Type.Optional(
+    Type.Object({
+      cursor: Type.Integer(),
+      lag: Type.Integer(),
+      oldestPendingAt: Type.Union([Type.Integer(), Type.Null()]),
+      lastError: Type.Union([Type.String(), Type.Null()]),
+      lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+      refusedBatches: Type.Integer(),
+    }),
+  ),
   /** Messages refused per device since this boot. */
   rejected: Type.Record(Type.String(), Type.Integer()),
   /** The same, per device and reason (`acl`, `rate_limited`, `bad_json`, ...; broker/rejections.ts). */
