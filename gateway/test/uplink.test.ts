@@ -30,12 +30,21 @@ const readBody = async (req: IncomingMessage) => {
 }
 const ack = (ackSeq: number) => ({ status: 200, body: { ackSeq, stored: 0, duplicates: 0, quarantined: [] } })
 const lastOf = (b: Received['body']) => b.events.at(-1)!.seq
+// Like the cloud: keeps every seq it gets and answers the contiguous watermark.
+let cloudHas: Set<number>
+const watermark = (b: Received['body']) => {
+  for (const e of b.events) cloudHas.add(e.seq)
+  let seq = 0
+  while (cloudHas.has(seq + 1)) seq++
+  return seq
+}
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tendero-uplink-'))
   log = new EventLog({ path: join(dir, 'log.db'), bootId: 'boot', clockSynced: () => true })
   received = []
-  answer = (b) => ack(lastOf(b))
+  cloudHas = new Set()
+  answer = (b) => ack(watermark(b))
   server = createServer(async (req, res) => {
     const body = await readBody(req)
     received.push({ auth: req.headers.authorization, body })
@@ -53,7 +62,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function startUploader(batchSize = 500, port = (server.address() as AddressInfo).port) {
+function startUploader(batchSize = 500, port = (server.address() as AddressInfo).port, minBatchSize = 5) {
   uploader = new Uploader({
     log,
     logger: pino({ level: 'silent' }),
@@ -61,6 +70,7 @@ function startUploader(batchSize = 500, port = (server.address() as AddressInfo)
     cloudUrl: `http://127.0.0.1:${port}`,
     gatewayKey: 'k3y',
     batchSize,
+    minBatchSize,
     idleMs: 20,
     backoffBaseMs: 10,
     backoffCapMs: 50,
@@ -135,6 +145,26 @@ describe('uplink', () => {
     expect(up.status()).toMatchObject({ ackedSeq: 0, lag: 2, lastError: expect.stringContaining('401') })
     answer = (b) => ack(lastOf(b))
     await waitFor(() => log.getCursor(UPLINK_CURSOR) === 2)
+  })
+
+  it('grows the batch on fast successes and halves it on 413', async () => {
+    await fill(400)
+    let refuse = false
+    answer = (b) => (refuse ? { status: 413, body: { error: { code: 'TOO_LARGE', message: 'too large' } } } : ack(watermark(b)))
+    const up = startUploader(100)
+    expect(up.status().batchSize).toBe(25)
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 400)
+    const sizes = received.map((r) => r.body.events.length)
+    expect(sizes[0]).toBe(25)
+    expect(sizes[1]).toBeGreaterThan(sizes[0]!)
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(50)
+    const grown = up.status().batchSize
+    refuse = true
+    const before = received.length
+    await fill(300)
+    await waitFor(() => received.slice(before + 1).some((r) => r.body.events.length < grown))
+    expect(received[before]!.body.events.length).toBe(grown)
+    expect(up.status().batchSize).toBeLessThan(grown)
   })
 
   it('retries after an invalid ack', async () => {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
-import { validators, type UplinkBatch } from '@tendero/protocol'
+import { MAX_BATCH_EVENTS, validators, type UplinkBatch } from '@tendero/protocol'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
+import { BatchPlanner, type PlannerLimits } from './planner.js'
 
 export const UPLINK_CURSOR = 'uplink'
 
@@ -13,8 +14,14 @@ export interface UploaderOptions {
   gatewayKey: string
   fetch?: typeof fetch
   now?: () => number
-  /** Events per POST; the protocol allows up to MAX_BATCH_EVENTS. */
+  /** Most events per POST (the protocol allows up to MAX_BATCH_EVENTS); the size adapts below it. */
   batchSize?: number
+  /** Fewest events per POST the adaptive size shrinks to (capped at batchSize). */
+  minBatchSize?: number
+  /** A success slower than this counts as congestion and halves the batch (ms). */
+  slowMs?: number
+  /** Bounds of the priority planner (planner.ts). */
+  planner?: Partial<PlannerLimits>
   /** Pause between polls when everything is uploaded (ms). */
   idleMs?: number
   /** First retry delay after a failure (ms); doubles per failure, with jitter. */
@@ -25,13 +32,29 @@ export interface UploaderOptions {
   requestTimeoutMs?: number
 }
 
+export interface QuarantinedEvent {
+  seq: number
+  reason: string
+  /** When the cloud reported it (gateway clock). */
+  at: number
+}
+
 export interface UplinkStatus {
   ackedSeq: number
   /** Events in the log the cloud has not acknowledged yet. */
   lag: number
   lastError: string | null
   lastSuccessAt: number | null
+  /** Current adaptive batch size. */
+  batchSize: number
+  /** Seqs above ackedSeq the cloud already holds (sent ahead: priority and live events). */
+  heldAhead: number
+  /** Events the cloud refused and quarantined since this boot, and the last few with reasons. */
+  quarantined: { total: number; recent: QuarantinedEvent[] }
 }
+
+/** How many quarantined events /health keeps with their reasons. */
+export const RECENT_QUARANTINED = 20
 
 /**
  * The gateway side of the sync contract (ARCHITECTURE.md, point 3): send the log after
@@ -41,6 +64,11 @@ export interface UplinkStatus {
  */
 export class Uploader {
   private readonly o: Required<UploaderOptions>
+  private readonly planner: BatchPlanner
+  private readonly minBatch: number
+  private size: number
+  private quarantinedTotal = 0
+  private readonly recentQuarantined: QuarantinedEvent[] = []
   private running = false
   private loop: Promise<void> | undefined
   private wake: (() => void) | undefined
@@ -53,13 +81,21 @@ export class Uploader {
     this.o = {
       fetch: globalThis.fetch,
       now: Date.now,
-      batchSize: 500,
+      batchSize: MAX_BATCH_EVENTS,
+      minBatchSize: 50,
+      slowMs: 3000,
+      planner: {},
       idleMs: 500,
       backoffBaseMs: 500,
       backoffCapMs: 30_000,
       requestTimeoutMs: 15_000,
       ...options,
     }
+    this.o.batchSize = Math.max(1, Math.min(this.o.batchSize, MAX_BATCH_EVENTS))
+    this.minBatch = Math.max(1, Math.min(this.o.minBatchSize, this.o.batchSize))
+    // Start below the top: the first batches after an outage probe the link before growing.
+    this.size = Math.max(this.minBatch, Math.floor(this.o.batchSize / 4))
+    this.planner = new BatchPlanner(this.o.log, this.o.planner)
   }
 
   start(): void {
@@ -77,7 +113,15 @@ export class Uploader {
 
   status(): UplinkStatus {
     const ackedSeq = this.o.log.getCursor(UPLINK_CURSOR)
-    return { ackedSeq, lag: Math.max(0, this.o.log.lastSeq() - ackedSeq), lastError: this.lastError, lastSuccessAt: this.lastSuccessAt }
+    return {
+      ackedSeq,
+      lag: Math.max(0, this.o.log.lastSeq() - ackedSeq),
+      lastError: this.lastError,
+      lastSuccessAt: this.lastSuccessAt,
+      batchSize: this.size,
+      heldAhead: this.planner.heldCount(),
+      quarantined: { total: this.quarantinedTotal, recent: [...this.recentQuarantined] },
+    }
   }
 
   private async run(): Promise<void> {
@@ -95,11 +139,12 @@ export class Uploader {
   /** Sends one batch; returns how long to wait before the next step. */
   private async step(): Promise<number> {
     const cursor = this.o.log.getCursor(UPLINK_CURSOR)
-    const events = this.o.log.read(cursor, this.o.batchSize)
+    const events = this.planner.plan(cursor, this.size)
     if (events.length === 0) return this.o.idleMs
     const batch: UplinkBatch = { gatewayId: this.o.gatewayId, sentAt: this.o.now(), events }
     this.abort = new AbortController()
     const timeout = setTimeout(() => this.abort?.abort(), this.o.requestTimeoutMs)
+    const started = Date.now()
     let res: Response
     let text: string
     try {
@@ -110,9 +155,14 @@ export class Uploader {
         signal: this.abort.signal,
       })
       text = await res.text()
+    } catch (err) {
+      // A timeout is congestion as much as an outage: retry with less.
+      if (this.running && (err as Error).name === 'AbortError') this.shrink('timeout')
+      throw err
     } finally {
       clearTimeout(timeout)
     }
+    if (res.status === 413) this.shrink('413')
     if (!res.ok) throw new GatewayError('UPLINK_ERR_HTTP', `cloud answered ${res.status}: ${text.slice(0, 200)}`, { status: res.status })
     let ack: unknown
     try {
@@ -121,21 +171,46 @@ export class Uploader {
       ack = undefined
     }
     if (!validators.uplinkAck.check(ack)) throw new GatewayError('UPLINK_ERR_BAD_ACK', `cloud answered 200 without a valid ack`)
-    // Never past what this batch carried: an ackSeq beyond it cannot vouch for events we never sent.
-    const ackSeq = Math.min(ack.ackSeq, events.at(-1)!.seq)
-    if (ack.quarantined.length > 0) this.o.logger.warn({ quarantined: ack.quarantined }, 'cloud quarantined events')
+    // A 200 means the whole batch is stored or quarantined, in one transaction.
+    this.planner.stored(events)
+    // Never past what the cloud is known to hold: an ackSeq beyond it cannot vouch for events we never sent.
+    const ackSeq = Math.max(cursor, Math.min(ack.ackSeq, this.planner.contiguousHeld(cursor)))
+    // A watermark of A says the cloud lacks A+1: whatever we believed, send that run again.
+    this.planner.forgetRunAfter(ackSeq)
+    this.noteQuarantined(ack.quarantined)
+    this.adapt(Date.now() - started, events.length)
     this.failures = 0
     this.lastError = null
     this.lastSuccessAt = this.o.now()
-    if (ackSeq <= cursor) {
-      // The cloud stored nothing contiguous: resending at once would spin, so wait.
-      this.o.logger.warn({ cursor, ackSeq: ack.ackSeq }, 'cloud did not advance the uplink watermark')
-      return this.o.idleMs
+    if (ackSeq > cursor) {
+      this.o.log.setCursor(UPLINK_CURSOR, ackSeq)
+      this.planner.advanced(ackSeq)
     }
-    this.o.log.setCursor(UPLINK_CURSOR, ackSeq)
-    this.o.logger.debug({ from: cursor + 1, ackSeq, sent: events.length }, 'uplink batch acknowledged')
-    // More backlog: go again at once so history drains promptly.
-    return ackSeq < this.o.log.lastSeq() ? 0 : this.o.idleMs
+    this.o.logger.debug({ from: cursor + 1, ackSeq, sent: events.length, batchSize: this.size }, 'uplink batch acknowledged')
+    // More to send: go again at once so history drains promptly.
+    if (this.planner.contiguousHeld(ackSeq) < this.o.log.lastSeq()) return 0
+    return this.o.idleMs
+  }
+
+  /** AIMD: a fast full batch grows the next one a little; a slow one halves it. */
+  private adapt(elapsedMs: number, sent: number): void {
+    if (elapsedMs > this.o.slowMs) this.shrink('slow')
+    else if (sent >= this.size) this.size = Math.min(this.o.batchSize, this.size + Math.max(1, Math.ceil(this.o.batchSize / 20)))
+  }
+
+  private shrink(why: string): void {
+    const next = Math.max(this.minBatch, Math.floor(this.size / 2))
+    if (next < this.size) this.o.logger.info({ why, batchSize: next }, 'uplink batch size reduced')
+    this.size = next
+  }
+
+  private noteQuarantined(list: readonly { seq: number; reason: string }[]): void {
+    if (list.length === 0) return
+    this.quarantinedTotal += list.length
+    const at = this.o.now()
+    for (const q of list) this.recentQuarantined.push({ seq: q.seq, reason: q.reason, at })
+    this.recentQuarantined.splice(0, Math.max(0, this.recentQuarantined.length - RECENT_QUARANTINED))
+    this.o.logger.warn({ quarantined: list }, 'cloud quarantined events')
   }
 
   private failed(err: Error): number {
