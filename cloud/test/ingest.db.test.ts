@@ -121,6 +121,19 @@ describe.each(testDrivers())('ingest on %s', (driver) => {
     expect(alarm.cleared_at?.getTime()).toBe(t0 + 4000)
   })
 
+  it('stores an event from a clock far ahead flagged time_suspect and keeps it off the telemetry chart', async () => {
+    const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
+    const res = await ingest(t.app, gatewayKey, gatewayId, [
+      telemetryEvent(1, { temperature_c: 1 }),
+      telemetryEvent(2, { temperature_c: 2 }, Date.now() + 3600_000),
+    ])
+    expect(res.json()).toMatchObject({ ackSeq: 2, stored: 2 })
+    const events = await t.app.db.selectFrom('events').select(['seq', 'time_suspect']).where('gateway_id', '=', gatewayId)
+      .orderBy('seq').execute()
+    expect(events.map((e) => [Number(e.seq), e.time_suspect])).toEqual([[1, false], [2, true]])
+    expect((await telemetryRows(gatewayId)).map((r) => Number(r.seq))).toEqual([1])
+  })
+
   it('refuses a wrong or missing gateway key with 401 INGEST_BAD_KEY', async () => {
     const wrong = await ingest(t.app, 'not-a-key', DEMO.gateway.id, [telemetryEvent(1, { temperature_c: 1 })])
     expect(wrong.statusCode).toBe(401)

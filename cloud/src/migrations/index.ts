@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './0001_initial.js'
+import * as clockTrust from './0002_clock_trust.js'
 import * as fleet from './0003_fleet.js'
 
 /**
@@ -8,6 +9,7 @@ import * as fleet from './0003_fleet.js'
  */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_clock_trust': clockTrust,
   '0003_fleet': fleet,
 }
 

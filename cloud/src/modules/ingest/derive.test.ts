@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LogEvent } from '@tendero/protocol'
-import { deriveReadModels, triageBatch } from './derive.js'
+import { deriveReadModels, isTimeSuspect, triageBatch } from './derive.js'
 
 const envelope = { deviceId: 'camara-1', receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true }
 const scope = { gatewayId: 'gw-1', siteId: 'site-1' }
@@ -24,7 +24,7 @@ describe('deriveReadModels', () => {
     const events: LogEvent[] = [
       { ...envelope, seq: 7, time: 1000, kind: 'telemetry', body: { readings: { temperature_c: 4.6, door_open: 0 } } },
     ]
-    const derived = deriveReadModels(scope, events)
+    const derived = deriveReadModels(scope, events, 10_000)
     expect(derived.telemetry).toEqual([
       { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'temperature_c', time: new Date(1000), value: 4.6, seq: 7 },
       { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'door_open', time: new Date(1000), value: 0, seq: 7 },
@@ -37,7 +37,7 @@ describe('deriveReadModels', () => {
     const derived = deriveReadModels(scope, [
       { ...envelope, seq: 2, time: 500, kind: 'state', body: { state: { compressor: false } } },
       { ...envelope, seq: 1, time: 900, kind: 'state', body: { state: { compressor: true, fw: '1' } } },
-    ])
+    ], 10_000)
     expect(derived.state.map((s) => [s.key, s.value, s.updated_at.getTime()])).toEqual([
       ['compressor', 'true', 900],
       ['fw', '"1"', 900],
@@ -52,9 +52,28 @@ describe('deriveReadModels', () => {
       { ...envelope, seq: 4, time: 4, kind: 'alarm', body: { ...change, state: 'cleared' } },
       { ...envelope, seq: 3, time: 3, kind: 'alarm', body: change },
       { ...envelope, seq: 5, time: 5, kind: 'event', body: { kind: 'door.opened' } },
-    ])
+    ], 10_000)
     expect(derived.alarms.map((a) => a.change.state)).toEqual(['raised', 'cleared'])
     expect(derived.telemetry).toEqual([])
     expect(derived.pushes).toEqual([])
+  })
+})
+
+describe('clock trust', () => {
+  const now = Date.UTC(2025, 5, 1)
+  it('keeps events far in the future or past out of the read models, and gives a suspect alarm the cloud\'s time', () => {
+    const change = { alarmId: 'r:camara-1', ruleId: 'r', deviceId: 'camara-1', severity: 'critical' as const,
+      state: 'raised' as const, message: 'x' }
+    const derived = deriveReadModels(scope, [
+      { ...envelope, seq: 1, time: now + 10 * 60_000, kind: 'telemetry', body: { readings: { t: 1 } } },
+      { ...envelope, seq: 2, time: 0, kind: 'state', body: { state: { on: true } } },
+      { ...envelope, seq: 3, time: now + 60_000, kind: 'telemetry', body: { readings: { t: 2 } } },
+      { ...envelope, seq: 4, time: 0, kind: 'alarm', body: change },
+    ], now)
+    expect(derived.telemetry.map((r) => r.seq)).toEqual([3])
+    expect(derived.state).toEqual([])
+    expect(derived.alarms.map((a) => a.time.getTime())).toEqual([now])
+    expect(isTimeSuspect(now - 366 * 24 * 3600_000, now)).toBe(true)
+    expect(isTimeSuspect(now - 364 * 24 * 3600_000, now)).toBe(false)
   })
 })

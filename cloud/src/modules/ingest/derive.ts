@@ -33,6 +33,14 @@ export function rejectionReason(event: unknown): string {
   return [...new Set(validator.explain(event))].join('; ') || 'schema violation'
 }
 
+/** How far an event's time may be from the cloud's clock before it is not trusted. */
+export const CLOCK_TRUST = { maxAheadMs: 5 * 60_000, maxBehindMs: 365 * 24 * 3600_000 }
+
+/** A time the cloud will not put on charts or let win a last-writer-by-time race. */
+export function isTimeSuspect(time: number, now: number, limits = CLOCK_TRUST): boolean {
+  return time > now + limits.maxAheadMs || time < now - limits.maxBehindMs
+}
+
 export interface Triage {
   valid: LogEvent[]
   quarantined: Quarantined[]
@@ -97,7 +105,7 @@ export interface GatewayScope {
 }
 
 /** Read-model rows and pushes for events stored for the first time (never for duplicates). */
-export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[]): Derived {
+export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[], now = Date.now()): Derived {
   const { gatewayId, siteId } = scope
   const derived: Derived = { telemetry: [], state: [], alarms: [], pushes: [] }
   // One upsert statement cannot touch a row twice, so keep only the newest value per key.
@@ -105,7 +113,12 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
   const ordered = [...events].sort((a, b) => a.seq - b.seq)
 
   for (const event of ordered) {
-    const time = new Date(event.time)
+    const suspect = isTimeSuspect(event.time, now)
+    // An alarm must still show, so a suspect one takes the cloud's time; a suspect
+    // reading or state would sit on a chart at the wrong time, or win every later
+    // last-writer-by-time race from the future: those stay in the raw log only.
+    if (suspect && event.kind !== 'alarm') continue
+    const time = new Date(suspect ? now : event.time)
     switch (event.kind) {
       case 'telemetry':
         for (const [metric, value] of Object.entries(event.body.readings)) {

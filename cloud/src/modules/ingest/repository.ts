@@ -4,7 +4,7 @@ import type { Db } from '../../plugins/db/database.js'
 import type { Database, NewTelemetry } from '../../plugins/db/tables.js'
 import { toAlarmItem } from '../sites/repository.js'
 import type { AlarmItem } from '../sites/schema.js'
-import type { AlarmUpsert, Quarantined, StateUpsert } from './derive.js'
+import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert } from './derive.js'
 import type { LogEvent } from '@tendero/protocol'
 
 type Trx = Transaction<Database>
@@ -43,7 +43,7 @@ export async function insertQuarantined(trx: Trx, gatewayId: string, events: rea
 }
 
 /** Returns the seqs that were not stored before: the only ones that feed read models and pushes. */
-export async function insertEvents(trx: Trx, gatewayId: string, events: readonly LogEvent[]): Promise<Set<number>> {
+export async function insertEvents(trx: Trx, gatewayId: string, events: readonly LogEvent[], now = Date.now()): Promise<Set<number>> {
   const inserted = new Set<number>()
   for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
     const rows = await trx
@@ -58,6 +58,7 @@ export async function insertEvents(trx: Trx, gatewayId: string, events: readonly
           received_at: new Date(e.receivedAt),
           boot_id: e.bootId,
           clock_synced: e.clockSynced,
+          time_suspect: isTimeSuspect(e.time, now),
           body: JSON.stringify(e.body),
         })),
       )

@@ -33,10 +33,11 @@ export async function ingestBatch(
   return db.transaction().execute(async (trx) => {
     const previousAck = await repo.lockGatewayAckSeq(trx, gateway.id)
     await repo.insertQuarantined(trx, gateway.id, quarantined)
-    const inserted = await repo.insertEvents(trx, gateway.id, valid)
+    const now = Date.now()
+    const inserted = await repo.insertEvents(trx, gateway.id, valid, now)
     const fresh = valid.filter((e) => inserted.has(e.seq))
 
-    const derived = deriveReadModels({ gatewayId: gateway.id, siteId: gateway.siteId }, fresh)
+    const derived = deriveReadModels({ gatewayId: gateway.id, siteId: gateway.siteId }, fresh, now)
     await repo.insertTelemetry(trx, derived.telemetry)
     await repo.upsertDeviceState(trx, derived.state)
     const pushes = [...derived.pushes]

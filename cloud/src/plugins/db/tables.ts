@@ -61,6 +61,8 @@ export interface EventsTable {
   received_at: Timestamp
   boot_id: string
   clock_synced: boolean
+  /** Event time far from the cloud's clock (ingest/derive.ts): kept, but not in read models. */
+  time_suspect: Generated<boolean>
   body: Json
   stored_at: CreatedAt
 }
