@@ -13,6 +13,8 @@ import { StateStore } from './rules/state-store.js'
 import { DEFAULT_TIME_ZONE } from './local-time.js'
 import { AlarmService } from './alarms/alarms.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
+import { Downlink, type DownlinkOptions } from './downlink/downlink.js'
+import { withDesiredConfig } from './downlink/store.js'
 import { InfluxSink, INFLUX_CURSOR, type InfluxSinkOptions } from './sinks/influx.js'
 import { AccessController, cloudLinkOnline } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
@@ -32,6 +34,8 @@ export interface GatewayOptions {
   log?: { flushIntervalMs?: number; maxBatch?: number }
   /** Pacing of the InfluxDB history sink, when config.influx is set. */
   influx?: Partial<Pick<InfluxSinkOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
+  /** Reconnect pacing of the cloud downlink channel (src/downlink/). */
+  downlink?: Partial<Pick<DownlinkOptions, 'backoffBaseMs' | 'backoffCapMs'>>
   rulesTickMs?: number
   /** How often unacknowledged alarms are checked for escalation. */
   alarmsTickMs?: number
@@ -58,6 +62,8 @@ export interface Gateway {
   /** Active alarms: list, acknowledge, clear. */
   readonly alarms: AlarmService
   readonly uplink: Uploader
+  /** Desired config and commands from the cloud (sync contract 7). */
+  readonly downlink: Downlink
   /** On-site InfluxDB history; present when config.influx is set. */
   readonly influx: InfluxSink | undefined
   /** Doors and cashless cards; present when the site config has `access`. */
@@ -96,6 +102,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const now = opts.now ?? Date.now
   const bootId = randomUUID()
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { gatewayId: config.gatewayId } })
+  // The cloud's last known good desired config, when there is one, is the site (src/downlink/store.ts).
+  config = withDesiredConfig(config, logger)
   const commandTtlMs = opts.commandTtlMs ?? 60_000
   const ports: { mqtt: number; api: number; mqtts?: number; ws?: number } = { mqtt: 0, api: 0 }
 
@@ -226,6 +234,15 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ...opts.uplink,
   })
 
+  const downlink = new Downlink({
+    config,
+    logger: logger.child({ component: 'downlink' }),
+    now,
+    applyRules: replaceRules,
+    sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'cloud' }),
+    ...opts.downlink,
+  })
+
   if (config.site.access) {
     const offlineAfterMs = (config.site.access.offlineAfterSeconds ?? 60) * 1000
     access = new AccessController({
@@ -278,6 +295,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   let stopping: Promise<void> | undefined
   async function stop(): Promise<void> {
     stopping ??= (async () => {
+      await downlink.stop()
       await uplink.stop()
       await influx?.stop()
       await rules.stop()
@@ -312,11 +330,12 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     rules.start()
     alarms.start()
     uplink.start()
+    downlink.start()
     influx?.start()
     log.startRetention()
     logger.info({ bootId, ...ports }, 'gateway started')
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, influx, access, links, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, api, start, stop, health, rejectedCounts }
 }

@@ -1,0 +1,239 @@
+import { rmSync } from 'node:fs'
+import type { Logger } from 'pino'
+import WebSocket from 'ws'
+import {
+  downlinkValidators,
+  type CommandAckMessage,
+  type CommandMessage,
+  type ConfigMessage,
+  type ConfigStatusMessage,
+} from '@tendero/protocol'
+import { parseSiteConfig, type GatewayConfig, type SiteConfig } from '../config.js'
+import { isGatewayError } from '../errors.js'
+import type { RuleSpec } from '../rules/registry.js'
+import type { CommandIntent } from '../rules/kinds.js'
+import { rulesFilePath } from '../api/rules-file.js'
+import { loadDesiredConfig, saveDesiredConfig } from './store.js'
+
+export const CHANNEL_PATH = '/api/gateway/channel'
+/** The cloud pings every 25 s; silence for this long means a dead link the OS has not noticed. */
+const SILENCE_MS = 60_000
+const MAX_FRAME_BYTES = 2 * 1024 * 1024
+/** Command ids already answered, so a resend after a lost ack is answered again, not run twice. */
+const ANSWERED_MAX = 1000
+
+/** Site config parts that only a restart applies (the broker, access and rules clock are built at boot). */
+const RESTART_PARTS = ['devices', 'services', 'access', 'timezone', 'api'] as const
+
+export interface DownlinkOptions {
+  config: Pick<GatewayConfig, 'gatewayId' | 'dataDir' | 'cloud' | 'site'>
+  logger: Logger
+  now: () => number
+  /** Swaps the running rules (gateway.ts replaceRules). */
+  applyRules(rules: RuleSpec[]): Promise<void>
+  /** The gateway's command path: logged, published, with its own device-level id and expiry. */
+  sendCommand(deviceId: string, intent: CommandIntent): Promise<void>
+  backoffBaseMs?: number
+  backoffCapMs?: number
+}
+
+export interface DownlinkStatus {
+  connected: boolean
+  /** The desired config version running; 0 = the site config file. */
+  runningVersion: number
+  /** Set when the last version received was refused. */
+  lastRefused: { version: number; reason: string } | null
+  /** Parts of the running desired config that wait for a restart, e.g. `devices`. */
+  pendingRestart: string[]
+}
+
+/**
+ * The gateway end of the downlink (ARCHITECTURE.md sync contract 7): one WebSocket to the
+ * cloud, reconnected with exponential backoff and jitter. A desired config is validated
+ * with the same parser as the site file, written atomically as the last known good one,
+ * and its rules applied live; a refused one leaves everything as it was and the reasons,
+ * with their JSON paths, go back to the cloud. A cloud command past its expiry on the
+ * gateway's clock is answered `expired` and never run.
+ */
+export class Downlink {
+  private ws: WebSocket | undefined
+  private timer: NodeJS.Timeout | undefined
+  private silence: NodeJS.Timeout | undefined
+  private attempt = 0
+  private stopped = true
+  private running: number
+  private lastRefused: DownlinkStatus['lastRefused'] = null
+  private pendingRestart: string[] = []
+  /** Messages are handled one at a time, in order: a config must not race the next one. */
+  private chain: Promise<void> = Promise.resolve()
+  private readonly answered = new Map<string, CommandAckMessage>()
+  /** The site as it was built at boot: what live-applied configs are compared with. */
+  private readonly bootSite: SiteConfig
+
+  constructor(private readonly o: DownlinkOptions) {
+    this.running = loadDesiredConfig(o.config.dataDir, o.config.gatewayId)?.version ?? 0
+    this.bootSite = o.config.site
+  }
+
+  status(): DownlinkStatus {
+    return { connected: this.ws?.readyState === WebSocket.OPEN, runningVersion: this.running, lastRefused: this.lastRefused, pendingRestart: [...this.pendingRestart] }
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.connect()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    clearTimeout(this.silence)
+    const ws = this.ws
+    this.ws = undefined
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()))
+      ws.terminate()
+      await closed
+    }
+    await this.chain
+  }
+
+  /** Handles one cloud message and returns the answer; the channel sends it (exposed for tests). */
+  handle(message: unknown): Promise<ConfigStatusMessage | CommandAckMessage | undefined> {
+    const run = this.chain.then(() => this.dispatch(message))
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  private async dispatch(message: unknown): Promise<ConfigStatusMessage | CommandAckMessage | undefined> {
+    if (!downlinkValidators.downlink.check(message)) {
+      this.o.logger.warn({ reasons: downlinkValidators.downlink.explain(message) }, 'downlink: bad message ignored')
+      return undefined
+    }
+    return message.type === 'config' ? this.applyConfig(message) : this.runCommand(message)
+  }
+
+  private async applyConfig(message: ConfigMessage): Promise<ConfigStatusMessage> {
+    const { version } = message
+    const log = this.o.logger.child({ configVersion: version })
+    if (version === this.running) return { type: 'config.status', version, ok: true, running: this.running }
+    const refuse = (reasons: string[]): ConfigStatusMessage => {
+      const reason = reasons.join('\n').slice(0, 4000)
+      this.lastRefused = { version, reason }
+      log.warn({ reasons, running: this.running }, 'desired config refused; keeping the last known good one')
+      return { type: 'config.status', version, ok: false, reason, running: this.running }
+    }
+    // Versions only grow in the cloud; an older one is a replay or a restored database.
+    if (version < this.running) return refuse([`/version: ${version} is older than the running version ${this.running}`])
+    if (message.config.gatewayId !== this.o.config.gatewayId)
+      return refuse([`/gatewayId: "${message.config.gatewayId}" is not this gateway ("${this.o.config.gatewayId}")`])
+    let site: SiteConfig
+    try {
+      site = parseSiteConfig(message.config, `desired config v${version}`)
+    } catch (err) {
+      if (!isGatewayError(err, 'CONFIG_ERR_INVALID')) throw err
+      return refuse((err.details.reasons as string[] | undefined) ?? [err.message])
+    }
+    // Durable first: a crash after this boots into the new version; before it, the old one.
+    saveDesiredConfig(this.o.config.dataDir, { version, site, appliedAt: this.o.now() })
+    // Rules edited on the local API were the previous override; the cloud's version replaces them.
+    rmSync(rulesFilePath(this.o.config.dataDir), { force: true })
+    await this.o.applyRules(site.rules)
+    this.running = version
+    this.lastRefused = null
+    this.pendingRestart = RESTART_PARTS.filter((part) => JSON.stringify(site[part]) !== JSON.stringify(this.bootSite[part]))
+    if (this.pendingRestart.length > 0)
+      log.warn({ pendingRestart: this.pendingRestart }, 'desired config applied: rules now, the rest on the next restart')
+    else log.info('desired config applied')
+    return { type: 'config.status', version, ok: true, running: version }
+  }
+
+  private async runCommand(message: CommandMessage): Promise<CommandAckMessage> {
+    const previous = this.answered.get(message.id)
+    if (previous) return previous
+    const log = this.o.logger.child({ cloudCommandId: message.id, deviceId: message.deviceId })
+    const answer = (ok: boolean, error?: string): CommandAckMessage => {
+      const ack: CommandAckMessage = { type: 'command.ack', id: message.id, ok, ...(error ? { error: error.slice(0, 500) } : {}) }
+      this.answered.set(message.id, ack)
+      if (this.answered.size > ANSWERED_MAX) this.answered.delete(this.answered.keys().next().value!)
+      return ack
+    }
+    // The gateway's clock decides: an order that outlived its expiry offline is stale intent.
+    if (this.o.now() >= message.expiresAt) {
+      log.warn({ expiresAt: message.expiresAt }, 'cloud command expired before it could run; not executed')
+      return answer(false, 'expired')
+    }
+    // The broker knows the devices it was built with; a device added by a later version needs the restart first.
+    if (!this.bootSite.devices.some((d) => d.id === message.deviceId)) return answer(false, 'unknown_device')
+    try {
+      await this.o.sendCommand(message.deviceId, message.command as CommandIntent)
+    } catch (err) {
+      log.warn({ err }, 'cloud command failed')
+      return answer(false, (err as Error).message)
+    }
+    log.info({ kind: message.command.kind }, 'cloud command sent to the device')
+    return answer(true)
+  }
+
+  private connect(): void {
+    if (this.stopped) return
+    const url = new URL(CHANNEL_PATH, this.o.config.cloud.url.replace(/^http/, 'ws'))
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${this.o.config.cloud.gatewayKey}` },
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 10_000,
+    })
+    this.ws = ws
+    const heard = () => {
+      clearTimeout(this.silence)
+      this.silence = setTimeout(() => ws.terminate(), SILENCE_MS)
+      this.silence.unref()
+    }
+    ws.on('open', () => {
+      this.attempt = 0
+      heard()
+      this.o.logger.info('downlink channel open')
+    })
+    ws.on('ping', heard)
+    ws.on('message', (data) => {
+      heard()
+      let message: unknown
+      try {
+        message = JSON.parse(String(data))
+      } catch {
+        message = undefined
+      }
+      this.handle(message).then(
+        (reply) => {
+          if (reply && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply))
+        },
+        (err: unknown) => this.o.logger.error({ err }, 'downlink: message handling failed'),
+      )
+    })
+    ws.on('unexpected-response', (_req, res) => {
+      this.o.logger.warn({ status: res.statusCode }, res.statusCode === 401 ? 'downlink refused: bad gateway key (GATEWAY_KEY)' : 'downlink refused')
+      ws.terminate()
+    })
+    ws.on('error', (err) => this.o.logger.debug({ err }, 'downlink channel error'))
+    ws.on('close', () => {
+      clearTimeout(this.silence)
+      if (this.ws === ws) this.ws = undefined
+      if (!this.stopped) this.scheduleReconnect()
+    })
+  }
+
+  /** Exponential backoff with full jitter, so a cloud restart is not met by every gateway at once. */
+  private scheduleReconnect(): void {
+    const base = this.o.backoffBaseMs ?? 500
+    const cap = this.o.backoffCapMs ?? 30_000
+    const delay = Math.min(cap, base * 2 ** this.attempt) * (0.5 + Math.random() * 0.5)
+    this.attempt = Math.min(this.attempt + 1, 20)
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.connect(), delay)
+    this.timer.unref()
+  }
+}
