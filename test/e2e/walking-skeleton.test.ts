@@ -94,6 +94,11 @@ describe('sensor → gateway → cloud → live dashboard', () => {
           const chunks: Buffer[] = []
           for await (const chunk of req) chunks.push(chunk as Buffer)
           const body = Buffer.concat(chunks).toString('utf8')
+          // Only the uplink's POSTs matter here; anything else (the downlink's channel) is refused.
+          if (req.method !== 'POST') {
+            res.writeHead(404).end()
+            return
+          }
           const upstream = await fetch(`${cloudUrl}${req.url}`, {
             method: req.method, headers: { 'content-type': 'application/json', authorization: String(req.headers.authorization) }, body,
           })
