@@ -34,12 +34,11 @@ describe.each(testDrivers())('fleet (desired config, cloud commands) on %s', (dr
     expect(first.json().desired.version).toBe(1)
   })
 
-  it('gives concurrent PUTs distinct versions or refuses one, never the same version twice', async () => {
+  it('gives concurrent PUTs consecutive versions, each answered with its own', async () => {
     const { gatewayId } = await addDemoGateway(t.app)
     const results = await Promise.all([1, 2, 3].map(() => call('PUT', `/api/gateways/${gatewayId}/config`, siteConfig(gatewayId))))
-    const versions = results.filter((r) => r.statusCode === 200).map((r) => r.json().desired.version)
-    expect(new Set(versions).size).toBe(versions.length)
-    expect(versions.length).toBeGreaterThan(0)
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200])
+    expect(results.map((r) => r.json().desired.version).sort()).toEqual([1, 2, 3])
   })
 
   it('refuses a config of the wrong shape or for another gateway id with 400', async () => {

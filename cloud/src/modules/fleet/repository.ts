@@ -63,20 +63,23 @@ export async function latestConfig(db: Db, gatewayId: string) {
 }
 
 /**
- * Next version in one statement; the primary key (gateway_id, version) turns a race
- * between two PUTs into a unique violation for one of them instead of a silent overwrite.
+ * Next version under a row lock on the gateway, so concurrent PUTs queue up and each gets
+ * its own version; the primary key (gateway_id, version) stays as the backstop.
  */
 export async function insertConfig(db: Db, gatewayId: string, config: unknown, createdBy: string | null) {
-  return fleet(db)
-    .insertInto('gateway_configs')
-    .values({
-      gateway_id: gatewayId,
-      version: sql<number>`(select coalesce(max(version), 0) + 1 from gateway_configs where gateway_id = ${gatewayId})`,
-      config: JSON.stringify(config),
-      created_by: createdBy,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('gateways').select('id').where('id', '=', gatewayId).forUpdate().execute()
+    return fleet(trx)
+      .insertInto('gateway_configs')
+      .values({
+        gateway_id: gatewayId,
+        version: sql<number>`(select coalesce(max(version), 0) + 1 from gateway_configs where gateway_id = ${gatewayId})`,
+        config: JSON.stringify(config),
+        created_by: createdBy,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  })
 }
 
 export async function recordConfigStatus(db: Db, gatewayId: string, running: number, error: { version: number; reason: string } | null) {

@@ -27,11 +27,17 @@ async function gatewayForOrg(db: Db, orgId: string, gatewayId: string) {
 
 export async function getConfig(db: Db, orgId: string, gatewayId: string): Promise<ConfigView> {
   const gateway = await gatewayForOrg(db, orgId, gatewayId)
-  const latest = await repo.latestConfig(db, gateway.id)
+  return configView(gateway, await repo.latestConfig(db, gateway.id))
+}
+
+function configView(
+  gateway: Awaited<ReturnType<typeof gatewayForOrg>>,
+  desired: { version: number; config: unknown; created_at: Date; created_by: string | null } | undefined,
+): ConfigView {
   return {
     gatewayId: gateway.id,
-    desired: latest
-      ? { version: latest.version, config: latest.config, createdAt: latest.created_at.getTime(), createdBy: latest.created_by }
+    desired: desired
+      ? { version: desired.version, config: desired.config, createdAt: desired.created_at.getTime(), createdBy: desired.created_by }
       : null,
     reported: {
       version: gateway.reported_config_version,
@@ -50,7 +56,8 @@ export async function putConfig(db: Db, downlink: Downlink, user: AuthUser, gate
   if (config.gatewayId !== gateway.id) throw configGatewayMismatch()
   const row = await repo.insertConfig(db, gateway.id, config, user.id)
   downlink.send(gateway.id, configMessage(row))
-  return getConfig(db, user.orgId, gateway.id)
+  // The version this request created, not whatever is latest by the time we read it back.
+  return configView(gateway, row)
 }
 
 function commandView(row: CommandRow): CommandView {
