@@ -19,7 +19,7 @@ import { InfluxSink, INFLUX_CURSOR, type InfluxSinkOptions } from './sinks/influ
 import { AccessController, cloudLinkOnline } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
 import { LiveState } from './api/live-state.js'
-import { loadRuleSet } from './api/rules-file.js'
+import { loadRuleSet, type RuleSet } from './api/rules-file.js'
 import type { RuleSpec } from './rules/registry.js'
 import { DeviceLinks } from './failsafe/device-link.js'
 
@@ -211,6 +211,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   // A rule change from the API: a new engine takes over in one synchronous step, so every
   // event is seen by exactly one of the two. Unchanged rules keep their timers and relay
   // guards: the new engine restores them from the state store, flushed just before.
+  const ruleListeners: ((set: RuleSet) => void)[] = []
   async function replaceRules(next: RuleSpec[]): Promise<void> {
     const previous = rules
     stateStore.flush()
@@ -238,7 +239,10 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     config,
     logger: logger.child({ component: 'downlink' }),
     now,
-    applyRules: replaceRules,
+    applyRules: async (next) => {
+      await replaceRules(next)
+      for (const listener of ruleListeners) listener({ rules: next, source: 'cloud', savedAt: now() })
+    },
     sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'cloud' }),
     ...opts.downlink,
   })
@@ -283,6 +287,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     config,
     ruleSet,
     replaceRules,
+    onRulesReplaced: (listener) => ruleListeners.push(listener),
     namedStates: () => rules.namedStates(),
     live,
     log,

@@ -17,6 +17,8 @@ import type { SiteConfig } from '../src/config.js'
  * The downlink against the real cloud app (PGlite, listening on an ephemeral port) and an
  * in-process gateway: desired config versions and cloud commands over the WebSocket channel.
  */
+const LOCAL_TOKEN = 'local-technician-token-0123'
+
 describe('downlink: desired config and cloud commands from the real cloud', () => {
   let dir: string
   let cloud: FastifyInstance
@@ -61,7 +63,11 @@ describe('downlink: desired config and cloud commands from the real cloud', () =
   async function startGateway(site: SiteConfig, gatewayKey: string, opts: { dataDir?: string; now?: () => number } = {}) {
     const g = await startTestGateway({
       site,
-      config: { cloud: { url: cloudUrl, gatewayKey }, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) },
+      config: {
+        cloud: { url: cloudUrl, gatewayKey },
+        api: { host: '127.0.0.1', port: 0, token: LOCAL_TOKEN },
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      },
       gateway: { downlink: { backoffBaseMs: 20, backoffCapMs: 200 }, ...(opts.now ? { now: opts.now } : {}) },
     })
     open.push(g)
@@ -93,6 +99,9 @@ describe('downlink: desired config and cloud commands from the real cloud', () =
     expect((await api('PUT', `/api/gateways/${gatewayId}/config`, v1)).json().desired.version).toBe(1)
     await waitFor(async () => (await api('GET', `/api/gateways/${gatewayId}/config`)).json().reported.version === 1, 'v1 reported')
     expect(JSON.parse(readFileSync(desiredConfigPath(g.dir), 'utf8')).version).toBe(1)
+    // The technicians' local API shows what now runs, and where it came from.
+    const local = await g.gw.api.inject({ url: '/api/rules', headers: { authorization: `Bearer ${LOCAL_TOKEN}` } })
+    expect(local.json()).toMatchObject({ source: 'cloud', rules: [{ id: 'calor' }, { id: 'frio' }] })
     await node.reading(35)
     await waitFor(() => node.commands.some((c) => c.kind === 'relay.set' && c.on === true), 'the new rule to switch the compressor on')
 

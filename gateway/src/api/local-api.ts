@@ -80,6 +80,8 @@ export interface LocalApiOptions {
   ruleSet: RuleSet
   /** Swaps the running engine's rules; resolves when the old engine's actions are done. */
   replaceRules(rules: RuleSpec[]): Promise<void>
+  /** Tells the API when the running rules were replaced from elsewhere (the downlink). */
+  onRulesReplaced?(listener: (set: RuleSet) => void): void
   namedStates(): Record<string, NamedStateValue>
   live: LiveState
   log: EventLog
@@ -175,6 +177,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     timeZone: config.site.timezone ?? DEFAULT_TIME_ZONE,
     now,
   })
+  opts.onRulesReplaced?.((set) => rules.adopt(set))
   ruleRoutes(app, rules)
   alarmRoutes(app, new AlarmsDesk(opts.alarms, opts.live))
   return app

@@ -10,7 +10,8 @@ export const rulesFilePath = (dataDir: string) => join(dataDir, 'rules.json')
 export interface RuleSet {
   rules: RuleSpec[]
   /** `site-config` until the first change through the API; then `api` (the file wins from then on). */
-  source: 'site-config' | 'api'
+  /** Where the running rules came from: the site file, a technician's edit, or the cloud's desired config. */
+  source: 'site-config' | 'api' | 'cloud'
   savedAt: number | null
 }
 

@@ -55,6 +55,13 @@ export class RulesService {
     this.savedAt = opts.initial.savedAt
   }
 
+  /** Rules applied from elsewhere (the cloud's desired config): shown and edited from now on. */
+  adopt(set: RuleSet): void {
+    this.rules = set.rules
+    this.source = set.source
+    this.savedAt = set.savedAt
+  }
+
   list(): RuleSet {
     return { rules: structuredClone(this.rules), source: this.source, savedAt: this.savedAt }
   }

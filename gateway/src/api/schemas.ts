@@ -57,7 +57,7 @@ export const LiveStateBody = Type.Object({
 export const Rule = RuleEnvelope
 
 export const RuleList = Type.Object({
-  source: Type.Union([Type.Literal('site-config'), Type.Literal('api')]),
+  source: Type.Union([Type.Literal('site-config'), Type.Literal('api'), Type.Literal('cloud')]),
   savedAt: Nullable(Type.Integer()),
   rules: Type.Array(Rule),
 })
