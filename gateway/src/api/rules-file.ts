@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeJsonDurably } from '../durable-file.js'
 import { parseSiteConfig, type SiteConfig } from '../config.js'
 import { GatewayError, isGatewayError } from '../errors.js'
 import type { RuleSpec } from '../rules/registry.js'
@@ -69,19 +70,5 @@ export function loadRuleSet(dataDir: string, site: SiteConfig): RuleSet {
  */
 export function saveRuleSet(path: string, rules: readonly RuleSpec[], savedAt: number): void {
   const content: RulesFileContent = { version: 1, savedAt, rules: [...rules] }
-  const tmp = `${path}.tmp`
-  const fd = openSync(tmp, 'w')
-  try {
-    writeFileSync(fd, `${JSON.stringify(content, null, 2)}\n`)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, path)
-  const dir = openSync(dirname(path), 'r')
-  try {
-    fsyncSync(dir)
-  } finally {
-    closeSync(dir)
-  }
+  writeJsonDurably(path, content)
 }

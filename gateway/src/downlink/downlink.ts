@@ -9,6 +9,7 @@ import {
   type ConfigStatusMessage,
 } from '@tendero/protocol'
 import { parseSiteConfig, type GatewayConfig, type SiteConfig } from '../config.js'
+import { jitteredBackoff } from '../backoff.js'
 import { isGatewayError } from '../errors.js'
 import type { RuleSpec } from '../rules/registry.js'
 import type { CommandIntent } from '../rules/kinds.js'
@@ -226,12 +227,10 @@ export class Downlink {
     })
   }
 
-  /** Exponential backoff with full jitter, so a cloud restart is not met by every gateway at once. */
+  /** Backoff with jitter (backoff.ts), so a cloud restart is not met by every gateway at once. */
   private scheduleReconnect(): void {
-    const base = this.o.backoffBaseMs ?? 500
-    const cap = this.o.backoffCapMs ?? 30_000
-    const delay = Math.min(cap, base * 2 ** this.attempt) * (0.5 + Math.random() * 0.5)
     this.attempt = Math.min(this.attempt + 1, 20)
+    const delay = jitteredBackoff(this.attempt, this.o.backoffBaseMs ?? 500, this.o.backoffCapMs ?? 30_000)
     clearTimeout(this.timer)
     this.timer = setTimeout(() => this.connect(), delay)
     this.timer.unref()

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { writeJsonDurably } from '../durable-file.js'
 import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { parseSiteConfig, type GatewayConfig, type SiteConfig } from '../config.js'
@@ -28,21 +29,7 @@ export function saveDesiredConfig(dataDir: string, desired: DesiredConfig): void
   const path = desiredConfigPath(dataDir)
   mkdirSync(dirname(path), { recursive: true })
   const content: FileContent = { format: 1, version: desired.version, appliedAt: desired.appliedAt, config: desired.site }
-  const tmp = `${path}.tmp`
-  const fd = openSync(tmp, 'w')
-  try {
-    writeFileSync(fd, `${JSON.stringify(content, null, 2)}\n`)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, path)
-  const dir = openSync(dirname(path), 'r')
-  try {
-    fsyncSync(dir)
-  } finally {
-    closeSync(dir)
-  }
+  writeJsonDurably(path, content)
 }
 
 /**

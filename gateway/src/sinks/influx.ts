@@ -1,5 +1,6 @@
 import { InfluxDB, type IPoint } from 'influx'
 import type { Logger } from 'pino'
+import { jitteredBackoff } from '../backoff.js'
 import type { EventLog } from '../log/event-log.js'
 import { toPoint } from './influx-points.js'
 
@@ -189,9 +190,7 @@ export class InfluxSink {
     this.failures += 1
     const status = (err as { res?: { statusCode?: number } }).res?.statusCode
     this.lastError = err.message || String(err)
-    const exp = Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** Math.min(this.failures - 1, 16))
-    // Full jitter, like the uplink: retries after an outage do not all land together.
-    const delay = Math.max(this.o.backoffBaseMs / 2, Math.random() * exp)
+    const delay = jitteredBackoff(this.failures, this.o.backoffBaseMs, this.o.backoffCapMs)
     this.o.logger.warn({ err: this.lastError, status, failures: this.failures, retryInMs: Math.round(delay), lag: this.o.log.lastSeq() - this.o.log.getCursor(INFLUX_CURSOR) }, 'influx write failed; events stay in the log')
     return delay
   }

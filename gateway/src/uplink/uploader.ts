@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { MAX_BATCH_EVENTS, validators, type UplinkBatch } from '@tendero/protocol'
+import { jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
 import { BatchPlanner, type PlannerLimits } from './planner.js'
@@ -223,9 +224,7 @@ export class Uploader {
       this.o.logger.error({ status }, 'cloud refused the gateway key: check GATEWAY_KEY; retrying slowly')
       return this.o.backoffCapMs
     }
-    const exp = Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** Math.min(this.failures - 1, 16))
-    // Full jitter, so many gateways coming back after one outage do not retry in step.
-    const delay = Math.max(this.o.backoffBaseMs / 2, Math.random() * exp)
+    const delay = jitteredBackoff(this.failures, this.o.backoffBaseMs, this.o.backoffCapMs)
     this.o.logger.warn({ err: err.message, failures: this.failures, retryInMs: Math.round(delay) }, 'uplink failed')
     return delay
   }
