@@ -126,6 +126,9 @@ export const LogStats = Type.Object({
   lastSeq: Type.Integer(),
   oldest: Nullable(Type.Object({ seq: Type.Integer(), time: Type.Integer(), receivedAt: Type.Integer() })),
   retention: Type.Object({ maxAgeMs: Type.Number(), prunedEvents: Type.Integer(), lastPrunedAt: Nullable(Type.Integer()) }),
+  /** Ingest rate over about the last hour, and how many days the budget lasts at it with no sync. */
+  eventsPerDay: Nullable(Type.Integer()),
+  bufferDaysLeft: Nullable(Type.Number()),
   sync: Type.Object({
     ackedSeq: Type.Integer(),
     lagEvents: Type.Integer(),

@@ -32,6 +32,9 @@ export interface LogStatsView {
   lastSeq: number
   oldest: { seq: number; time: number; receivedAt: number } | null
   retention: { maxAgeMs: number; prunedEvents: number; lastPrunedAt: number | null }
+  eventsPerDay: number | null
+  /** Days the log budget lasts at the current ingest rate if nothing is synced (an outage). */
+  bufferDaysLeft: number | null
   sync: {
     ackedSeq: number
     /** Events the cloud has not acknowledged yet. */
@@ -85,6 +88,8 @@ export class SiteView {
       lastSeq: s.lastSeq,
       oldest: s.oldest,
       retention: { maxAgeMs: s.maxAgeMs, prunedEvents: s.pruned.events, lastPrunedAt: s.pruned.lastAt },
+      eventsPerDay: s.eventsPerDay,
+      bufferDaysLeft: s.bufferDaysLeft,
       sync: {
         ackedSeq: uplink.ackedSeq,
         lagEvents: uplink.lag,

@@ -248,3 +248,34 @@ async function waitUntil(probe: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((r) => setTimeout(r, 5))
   }
 }
+
+describe('ingest rate and buffer days left', () => {
+  it('estimates the ingest rate and how many days the budget lasts at it', async () => {
+    let clock = Date.UTC(2026, 10, 21, 12, 0)
+    const log = open({ now: () => clock, retention: { maxAgeMs: 0, maxBytes: 64 * 1024 * 1024, intervalMs: 3_600_000 } })
+    await log.append([reading(1)])
+    expect(log.status()).toMatchObject({ eventsPerDay: null, bufferDaysLeft: null })
+    // 600 events over 10 minutes: 86,400 events a day.
+    for (let minute = 1; minute <= 10; minute++) {
+      clock += 60_000
+      await log.append(Array.from({ length: 60 }, (_, i) => reading(i)))
+    }
+    const status = log.status()
+    expect(status.eventsPerDay).toBe(86_400)
+    const bytesPerDay = (status.usedBytes / status.eventCount) * 86_400
+    expect(status.bufferDaysLeft).toBeCloseTo((status.maxBytes - status.usedBytes) / bytesPerDay, 0)
+    expect(status.bufferDaysLeft).toBeGreaterThan(0)
+    log.close()
+  })
+
+  it('has no estimate without a budget', async () => {
+    let clock = 0
+    const log = open({ now: () => clock, retention: { maxAgeMs: 0, maxBytes: 0, intervalMs: 3_600_000 } })
+    await log.append([reading(1)])
+    clock += 120_000
+    await log.append([reading(2)])
+    expect(log.status()).toMatchObject({ bufferDaysLeft: null })
+    expect(log.status().eventsPerDay).toBeGreaterThan(0)
+    log.close()
+  })
+})

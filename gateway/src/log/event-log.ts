@@ -85,6 +85,13 @@ export interface EventLogStatus {
   oldest: { seq: number; time: number; receivedAt: number } | null
   cursors: Record<string, CursorStatus>
   pruned: { events: number; lastAt: number | null }
+  /** Events per day over about the last hour of appends; null until two samples a minute apart. */
+  eventsPerDay: number | null
+  /**
+   * How long the budget lasts at that rate, if nothing were synced and pruned (an outage):
+   * free budget / (bytes per event × events per day). Null without a budget or a rate.
+   */
+  bufferDaysLeft: number | null
 }
 
 export interface EventLogStats {
@@ -158,6 +165,8 @@ export class EventLog {
   private commits = 0
   private committedEvents = 0
   private lastSeqCache: number
+  /** (time, lastSeq) about once a minute over the last hour, for the ingest rate. */
+  private rateSamples: { at: number; seq: number }[] = []
   private readonly stmt
   private readonly commitBatch: (batch: Pending[]) => LogEvent[][]
 
@@ -288,6 +297,7 @@ export class EventLog {
       this.lastSeqCache = events.at(-1)?.seq ?? this.lastSeqCache
       p.resolve(events)
     }
+    this.sampleRate()
     // Checking the page count on every commit would cost more than it saves; about one
     // check per 1% of the budget keeps the overshoot small.
     const { maxBytes } = this.retention
@@ -382,17 +392,39 @@ export class EventLog {
       const next = seq < lastSeq ? this.stmt.receivedAtFrom.get(seq + 1) : undefined
       cursors[name] = { seq, lag: Math.max(0, lastSeq - seq), updatedAt: row?.updated_at ?? null, oldestPendingAt: next?.received_at ?? null }
     }
+    const usedBytes = this.usedBytes()
+    const eventCount = this.stmt.count.get()?.value ?? 0
+    const eventsPerDay = this.eventsPerDay()
+    const { maxBytes } = this.retention
+    const bytesPerDay = eventsPerDay && eventCount > 0 ? (usedBytes / eventCount) * eventsPerDay : 0
     return {
       fileBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
-      usedBytes: this.usedBytes(),
-      maxBytes: this.retention.maxBytes,
+      usedBytes,
+      maxBytes,
       maxAgeMs: this.retention.maxAgeMs,
-      eventCount: this.stmt.count.get()?.value ?? 0,
+      eventCount,
+      eventsPerDay: eventsPerDay === null ? null : Math.round(eventsPerDay),
+      bufferDaysLeft: maxBytes > 0 && bytesPerDay > 0 ? Math.max(0, Math.round(((maxBytes - usedBytes) / bytesPerDay) * 10) / 10) : null,
       lastSeq,
       oldest: oldest ? { seq: oldest.seq, time: oldest.time, receivedAt: oldest.received_at } : null,
       cursors,
       pruned: { events: this.prunedEvents, lastAt: this.lastPruneAt },
     }
+  }
+
+  private sampleRate(): void {
+    const now = this.opts.now()
+    const last = this.rateSamples.at(-1)
+    if (last && now - last.at < 60_000) return
+    this.rateSamples.push({ at: now, seq: this.lastSeqCache })
+    if (this.rateSamples.length > 61) this.rateSamples.shift()
+  }
+
+  private eventsPerDay(): number | null {
+    const first = this.rateSamples[0]
+    const now = this.opts.now()
+    if (!first || now - first.at < 60_000) return null
+    return ((this.lastSeqCache - first.seq) / (now - first.at)) * 86_400_000
   }
 
   /** The highest seq every guard cursor has passed; with no guard, nothing may go. */
