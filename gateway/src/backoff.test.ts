@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jitteredBackoff } from './backoff.js'
+import { WakeableSleep, jitteredBackoff } from './backoff.js'
 
 describe('jittered backoff', () => {
   it('doubles up to the cap and spreads retries below it', () => {
@@ -11,5 +11,18 @@ describe('jittered backoff', () => {
 
   it('never drops below half the base', () => {
     expect(jitteredBackoff(5, 500, 30_000, () => 0)).toBe(250)
+  })
+})
+
+describe('wakeable sleep', () => {
+  it('resolves early when woken, and on time otherwise', async () => {
+    const pause = new WakeableSleep()
+    const started = Date.now()
+    const long = pause.sleep(60_000)
+    pause.wake()
+    await long
+    expect(Date.now() - started).toBeLessThan(1000)
+    await pause.sleep(5)
+    pause.wake() // nothing pending: a no-op
   })
 })

@@ -1,6 +1,6 @@
 import { InfluxDB, type IPoint } from 'influx'
 import type { Logger } from 'pino'
-import { jitteredBackoff } from '../backoff.js'
+import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import type { EventLog } from '../log/event-log.js'
 import { toPoint } from './influx-points.js'
 
@@ -58,7 +58,7 @@ export class InfluxSink {
   private readonly client: InfluxDB
   private running = false
   private loop: Promise<void> | undefined
-  private wake: (() => void) | undefined
+  private readonly pause = new WakeableSleep()
   private databaseReady = false
   private failures = 0
   private lastError: string | null = null
@@ -107,7 +107,7 @@ export class InfluxSink {
   async stop(graceMs = 2000): Promise<void> {
     if (!this.running) return
     this.running = false
-    this.wake?.()
+    this.pause.wake()
     let timer: NodeJS.Timeout | undefined
     await Promise.race([this.loop, new Promise((r) => (timer = setTimeout(r, graceMs)))])
     clearTimeout(timer)
@@ -196,13 +196,6 @@ export class InfluxSink {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.wake = done
-    })
+    return this.pause.sleep(ms)
   }
 }

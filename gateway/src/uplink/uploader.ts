@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { MAX_BATCH_EVENTS, validators, type UplinkBatch } from '@tendero/protocol'
-import { jitteredBackoff } from '../backoff.js'
+import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
 import { BatchPlanner, type PlannerLimits } from './planner.js'
@@ -72,7 +72,7 @@ export class Uploader {
   private readonly recentQuarantined: QuarantinedEvent[] = []
   private running = false
   private loop: Promise<void> | undefined
-  private wake: (() => void) | undefined
+  private readonly pause = new WakeableSleep()
   private abort: AbortController | undefined
   private failures = 0
   private lastError: string | null = null
@@ -108,7 +108,7 @@ export class Uploader {
   async stop(): Promise<void> {
     this.running = false
     this.abort?.abort()
-    this.wake?.()
+    this.pause.wake()
     await this.loop
   }
 
@@ -230,13 +230,6 @@ export class Uploader {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.wake = done
-    })
+    return this.pause.sleep(ms)
   }
 }
