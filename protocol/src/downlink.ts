@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { STATE_KEY_PATTERN, EpochMs } from './telemetry.js'
+import { SyncStatus } from './sync.js'
 import { compile } from './validate.js'
 
 /**
@@ -47,6 +48,11 @@ export const CloudCommandIntent = Type.Union([
   ),
   Type.Object(
     { kind: Type.Literal('setpoint.set'), name: Type.String({ pattern: STATE_KEY_PATTERN }), value: Type.Number() },
+    { additionalProperties: false },
+  ),
+  /** Opens an access-controlled door once, through the gateway's access controller (audited like a card). */
+  Type.Object(
+    { kind: Type.Literal('door.open'), seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })) },
     { additionalProperties: false },
   ),
 ])
@@ -98,7 +104,14 @@ export const CommandAckMessage = Type.Object(
 )
 export type CommandAckMessage = Type.Static<typeof CommandAckMessage>
 
-export const UplinkChannelMessage = Type.Union([ConfigStatusMessage, CommandAckMessage])
+/** The gateway's sync health (sync contract 8), sent on connect and about every 10 s. */
+export const SyncStatusMessage = Type.Object(
+  { type: Type.Literal('sync.status'), status: SyncStatus },
+  { additionalProperties: false },
+)
+export type SyncStatusMessage = Type.Static<typeof SyncStatusMessage>
+
+export const UplinkChannelMessage = Type.Union([ConfigStatusMessage, CommandAckMessage, SyncStatusMessage])
 export type UplinkChannelMessage = Type.Static<typeof UplinkChannelMessage>
 
 /** Close codes the cloud uses on the channel, so the gateway can tell a bad key from a restart. */

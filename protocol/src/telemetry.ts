@@ -11,16 +11,20 @@ export const STATE_KEY_PATTERN = '^[a-z][a-z0-9_]{0,47}$'
 /** Epoch milliseconds. Devices without a synced clock omit it. */
 export const EpochMs = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 })
 
+/** One value per metric, at least one and at most 64. */
+export const Readings = Type.Record(Type.String({ pattern: METRIC_PATTERN }), Type.Number(), {
+  minProperties: 1,
+  additionalProperties: false,
+  maxProperties: 64,
+})
+export type Readings = Type.Static<typeof Readings>
+
 export const Telemetry = Type.Object(
   {
     ts: Type.Optional(EpochMs),
     /** The node's own counter, so readings replayed from its ring buffer can be told apart. */
     seq: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })),
-    readings: Type.Record(Type.String({ pattern: METRIC_PATTERN }), Type.Number(), {
-      minProperties: 1,
-      additionalProperties: false,
-      maxProperties: 64,
-    }),
+    readings: Readings,
   },
   { additionalProperties: false },
 )

@@ -2,6 +2,7 @@ import Type from 'typebox'
 import { AccessDecision, Notification, PaymentRecord } from './access.js'
 import { AlarmChange } from './alarms.js'
 import { Command, CommandAck } from './commands.js'
+import { AbsentRange, DataGap, TelemetryRollup } from './sync.js'
 import { DeviceEvent, DeviceState, EpochMs, Telemetry } from './telemetry.js'
 
 /**
@@ -35,6 +36,8 @@ export const AlarmLogEvent = logEvent('alarm', AlarmChange)
 export const AccessLogEvent = logEvent('access', AccessDecision)
 export const PaymentLogEvent = logEvent('payment', PaymentRecord)
 export const NotifyLogEvent = logEvent('notify', Notification)
+export const RollupLogEvent = logEvent('rollup', TelemetryRollup)
+export const GapLogEvent = logEvent('gap', DataGap)
 
 export const LogEvent = Type.Union([
   TelemetryLogEvent,
@@ -46,6 +49,8 @@ export const LogEvent = Type.Union([
   AccessLogEvent,
   PaymentLogEvent,
   NotifyLogEvent,
+  RollupLogEvent,
+  GapLogEvent,
 ])
 export type LogEvent = Type.Static<typeof LogEvent>
 export type LogEventKind = LogEvent['kind']
@@ -61,6 +66,8 @@ export const LOG_EVENT_SCHEMAS = {
   access: AccessLogEvent,
   payment: PaymentLogEvent,
   notify: NotifyLogEvent,
+  rollup: RollupLogEvent,
+  gap: GapLogEvent,
 } as const satisfies Record<LogEventKind, Type.TSchema>
 export const LOG_EVENT_KINDS = Object.keys(LOG_EVENT_SCHEMAS) as LogEventKind[]
 
@@ -78,6 +85,12 @@ export const UplinkBatch = Type.Object(
       minItems: 1,
       maxItems: MAX_BATCH_EVENTS,
     }),
+    /**
+     * Seq ranges at or below the batch's highest seq that the gateway's log no longer
+     * holds (removed by the disk budget, each covered by a `gap` event). The cloud counts
+     * them as accounted for when it computes `ackSeq`.
+     */
+    absent: Type.Optional(Type.Array(AbsentRange, { maxItems: 2 * MAX_BATCH_EVENTS })),
   },
   { additionalProperties: false },
 )
@@ -93,7 +106,10 @@ export const UplinkAck = Type.Object(
     quarantined: Type.Array(
       Type.Object({ seq: Type.Integer({ minimum: 1 }), reason: Type.String() }, { additionalProperties: false }),
     ),
+    /** The cloud's wall clock (epoch ms) when it answered: a time source for the gateway's clock trust. */
+    serverTime: Type.Optional(EpochMs),
   },
-  { additionalProperties: false },
+  // Tolerant on purpose: a gateway must keep syncing with a newer cloud that adds fields.
+  { additionalProperties: true },
 )
 export type UplinkAck = Type.Static<typeof UplinkAck>

@@ -124,6 +124,8 @@ export async function onGatewayMessage(db: Db, gatewayId: string, message: Uplin
     await repo.recordConfigStatus(db, gatewayId, message.running, error)
     return
   }
+  // TODO(issue 4): store the gateway's sync status for the cloud API and the dashboard.
+  if (message.type === 'sync.status') return
   if (!UUID_RE.test(message.id)) return
   const status: CommandStatus = message.ok ? 'acked' : message.error === 'expired' ? 'expired' : 'failed'
   await repo.recordAck(db, gatewayId, message.id, status, message.ok ? null : (message.error ?? 'failed'))
