@@ -24,11 +24,37 @@ export interface SiteSummary {
   timezone: string
 }
 
+/**
+ * What a gateway last reported about its sync (sync contract 8), as the cloud stored it.
+ * `reportedAt` is the cloud's clock when the report arrived.
+ */
+export interface GatewaySync {
+  reportedAt: number
+  /** Events the cloud has not acknowledged yet, and how old the oldest of them is. */
+  lagEvents: number
+  lagSeconds: number | null
+  oldestUnsentAt: number | null
+  eventsPerDay: number | null
+  /** Days until the disk budget is full at the current rate; null until a rate is known. */
+  bufferDaysLeft: number | null
+  usedBytes: number
+  maxBytes: number
+  quarantinedTotal: number
+  droppedTotal: number
+  clockSynced: boolean
+  influxLagEvents?: number | null
+}
+
 export interface GatewaySummary {
   id: string
   name: string
   lastSeenAt: number | null
   ackSeq: number
+  /** The gateway's channel to the cloud is open right now. */
+  online?: boolean
+  lastContactAt?: number | null
+  /** Null until the gateway reports its sync status for the first time. */
+  sync?: GatewaySync | null
 }
 
 export interface DeviceSummary {
@@ -70,6 +96,25 @@ export interface Alarm {
   clearedAt: number | null
 }
 
+export type GapReason = 'downsampled' | 'dropped'
+
+/**
+ * History the gateway removed to stay within its disk budget (sync contract 6):
+ * `downsampled` = raw telemetry replaced by per-minute min/avg/max, `dropped` = deleted.
+ */
+export interface DataGap {
+  gatewayId: string
+  reason: GapReason
+  fromSeq?: number
+  toSeq?: number
+  fromTime: number
+  toTime: number
+  removed: number
+  written: number
+  /** Devices whose history was touched; the gateway lists at most 1000. */
+  devices: string[]
+}
+
 export interface ItemsResponse<T> {
   items: T[]
 }
@@ -91,6 +136,18 @@ export interface StateEvent {
 }
 
 export interface AlarmEvent extends Alarm {
+  siteId: string
+}
+
+export interface GatewaySyncEvent {
+  siteId: string
+  gatewayId: string
+  sync: GatewaySync
+  online?: boolean
+  lastContactAt?: number | null
+}
+
+export interface GapEvent extends DataGap {
   siteId: string
 }
 

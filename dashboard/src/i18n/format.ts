@@ -39,11 +39,93 @@ export function formatMoment(epochMs: number, locale: string, timeZone: string, 
     : formatDateTime(epochMs, locale, timeZone)
 }
 
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>()
+
+function relativeFormat(locale: string): Intl.RelativeTimeFormat {
+  let format = relativeFormats.get(locale)
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' })
+    relativeFormats.set(locale, format)
+  }
+  return format
+}
+
+// Below this a moment reads as "now": the gateway reports every ~10 s, so counting the
+// seconds of a fresh report would only make the number flicker.
+const JUST_NOW_MS = 10_000
+const MINUTE_MS = 60_000
+const HOUR_MS = 60 * MINUTE_MS
+const DAY_MS = 24 * HOUR_MS
+
+/**
+ * "hace 3 min" / "3 min. ago". A moment slightly in the future (the cloud's clock and the
+ * browser's never agree exactly) reads as now instead of "dentro de 2 s".
+ */
+export function formatRelative(epochMs: number, locale: string, now = Date.now()): string {
+  const ago = Math.max(0, now - epochMs)
+  const rtf = relativeFormat(locale)
+  if (ago < JUST_NOW_MS) return rtf.format(0, 'second')
+  if (ago < MINUTE_MS) return rtf.format(-Math.floor(ago / 1000), 'second')
+  if (ago < HOUR_MS) return rtf.format(-Math.floor(ago / MINUTE_MS), 'minute')
+  if (ago < DAY_MS) return rtf.format(-Math.floor(ago / HOUR_MS), 'hour')
+  return rtf.format(-Math.floor(ago / DAY_MS), 'day')
+}
+
+/** Largest two units of a duration, e.g. "2 h 5 min"; the unit symbols are the same in es and en. */
+export function formatDuration(seconds: number, locale: string): string {
+  const number = (value: number) => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value)
+  const s = Math.max(0, Math.floor(seconds))
+  if (s < 60) return `${number(s)} s`
+  if (s < 3600) {
+    const rest = s % 60
+    return rest ? `${number(Math.floor(s / 60))} min ${number(rest)} s` : `${number(s / 60)} min`
+  }
+  if (s < 86_400) {
+    const rest = Math.floor((s % 3600) / 60)
+    return rest ? `${number(Math.floor(s / 3600))} h ${number(rest)} min` : `${number(s / 3600)} h`
+  }
+  const rest = Math.floor((s % 86_400) / 3600)
+  return rest ? `${number(Math.floor(s / 86_400))} d ${number(rest)} h` : `${number(s / 86_400)} d`
+}
+
+const BYTE_UNITS = ['kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const
+
+/** Disk sizes in binary multiples (the gateway's budget is set in MiB), labelled kB/MB/GB. */
+export function formatBytes(bytes: number, locale: string): string {
+  if (bytes < 1024) return `${new Intl.NumberFormat(locale).format(Math.max(0, bytes))} B`
+  let value = bytes / 1024
+  let unit = 0
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: BYTE_UNITS[unit], maximumFractionDigits: value < 10 ? 1 : 0 }).format(value)
+}
+
+/** "4,5 días" / "1 day": the locale picks the plural. */
+export function formatDays(days: number, locale: string): string {
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit: 'day',
+    unitDisplay: 'long',
+    maximumFractionDigits: days < 10 ? 1 : 0,
+  }).format(days)
+}
+
+export function formatCount(value: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value)
+}
+
 export function useFormat() {
   const { t, n, locale } = useI18n()
   return {
     temperature: (celsius: number) => t('telemetry.celsius', { value: n(celsius, 'temperature') }),
     time: (epochMs: number, timeZone: string) => formatTime(epochMs, locale.value, timeZone),
     moment: (epochMs: number, timeZone: string) => formatMoment(epochMs, locale.value, timeZone),
+    relative: (epochMs: number, now?: number) => formatRelative(epochMs, locale.value, now),
+    duration: (seconds: number) => formatDuration(seconds, locale.value),
+    bytes: (bytes: number) => formatBytes(bytes, locale.value),
+    days: (days: number) => formatDays(days, locale.value),
+    count: (value: number) => formatCount(value, locale.value),
   }
 }
