@@ -92,6 +92,17 @@ describe('site channel', () => {
     expect(h.telemetry).toHaveBeenCalledOnce()
   })
 
+  it('forwards gateway sync reports and gaps of this site', () => {
+    const h = { ...handlers(), gatewaySync: vi.fn(), gap: vi.fn() }
+    openSiteChannel({ siteId: 's1', getToken: () => 't', handlers: h })
+    fake.fire('gateway.sync', { siteId: 's1', gatewayId: 'g', sync: {} })
+    fake.fire('gateway.sync', { siteId: 's2', gatewayId: 'g', sync: {} })
+    fake.fire('gap', { siteId: 's1', gatewayId: 'g', reason: 'dropped' })
+    fake.fire('gap', { siteId: 's2', gatewayId: 'g', reason: 'dropped' })
+    expect(h.gatewaySync).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ siteId: 's1' }))
+    expect(h.gap).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ siteId: 's1' }))
+  })
+
   it('reports a refused join and an unauthorized token', () => {
     const h = handlers()
     fake.joinAck = { ok: false, error: 'SITE_NOT_FOUND' }

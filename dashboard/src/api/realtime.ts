@@ -3,7 +3,7 @@
 // on every new connection, so we join the site again on each `connect` and tell the caller
 // (`joined(rejoin=true)`) so it can re-fetch what it missed while offline.
 import { io, type Socket } from 'socket.io-client'
-import type { AlarmEvent, JoinAck, StateEvent, TelemetryEvent } from './types.js'
+import type { AlarmEvent, GapEvent, GatewaySyncEvent, JoinAck, StateEvent, TelemetryEvent } from './types.js'
 
 export type ConnectionStatus =
   | 'idle' // no channel open
@@ -17,6 +17,10 @@ export interface SiteChannelHandlers {
   telemetry(event: TelemetryEvent): void
   state(event: StateEvent): void
   alarm(event: AlarmEvent): void
+  /** A gateway reported its sync status (lag, buffer, disk). */
+  gatewaySync?(event: GatewaySyncEvent): void
+  /** A gateway's disk budget downsampled or dropped history. */
+  gap?(event: GapEvent): void
   status(status: ConnectionStatus, detail?: string): void
   /** The site room was joined; `rejoin` is true after a reconnection. */
   joined?(rejoin: boolean): void
@@ -107,6 +111,12 @@ export function openSiteChannel(options: SiteChannelOptions): SiteChannel {
   })
   socket.on('alarm', (event: AlarmEvent) => {
     if (event.siteId === siteId) handlers.alarm(event)
+  })
+  socket.on('gateway.sync', (event: GatewaySyncEvent) => {
+    if (event.siteId === siteId) handlers.gatewaySync?.(event)
+  })
+  socket.on('gap', (event: GapEvent) => {
+    if (event.siteId === siteId) handlers.gap?.(event)
   })
 
   handlers.status('connecting')

@@ -1,5 +1,5 @@
 import { apiRequest } from './client.js'
-import type { Alarm, ItemsResponse, SiteDetail, SiteSummary, StateItem, TelemetryItem } from './types.js'
+import type { Alarm, DataGap, ItemsResponse, SiteDetail, SiteSummary, StateItem, TelemetryItem } from './types.js'
 
 const sitePath = (siteId: string) => `/api/sites/${encodeURIComponent(siteId)}`
 
@@ -31,4 +31,17 @@ export async function fetchState(siteId: string): Promise<StateItem[]> {
 
 export async function fetchAlarms(siteId: string, state: 'active' | 'all' = 'all'): Promise<Alarm[]> {
   return (await apiRequest<ItemsResponse<Alarm>>(`${sitePath(siteId)}/alarms`, { query: { state } })).items
+}
+
+export interface GapQuery {
+  deviceId?: string
+  /** Epoch ms: gaps overlapping [from, to]. */
+  from?: number
+  to?: number
+  limit?: number
+}
+
+/** Gaps in the site's history (downsampled or dropped by a gateway's disk budget), newest first. */
+export async function fetchGaps(siteId: string, query: GapQuery = {}): Promise<DataGap[]> {
+  return (await apiRequest<ItemsResponse<DataGap>>(`${sitePath(siteId)}/gaps`, { query: { ...query } })).items
 }

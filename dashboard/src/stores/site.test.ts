@@ -1,9 +1,9 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SiteChannelHandlers, SiteChannelOptions } from '../api/realtime.js'
-import type { Alarm, SiteDetail } from '../api/types.js'
+import type { Alarm, DataGap, GatewaySync, SiteDetail } from '../api/types.js'
 import { MAX_SERIES_POINTS } from '../features/telemetry/series.js'
-import { useSiteStore } from './site.js'
+import { GATEWAY_REFRESH_MS, mergeGatewayStatus, useSiteStore, type GatewayStatus } from './site.js'
 
 // The store's live side is exercised through the handlers it gives the realtime channel.
 const channel = vi.hoisted(() => ({ handlers: null as SiteChannelHandlers | null, close: vi.fn() }))
@@ -44,6 +44,7 @@ const api = vi.hoisted(() => ({
   fetchTelemetry: vi.fn(),
   fetchState: vi.fn(),
   fetchAlarms: vi.fn(),
+  fetchGaps: vi.fn(),
 }))
 vi.mock('../api/sites.js', () => api)
 
@@ -55,6 +56,34 @@ async function openedStore() {
 }
 
 const handlers = () => channel.handlers!
+
+const gap = (overrides: Partial<DataGap> = {}): DataGap => ({
+  gatewayId: 'gw-demo-01',
+  reason: 'downsampled',
+  fromSeq: 100,
+  toSeq: 200,
+  fromTime: T0 - 30 * 60_000,
+  toTime: T0 - 20 * 60_000,
+  removed: 600,
+  written: 10,
+  devices: ['camara-1'],
+  ...overrides,
+})
+
+const sync = (overrides: Partial<GatewaySync> = {}): GatewaySync => ({
+  reportedAt: T0,
+  lagEvents: 0,
+  lagSeconds: null,
+  oldestUnsentAt: null,
+  eventsPerDay: 86_400,
+  bufferDaysLeft: 30,
+  usedBytes: 10 * 1024 * 1024,
+  maxBytes: 512 * 1024 * 1024,
+  quarantinedTotal: 0,
+  droppedTotal: 0,
+  clockSynced: true,
+  ...overrides,
+})
 
 describe('site store', () => {
   beforeEach(() => {
@@ -68,6 +97,7 @@ describe('site store', () => {
     ])
     api.fetchState.mockResolvedValue([{ deviceId: 'camara-1', key: 'compressor', value: false, updatedAt: T0 - 5000 }])
     api.fetchAlarms.mockResolvedValue([alarm({ alarmId: 'old', state: 'cleared', raisedAt: T0 - 60_000, clearedAt: T0 - 30_000 })])
+    api.fetchGaps.mockResolvedValue([])
   })
 
   it('loads the site, the last hour of temperature, state and alarms', async () => {
@@ -158,6 +188,58 @@ describe('site store', () => {
     await vi.waitFor(() => expect(api.fetchState).toHaveBeenCalledTimes(2))
   })
 
+  it('loads the gaps of the last hour and adds pushed ones once, newest first', async () => {
+    api.fetchGaps.mockResolvedValue([gap()])
+    const store = await openedStore()
+    const query = api.fetchGaps.mock.calls[0]![1] as { from: number; to: number }
+    expect(query.to - query.from).toBe(60 * 60 * 1000)
+    expect(store.gaps).toHaveLength(1)
+
+    handlers().gap?.({ siteId: SITE_ID, ...gap() })
+    handlers().gap?.({ siteId: SITE_ID, ...gap({ reason: 'dropped', fromSeq: 300, toSeq: 400, fromTime: T0, toTime: T0 + 1000 }) })
+    expect(store.gaps.map((g) => g.reason)).toEqual(['dropped', 'downsampled'])
+    expect(store.gaps[0]).not.toHaveProperty('siteId')
+  })
+
+  it('shows the sync status the site came with, then each pushed report', async () => {
+    api.fetchSite.mockResolvedValue({
+      ...site,
+      gateways: [{ ...site.gateways[0]!, online: false, lastContactAt: T0 - 60_000, sync: sync({ reportedAt: T0 - 60_000, lagEvents: 9 }) }],
+    })
+    const store = await openedStore()
+    expect(store.gateways).toEqual([
+      expect.objectContaining({ id: 'gw-demo-01', name: 'Gateway Palermo', online: false, lastContactAt: T0 - 60_000 }),
+    ])
+    expect(store.gateways[0]!.sync?.lagEvents).toBe(9)
+
+    handlers().gatewaySync?.({ siteId: SITE_ID, gatewayId: 'gw-demo-01', sync: sync({ reportedAt: T0, lagEvents: 2 }) })
+    expect(store.gateways[0]).toMatchObject({ online: true, lastContactAt: T0, sync: { lagEvents: 2 } })
+    // A gateway of another site (or not known yet) is ignored.
+    handlers().gatewaySync?.({ siteId: SITE_ID, gatewayId: 'gw-other', sync: sync() })
+    expect(store.gateways).toHaveLength(1)
+  })
+
+  it('re-reads gateway status periodically so a silent gateway turns offline', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      api.fetchSite.mockResolvedValue({ ...site, gateways: [{ ...site.gateways[0]!, online: true, lastContactAt: T0, sync: null }] })
+      const store = await openedStore()
+      expect(store.gateways[0]!.online).toBe(true)
+
+      api.fetchSite.mockResolvedValue({ ...site, gateways: [{ ...site.gateways[0]!, online: false, lastContactAt: T0, sync: null }] })
+      vi.advanceTimersByTime(GATEWAY_REFRESH_MS)
+      await vi.waitFor(() => expect(store.gateways[0]!.online).toBe(false))
+      expect(store.gateways[0]!.sync).toBeNull()
+
+      store.close()
+      const calls = api.fetchSite.mock.calls.length
+      vi.advanceTimersByTime(3 * GATEWAY_REFRESH_MS)
+      expect(api.fetchSite).toHaveBeenCalledTimes(calls)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('reports SITE_NOT_FOUND and closes the channel on leave', async () => {
     const store = useSiteStore()
     const { ApiError } = await import('../api/client.js')
@@ -172,5 +254,34 @@ describe('site store', () => {
     expect(channel.close).toHaveBeenCalled()
     expect(store.connectionStatus).toBe('idle')
     expect(store.site).toBeNull()
+  })
+})
+
+describe('mergeGatewayStatus', () => {
+  const status = (overrides: Partial<GatewayStatus> = {}): GatewayStatus => ({
+    id: 'gw-demo-01',
+    name: 'Gateway Palermo',
+    online: true,
+    lastContactAt: T0,
+    sync: sync(),
+    ...overrides,
+  })
+
+  it('lets a fetch that answers after a newer push keep the pushed status', () => {
+    const pushed = status({ online: true, lastContactAt: T0 + 10_000, sync: sync({ reportedAt: T0 + 10_000, lagEvents: 1 }) })
+    const staleFetch = status({ online: false, lastContactAt: T0, sync: sync({ reportedAt: T0, lagEvents: 50 }) })
+    expect(mergeGatewayStatus(pushed, staleFetch)).toMatchObject({ online: true, lastContactAt: T0 + 10_000, sync: { lagEvents: 1 } })
+  })
+
+  it('takes offline from a fetch with the same last contact', () => {
+    expect(mergeGatewayStatus(status(), status({ online: false }))).toMatchObject({ online: false, lastContactAt: T0 })
+  })
+
+  it('keeps what it knew when the new status does not say', () => {
+    expect(mergeGatewayStatus(status(), status({ online: null, lastContactAt: null, sync: null }))).toMatchObject({
+      online: true,
+      lastContactAt: T0,
+      sync: { reportedAt: T0 },
+    })
   })
 })

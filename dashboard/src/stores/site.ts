@@ -2,9 +2,23 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { ApiError } from '../api/client.js'
 import { openSiteChannel, type ConnectionStatus, type SiteChannel } from '../api/realtime.js'
-import { fetchAlarms, fetchSite, fetchState, fetchTelemetry } from '../api/sites.js'
-import type { Alarm, AlarmEvent, SiteDetail, StateEvent, StateItem, StateValue, TelemetryEvent } from '../api/types.js'
+import { fetchAlarms, fetchGaps, fetchSite, fetchState, fetchTelemetry } from '../api/sites.js'
+import type {
+  Alarm,
+  AlarmEvent,
+  DataGap,
+  GapEvent,
+  GatewaySummary,
+  GatewaySync,
+  GatewaySyncEvent,
+  SiteDetail,
+  StateEvent,
+  StateItem,
+  StateValue,
+  TelemetryEvent,
+} from '../api/types.js'
 import { isActiveAlarm, upsertAlarm } from '../features/alarms/alarms.js'
+import { upsertGap } from '../features/telemetry/gaps.js'
 import { mergeSeries, seriesKey, type SeriesPoint } from '../features/telemetry/series.js'
 import { useSessionStore } from './session.js'
 
@@ -12,12 +26,57 @@ import { useSessionStore } from './session.js'
 export const HISTORY_METRICS = ['temperature_c'] as const
 export const HISTORY_WINDOW_MS = 60 * 60 * 1000
 const HISTORY_LIMIT = 5000
+const GAPS_LIMIT = 200
+/**
+ * How often gateway status is re-read. Pushes only come when a gateway reports, so a
+ * gateway that went silent shows as offline within this period.
+ */
+export const GATEWAY_REFRESH_MS = 30_000
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
 
 export interface StateEntry {
   value: StateValue
   updatedAt: number
+}
+
+/** One gateway as the sync panel shows it. */
+export interface GatewayStatus {
+  id: string
+  name: string
+  /** Null when the cloud did not say (an older cloud). */
+  online: boolean | null
+  lastContactAt: number | null
+  sync: GatewaySync | null
+}
+
+function statusFromSummary(gateway: GatewaySummary): GatewayStatus {
+  return {
+    id: gateway.id,
+    name: gateway.name,
+    online: gateway.online ?? null,
+    lastContactAt: gateway.lastContactAt ?? gateway.lastSeenAt ?? null,
+    sync: gateway.sync ?? null,
+  }
+}
+
+const newerSync = (a: GatewaySync | null, b: GatewaySync | null) => (!a ? b : !b ? a : b.reportedAt >= a.reportedAt ? b : a)
+
+/**
+ * Merges a fetched or pushed status into the one we have. The fetch and the push race,
+ * so the newer contact decides whether the gateway is online, and the newer report wins.
+ */
+export function mergeGatewayStatus(current: GatewayStatus | undefined, next: GatewayStatus): GatewayStatus {
+  if (!current) return next
+  const currentContact = current.lastContactAt ?? -Infinity
+  const nextContact = next.lastContactAt ?? -Infinity
+  return {
+    id: next.id,
+    name: next.name,
+    online: nextContact >= currentContact ? (next.online ?? current.online) : current.online,
+    lastContactAt: Math.max(currentContact, nextContact) === -Infinity ? null : Math.max(currentContact, nextContact),
+    sync: newerSync(current.sync, next.sync),
+  }
 }
 
 const EMPTY_SERIES: readonly SeriesPoint[] = Object.freeze([])
@@ -35,14 +94,20 @@ export const useSiteStore = defineStore('site', () => {
   const seriesByKey = shallowRef<Readonly<Record<string, readonly SeriesPoint[]>>>({})
   const stateByDevice = shallowRef<Readonly<Record<string, Readonly<Record<string, StateEntry>>>>>({})
   const alarms = shallowRef<readonly Alarm[]>([])
+  const gatewayById = shallowRef<Readonly<Record<string, GatewayStatus>>>({})
+  const gaps = shallowRef<readonly DataGap[]>([])
 
   let channel: SiteChannel | null = null
+  let refreshTimer: ReturnType<typeof setInterval> | undefined
   // Bumped on open/close so responses for a site we already left are dropped.
   let generation = 0
 
   const timeZone = computed(() => site.value?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone)
   const activeAlarms = computed(() => alarms.value.filter(isActiveAlarm))
   const isLive = computed(() => connectionStatus.value === 'connected')
+  const gateways = computed(() =>
+    (site.value?.gateways ?? []).map((g) => gatewayById.value[g.id] ?? statusFromSummary(g)),
+  )
 
   function series(deviceId: string, metric: string): readonly SeriesPoint[] {
     return seriesByKey.value[seriesKey(deviceId, metric)] ?? EMPTY_SERIES
@@ -85,6 +150,34 @@ export const useSiteStore = defineStore('site', () => {
     alarms.value = upsertAlarm(alarms.value, alarm)
   }
 
+  function applyGatewayStatus(status: GatewayStatus) {
+    gatewayById.value = { ...gatewayById.value, [status.id]: mergeGatewayStatus(gatewayById.value[status.id], status) }
+  }
+
+  function onGatewaySync(event: GatewaySyncEvent) {
+    const current = gatewayById.value[event.gatewayId]
+    // Gateways that are not on this site's list (yet) have nowhere to show.
+    if (!current) return
+    applyGatewayStatus({
+      ...current,
+      // A report came in over the channel, so the gateway is connected unless told otherwise.
+      online: event.online ?? true,
+      lastContactAt: event.lastContactAt ?? event.sync.reportedAt,
+      sync: event.sync,
+    })
+  }
+
+  function onGap(event: GapEvent) {
+    const { siteId: _siteId, ...gap } = event
+    gaps.value = upsertGap(gaps.value, gap)
+  }
+
+  async function refreshGateways(id: string, gen: number) {
+    const detail = await fetchSite(id)
+    if (gen !== generation) return
+    for (const gateway of detail.gateways) applyGatewayStatus(statusFromSummary(gateway))
+  }
+
   function applyStateItems(items: StateItem[]) {
     for (const item of items) applyState(item.deviceId, { [item.key]: item.value }, item.updatedAt)
   }
@@ -93,10 +186,11 @@ export const useSiteStore = defineStore('site', () => {
   async function fetchSnapshot(id: string, gen: number) {
     const to = Date.now()
     const from = to - HISTORY_WINDOW_MS
-    const [histories, stateItems, alarmItems] = await Promise.all([
+    const [histories, stateItems, alarmItems, gapItems] = await Promise.all([
       Promise.all(HISTORY_METRICS.map((metric) => fetchTelemetry(id, { metric, from, to, limit: HISTORY_LIMIT }))),
       fetchState(id),
       fetchAlarms(id, 'all'),
+      fetchGaps(id, { from, to, limit: GAPS_LIMIT }),
     ])
     if (gen !== generation) return
     const grouped = new Map<string, { deviceId: string; metric: string; points: SeriesPoint[] }>()
@@ -111,11 +205,16 @@ export const useSiteStore = defineStore('site', () => {
     let nextAlarms = alarms.value
     for (const alarm of alarmItems) nextAlarms = upsertAlarm(nextAlarms, alarm)
     alarms.value = nextAlarms
+    let nextGaps = gaps.value
+    for (const gap of gapItems) nextGaps = upsertGap(nextGaps, gap)
+    gaps.value = nextGaps
   }
 
   function reset() {
     channel?.close()
     channel = null
+    clearInterval(refreshTimer)
+    refreshTimer = undefined
     site.value = null
     loadError.value = null
     loadStatus.value = 'idle'
@@ -123,6 +222,8 @@ export const useSiteStore = defineStore('site', () => {
     seriesByKey.value = {}
     stateByDevice.value = {}
     alarms.value = []
+    gatewayById.value = {}
+    gaps.value = []
   }
 
   async function open(id: string): Promise<void> {
@@ -135,6 +236,7 @@ export const useSiteStore = defineStore('site', () => {
       const detail = await fetchSite(id)
       if (gen !== generation) return
       site.value = detail
+      for (const gateway of detail.gateways) applyGatewayStatus(statusFromSummary(gateway))
       // Subscribe before fetching history so nothing published in between is lost;
       // the merges above make the overlap harmless.
       channel = openSiteChannel({
@@ -144,18 +246,26 @@ export const useSiteStore = defineStore('site', () => {
           telemetry: onTelemetry,
           state: onState,
           alarm: onAlarm,
+          gatewaySync: onGatewaySync,
+          gap: onGap,
           status: (status) => {
             if (gen === generation) connectionStatus.value = status
           },
           joined: (rejoin) => {
             // Events published while we were offline are not replayed by the server.
-            if (rejoin && gen === generation) void fetchSnapshot(id, gen).catch(() => {})
+            if (rejoin && gen === generation) {
+              void fetchSnapshot(id, gen).catch(() => {})
+              void refreshGateways(id, gen).catch(() => {})
+            }
           },
           unauthorized: () => session.logout(),
         },
       })
       await fetchSnapshot(id, gen)
-      if (gen === generation) loadStatus.value = 'ready'
+      if (gen !== generation) return
+      loadStatus.value = 'ready'
+      // A failed refresh keeps the last known status; its last contact shows how old it is.
+      refreshTimer = setInterval(() => void refreshGateways(id, gen).catch(() => {}), GATEWAY_REFRESH_MS)
     } catch (err) {
       if (gen !== generation) return
       loadError.value = err instanceof ApiError ? err : new ApiError(0, 'UNKNOWN', String(err))
@@ -179,6 +289,8 @@ export const useSiteStore = defineStore('site', () => {
     timeZone,
     alarms,
     activeAlarms,
+    gateways,
+    gaps,
     series,
     stateOf,
     open,
