@@ -6,7 +6,11 @@ describe('config', () => {
     expect(loadConfig([], {})).toMatchObject({
       mqttUrl: 'mqtt://127.0.0.1:1883',
       deviceId: 'camara-1',
-      password: 'camara-1-demo',
+      password: '{id}-demo',
+      devices: 1,
+      idPrefix: 'camara',
+      reconnectMs: 2000,
+      ackLog: undefined,
       speed: 1,
       intervalMs: 2000,
       compressorOn: false,
@@ -29,10 +33,18 @@ describe('config', () => {
     expect(() => loadConfig(['--mqtt-url', 'http://x'], {})).toThrow(/unsupported scheme/)
     expect(() => loadConfig([], { SIM_KEEPALIVE_S: '0' })).toThrow('Invalid --keepalive / SIM_KEEPALIVE_S: 0 is outside 1…65535')
     expect(() => loadConfig(['--nope'], {})).toThrow(expect.objectContaining({ code: 'SIM_CONFIG_INVALID' }))
+    expect(() => loadConfig(['--devices', '0'], {})).toThrow('Invalid --devices / SIM_DEVICES: 0 is outside 1…1000')
+    expect(() => loadConfig(['--devices', '50', '--id-prefix', 'Cámara'], {})).toThrow(/--id-prefix/)
+    expect(() => loadConfig(['--ack-log', ''], {})).toThrow(/--ack-log/)
+  })
+
+  it('takes a fleet: count, id prefix, a password template and an ack log', () => {
+    const config = loadConfig(['--devices', '50', '--password', '{id}-pw', '--reconnect', '250'], { SIM_ACK_LOG: '/tmp/acks.jsonl' })
+    expect(config).toMatchObject({ devices: 50, idPrefix: 'camara', password: '{id}-pw', reconnectMs: 250, ackLog: '/tmp/acks.jsonl' })
   })
 
   it('documents every flag in the usage text', () => {
-    for (const flag of ['--mqtt-url', '--device', '--password', '--speed', '--interval', '--start-temp', '--compressor', '--seed', '--keepalive']) {
+    for (const flag of ['--mqtt-url', '--device', '--password', '--speed', '--interval', '--start-temp', '--compressor', '--seed', '--keepalive', '--devices', '--id-prefix', '--reconnect', '--ack-log']) {
       expect(usage).toContain(flag)
     }
   })

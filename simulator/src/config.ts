@@ -6,7 +6,15 @@ import { SimulatorError } from './errors.js'
 export interface SimulatorConfig {
   mqttUrl: string
   deviceId: string
+  /** MQTT password; `{id}` stands for the device id, so one template serves a whole fleet. */
   password: string
+  /** Nodes in this process: 1 runs `deviceId`; more run `<idPrefix>-01` … each on its own connection. */
+  devices: number
+  idPrefix: string
+  /** Real ms between reconnection attempts. */
+  reconnectMs: number
+  /** JSON-lines file of acknowledged telemetry (src/ack-log.ts); unset = none. */
+  ackLog: string | undefined
   /** Simulated seconds per real second. */
   speed: number
   /** Real ms between telemetry messages. */
@@ -35,7 +43,11 @@ interface Setting {
 const SETTINGS = {
   mqttUrl: { flag: 'mqtt-url', env: 'SIM_MQTT_URL', fallback: 'mqtt://127.0.0.1:1883', help: 'gateway MQTT broker URL' },
   deviceId: { flag: 'device', env: 'SIM_DEVICE_ID', fallback: 'camara-1', help: 'device id (= MQTT client id and username)' },
-  password: { flag: 'password', env: 'SIM_DEVICE_PASSWORD', fallback: 'camara-1-demo', help: 'device MQTT password' },
+  password: { flag: 'password', env: 'SIM_DEVICE_PASSWORD', fallback: '{id}-demo', help: 'device MQTT password; {id} = the device id' },
+  devices: { flag: 'devices', env: 'SIM_DEVICES', fallback: '1', help: 'cold rooms in this process, each its own MQTT client' },
+  idPrefix: { flag: 'id-prefix', env: 'SIM_ID_PREFIX', fallback: 'camara', help: 'with --devices > 1: ids <prefix>-01, <prefix>-02, …' },
+  reconnect: { flag: 'reconnect', env: 'SIM_RECONNECT_MS', fallback: '2000', help: 'real ms between reconnection attempts' },
+  ackLog: { flag: 'ack-log', env: 'SIM_ACK_LOG', fallback: undefined, help: 'append every acknowledged telemetry {deviceId, seq} to this JSON-lines file' },
   speed: { flag: 'speed', env: 'SIM_SPEED', fallback: '1', help: 'time acceleration: simulated s per real s' },
   intervalMs: { flag: 'interval', env: 'SIM_INTERVAL_MS', fallback: '2000', help: 'real ms between telemetry messages' },
   startTempC: { flag: 'start-temp', env: 'SIM_START_TEMP_C', fallback: '4', help: 'initial room temperature, °C' },
@@ -105,6 +117,13 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
 
   const deviceId = value('deviceId')
   if (!isDeviceId(deviceId)) throw invalid('deviceId', `"${deviceId}" must match ^[a-z0-9][a-z0-9_-]{0,63}$`)
+  const devices = number('devices', value('devices'), 1, 1000, true)
+  const idPrefix = value('idPrefix')
+  // The longest id the prefix will get must still be a valid device id.
+  if (!isDeviceId(`${idPrefix}-${'0'.repeat(Math.max(2, String(devices).length))}`))
+    throw invalid('idPrefix', `"${idPrefix}" plus "-NN" must match ^[a-z0-9][a-z0-9_-]{0,63}$`)
+  const ackLog = raw('ackLog')
+  if (ackLog === '') throw invalid('ackLog', 'must be a file path')
 
   const compressor = value('compressor').toLowerCase()
   if (!['on', 'off'].includes(compressor)) throw invalid('compressor', `"${compressor}" must be on or off`)
@@ -116,6 +135,10 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     mqttUrl,
     deviceId,
     password: value('password'),
+    devices,
+    idPrefix,
+    reconnectMs: number('reconnect', value('reconnect'), 10, 3_600_000, true),
+    ackLog,
     speed: number('speed', value('speed'), 0.001, 1_000_000),
     intervalMs: number('intervalMs', value('intervalMs'), 50, 3_600_000, true),
     startTempC: number('startTempC', value('startTempC'), -40, 60),

@@ -23,3 +23,11 @@ export {
 export { DoorSchedule, type DoorScheduleOptions } from './models/door-schedule.js'
 export { mulberry32 } from './models/seeded-random.js'
 export { SimulatorError, type SimulatorErrorCode } from './errors.js'
+export {
+  ColdRoomFleet,
+  fleetDeviceIds,
+  devicePassword,
+  type ColdRoomFleetOptions,
+  type ColdRoomFleetSnapshot,
+} from './devices/cold-room-fleet.js'
+export { AckLog, readAckLog, type AckRecord } from './ack-log.js'

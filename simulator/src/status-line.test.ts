@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createStatusReporter, formatStatus } from './status-line.js'
+import { createStatusReporter, formatFleetStatus, formatStatus } from './status-line.js'
 import type { ColdRoomNodeSnapshot } from './devices/cold-room-node.js'
 
 const snap: ColdRoomNodeSnapshot = {
@@ -32,6 +32,14 @@ describe('status line', () => {
 
   it('says when the node runs its relays in fail-safe', () => {
     expect(formatStatus({ ...snap, connected: false, failsafe: true }, 20)).toContain('| compressor ON (FAIL-SAFE) |')
+  })
+
+  it('sums a fleet into one line', () => {
+    const fleet = { devices: 50, online: 48, failsafe: 2, sent: { telemetry: 3000, state: 50, event: 0, ack: 0 }, simulatedS: 300, nodes: [snap] }
+    expect(formatFleetStatus(fleet, 10)).toBe('50 rooms, 48 online | 2 in fail-safe | sent 3050 (telemetry 3000, acks 0) | sim 00:05:00 ×10')
+    const { stream, writes } = fakeStream(false)
+    createStatusReporter(stream, 10).update(fleet)
+    expect(writes[0]).toContain('50 rooms, 48 online')
   })
 
   it('rewrites in place on a terminal', () => {

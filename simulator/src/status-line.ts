@@ -1,4 +1,5 @@
 import type { ColdRoomNodeSnapshot } from './devices/cold-room-node.js'
+import type { ColdRoomFleetSnapshot } from './devices/cold-room-fleet.js'
 
 function clock(seconds: number): string {
   const s = Math.floor(seconds)
@@ -21,13 +22,26 @@ export function formatStatus(snap: ColdRoomNodeSnapshot, speed: number): string 
   ].join(' | ')
 }
 
+/** A fleet in one line: `50 rooms, 50 online | 0 in fail-safe | sent 3050 (telemetry 3000, acks 0) | sim 00:05:00 ×10`. */
+export function formatFleetStatus(snap: ColdRoomFleetSnapshot, speed: number): string {
+  const sent = snap.sent.telemetry + snap.sent.state + snap.sent.event + snap.sent.ack
+  return [
+    `${snap.devices} rooms, ${snap.online} online`,
+    `${snap.failsafe} in fail-safe`,
+    `sent ${sent} (telemetry ${snap.sent.telemetry}, acks ${snap.sent.ack})`,
+    `sim ${clock(snap.simulatedS)} ×${speed}`,
+  ].join(' | ')
+}
+
+type Snapshot = ColdRoomNodeSnapshot | ColdRoomFleetSnapshot
+
 export interface StatusReporter {
-  update(snap: ColdRoomNodeSnapshot): void
+  update(snap: Snapshot): void
   /**
    * Print the last status (if given) and leave the cursor on a fresh line so whatever is
    * printed next is not glued to the status.
    */
-  done(last?: ColdRoomNodeSnapshot): void
+  done(last?: Snapshot): void
 }
 
 /**
@@ -45,7 +59,7 @@ export function createStatusReporter(
   let wroteInPlace = false
   return {
     update(snap) {
-      const line = formatStatus(snap, speed)
+      const line = 'nodes' in snap ? formatFleetStatus(snap, speed) : formatStatus(snap, speed)
       if (tty) {
         const width = stream.columns ?? 0
         stream.write(`\r\x1b[2K${width > 1 && line.length >= width ? `${line.slice(0, width - 2)}…` : line}`)

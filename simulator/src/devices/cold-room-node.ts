@@ -41,6 +41,11 @@ export interface ColdRoomNodeOptions {
   extraRelays?: Record<string, boolean>
   /** Wall clock, epoch ms; tests may pin it. */
   now?: () => number
+  /**
+   * Called once per message the broker acknowledged (PUBACK), with the payload as sent.
+   * A crash test uses it to know which readings the gateway vouched for.
+   */
+  onAcknowledged?: (channel: UpstreamChannel, payload: unknown) => void
 }
 
 export type SentCounts = Record<UpstreamChannel, number>
@@ -359,8 +364,12 @@ export class ColdRoomNode {
     const client = this.client
     if (!client) return
     client.publish(deviceTopic(this.options.deviceId, channel), JSON.stringify(payload), { qos: 1 }, (err) => {
-      if (err) this.log.debug({ channel, err: err.message }, 'publish not acknowledged')
-      else this.sent[channel] += 1
+      if (err) {
+        this.log.debug({ channel, err: err.message }, 'publish not acknowledged')
+        return
+      }
+      this.sent[channel] += 1
+      this.options.onAcknowledged?.(channel, payload)
     })
   }
 }
