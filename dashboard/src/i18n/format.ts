@@ -121,7 +121,7 @@ export function useFormat() {
   return {
     temperature: (celsius: number) => t('telemetry.celsius', { value: n(celsius, 'temperature') }),
     time: (epochMs: number, timeZone: string) => formatTime(epochMs, locale.value, timeZone),
-    moment: (epochMs: number, timeZone: string) => formatMoment(epochMs, locale.value, timeZone),
+    moment: (epochMs: number, timeZone: string, now?: number) => formatMoment(epochMs, locale.value, timeZone, now),
     relative: (epochMs: number, now?: number) => formatRelative(epochMs, locale.value, now),
     duration: (seconds: number) => formatDuration(seconds, locale.value),
     bytes: (bytes: number) => formatBytes(bytes, locale.value),
