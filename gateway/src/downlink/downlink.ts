@@ -15,13 +15,15 @@ import type { RuleSpec } from '../rules/registry.js'
 import type { CommandIntent } from '../rules/kinds.js'
 import { rulesFilePath } from '../api/rules-file.js'
 import { loadDesiredConfig, saveDesiredConfig } from './store.js'
+import { CommandJournal, commandJournalPath } from './command-journal.js'
 
 export const CHANNEL_PATH = '/api/gateway/channel'
 /** The cloud pings every 25 s; silence for this long means a dead link the OS has not noticed. */
 const SILENCE_MS = 60_000
 const MAX_FRAME_BYTES = 2 * 1024 * 1024
-/** Command ids already answered, so a resend after a lost ack is answered again, not run twice. */
-const ANSWERED_MAX = 1000
+/** The answer to a resent command that was begun before a crash or restart and never answered. */
+export const INTERRUPTED =
+  'interrupted: the gateway restarted while running this command; not run again (it may or may not have reached the device)'
 
 /** Site config parts that only a restart applies (the broker, access and rules clock are built at boot). */
 const RESTART_PARTS = ['devices', 'services', 'access', 'timezone', 'api'] as const
@@ -67,13 +69,16 @@ export class Downlink {
   private pendingRestart: string[] = []
   /** Messages are handled one at a time, in order: a config must not race the next one. */
   private chain: Promise<void> = Promise.resolve()
-  private readonly answered = new Map<string, CommandAckMessage>()
+  /** Cloud commands taken on, durably, so a resend is answered again instead of run twice. */
+  private readonly journal: CommandJournal
   /** The site as it was built at boot: what live-applied configs are compared with. */
   private readonly bootSite: SiteConfig
 
   constructor(private readonly o: DownlinkOptions) {
     this.running = loadDesiredConfig(o.config.dataDir, o.config.gatewayId)?.version ?? 0
     this.bootSite = o.config.site
+    this.journal = new CommandJournal(commandJournalPath(o.config.dataDir))
+    this.journal.prune(o.now())
   }
 
   status(): DownlinkStatus {
@@ -98,6 +103,7 @@ export class Downlink {
       await closed
     }
     await this.chain
+    this.journal.close()
   }
 
   /** Handles one cloud message and returns the answer; the channel sends it (exposed for tests). */
@@ -154,14 +160,25 @@ export class Downlink {
   }
 
   private async runCommand(message: CommandMessage): Promise<CommandAckMessage> {
-    const previous = this.answered.get(message.id)
-    if (previous) return previous
     const log = this.o.logger.child({ cloudCommandId: message.id, deviceId: message.deviceId })
     const answer = (ok: boolean, error?: string): CommandAckMessage => {
       const ack: CommandAckMessage = { type: 'command.ack', id: message.id, ok, ...(error ? { error: error.slice(0, 500) } : {}) }
-      this.answered.set(message.id, ack)
-      if (this.answered.size > ANSWERED_MAX) this.answered.delete(this.answered.keys().next().value!)
+      try {
+        this.journal.answer(ack, message.expiresAt, this.o.now())
+      } catch (err) {
+        // The answer still goes out; a resend would then be acked `interrupted`, never run again.
+        log.error({ err }, 'cloud command answer not recorded')
+      }
       return ack
+    }
+    const previous = this.journal.get(message.id)
+    if (previous?.ack) {
+      log.info({ ok: previous.ack.ok }, 'cloud command resent; answered as before, not run again')
+      return previous.ack
+    }
+    if (previous) {
+      log.warn('cloud command resent after it was begun and never answered; not run again')
+      return answer(false, INTERRUPTED)
     }
     // The gateway's clock decides: an order that outlived its expiry offline is stale intent.
     if (this.o.now() >= message.expiresAt) {
@@ -170,6 +187,15 @@ export class Downlink {
     }
     // The broker knows the devices it was built with; a device added by a later version needs the restart first.
     if (!this.bootSite.devices.some((d) => d.id === message.deviceId)) return answer(false, 'unknown_device')
+    const now = this.o.now()
+    try {
+      // On disk before the device can hear it: after a crash from here on, a resend is not run again.
+      this.journal.prune(now)
+      this.journal.begin(message.id, message.expiresAt, now)
+    } catch (err) {
+      log.error({ err }, 'cloud command not run: it could not be recorded')
+      return { type: 'command.ack', id: message.id, ok: false, error: `not run: could not record it (${(err as Error).message})`.slice(0, 500) }
+    }
     try {
       await this.o.sendCommand(message.deviceId, message.command as CommandIntent)
     } catch (err) {
