@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DataGap } from '../../api/types.js'
-import { bandAt, GAP_DEVICES_LISTED_MAX, gapBands, upsertGap } from './gaps.js'
+import { bandAt, GAP_DEVICES_LISTED_MAX, gapBands, sameBands, upsertGap } from './gaps.js'
 
 const T0 = Date.UTC(2025, 0, 15, 15, 0, 0)
 const MIN = 60_000
@@ -83,6 +83,16 @@ describe('gapBands', () => {
     const before = structuredClone(gaps)
     gapBands(gaps, window)
     expect(gaps).toEqual(before)
+  })
+})
+
+describe('sameBands', () => {
+  it('compares bands by value', () => {
+    const a = gapBands([gap()], window)
+    expect(sameBands(a, gapBands([gap()], window))).toBe(true)
+    expect(sameBands(a, gapBands([gap({ toTime: T0 + 21 * MIN })], window))).toBe(false)
+    expect(sameBands(a, gapBands([gap({ reason: 'dropped' })], window))).toBe(false)
+    expect(sameBands(a, [])).toBe(false)
   })
 })
 

@@ -73,6 +73,9 @@ export function gapBands(gaps: readonly DataGap[], window: BandWindow): GapBand[
   return merged.sort((a, b) => a.from - b.from || a.to - b.to)
 }
 
+export const sameBands = (a: readonly GapBand[], b: readonly GapBand[]) =>
+  a.length === b.length && a.every((band, i) => band.reason === b[i]!.reason && band.from === b[i]!.from && band.to === b[i]!.to)
+
 /** The band under a moment, dropped first; for the chart's tooltip. */
 export function bandAt(bands: readonly GapBand[], time: number): GapBand | undefined {
   const hits = bands.filter((b) => b.from <= time && time <= b.to)
