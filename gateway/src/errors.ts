@@ -15,6 +15,8 @@ export type GatewayErrorCode =
   | 'ALARM_ERR_NOT_FOUND'
   | 'UPLINK_ERR_HTTP'
   | 'UPLINK_ERR_BAD_ACK'
+  | 'CLOCK_ERR_HTTP'
+  | 'CLOCK_ERR_BAD_ANSWER'
 
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode
