@@ -473,6 +473,30 @@ export class EventLog {
     return { lastSeq: this.lastSeqCache, pending: this.queuedEvents, commits: this.commits, committedEvents: this.committedEvents }
   }
 
+  private restampStmt: Database.Statement | undefined
+
+  /**
+   * Clock trust (src/clock/restamp.ts): events of `bootId` in seq (afterSeq, afterSeq +
+   * maxRows] that were recorded before the clock synced get the wall time their monotonic
+   * stamp maps to, `wallMs − (monoMs − mono_ms)`; `time` moves with `received_at` when it
+   * was the gateway's own stamp, a device's timestamp stays. One chunk per call, so the
+   * caller can yield between chunks and PUBACKs are not held up.
+   */
+  restamp(o: { bootId: string; afterSeq: number; maxRows: number; wallMs: number; monoMs: number }): { updated: number; throughSeq: number } {
+    const throughSeq = Math.max(o.afterSeq, Math.min(this.lastSeqCache, o.afterSeq + o.maxRows))
+    if (this.closed || throughSeq === o.afterSeq) return { updated: 0, throughSeq }
+    // SET expressions all read the row as it was, so `time = received_at` compares old values.
+    this.restampStmt ??= this.db.prepare(
+      `UPDATE events SET
+         received_at = CAST(round(@wallMs - (@monoMs - mono_ms)) AS INTEGER),
+         time = CASE WHEN time = received_at THEN CAST(round(@wallMs - (@monoMs - mono_ms)) AS INTEGER) ELSE time END,
+         clock_synced = 1
+       WHERE seq > @afterSeq AND seq <= @throughSeq AND boot_id = @bootId AND clock_synced = 0`,
+    )
+    const { changes } = this.restampStmt.run({ bootId: o.bootId, afterSeq: o.afterSeq, throughSeq, wallMs: o.wallMs, monoMs: o.monoMs })
+    return { updated: changes, throughSeq }
+  }
+
   /** Commits what is queued, then closes the database. */
   close(): void {
     if (this.closed) return
