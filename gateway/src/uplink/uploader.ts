@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { MAX_BATCH_EVENTS, validators, type UplinkBatch } from '@tendero/protocol'
+import { MAX_BATCH_EVENTS, validators, type LogEvent, type UplinkAck, type UplinkBatch } from '@tendero/protocol'
 import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
@@ -31,6 +31,10 @@ export interface UploaderOptions {
   backoffCapMs?: number
   /** A request taking longer than this is aborted and retried (ms). */
   requestTimeoutMs?: number
+  /** Sees each planned batch before it is sent and may return it re-stamped (clock trust, src/clock/restamp.ts). */
+  beforeBatch?: (events: LogEvent[]) => Promise<LogEvent[]>
+  /** Told every valid ack with the request's round trip on the monotonic clock: a time sample (src/clock/). */
+  onAck?: (ack: UplinkAck, rttMs: number) => void
 }
 
 export interface QuarantinedEvent {
@@ -90,6 +94,8 @@ export class Uploader {
       backoffBaseMs: 500,
       backoffCapMs: 30_000,
       requestTimeoutMs: 15_000,
+      beforeBatch: async (events) => events,
+      onAck: () => {},
       ...options,
     }
     this.o.batchSize = Math.max(1, Math.min(this.o.batchSize, MAX_BATCH_EVENTS))
@@ -140,12 +146,14 @@ export class Uploader {
   /** Sends one batch; returns how long to wait before the next step. */
   private async step(): Promise<number> {
     const cursor = this.o.log.getCursor(UPLINK_CURSOR)
-    const events = this.planner.plan(cursor, this.size)
-    if (events.length === 0) return this.o.idleMs
+    const planned = this.planner.plan(cursor, this.size)
+    if (planned.length === 0) return this.o.idleMs
+    const events = await this.o.beforeBatch(planned)
     const batch: UplinkBatch = { gatewayId: this.o.gatewayId, sentAt: this.o.now(), events }
     this.abort = new AbortController()
     const timeout = setTimeout(() => this.abort?.abort(), this.o.requestTimeoutMs)
     const started = Date.now()
+    const startedMono = performance.now()
     let res: Response
     let text: string
     try {
@@ -172,6 +180,7 @@ export class Uploader {
       ack = undefined
     }
     if (!validators.uplinkAck.check(ack)) throw new GatewayError('UPLINK_ERR_BAD_ACK', `cloud answered 200 without a valid ack`)
+    this.o.onAck(ack, performance.now() - startedMono)
     // A 200 means the whole batch is stored or quarantined, in one transaction.
     this.planner.stored(events)
     // Never past what the cloud is known to hold: an ackSeq beyond it cannot vouch for events we never sent.
