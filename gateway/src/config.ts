@@ -10,6 +10,7 @@ import { isValidTimeZone } from './local-time.js'
 import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
 import { DeviceLimitsSchema, type SecurityConfig } from './broker/device-limits.js'
 import type { RetentionOptions } from './log/event-log.js'
+import { CLOCK_MODES, type ClockMode } from './clock/clock.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -100,8 +101,13 @@ export interface GatewayConfig {
   /** Holds the durable log (`log.db`). */
   dataDir: string
   cloud: { url: string; gatewayKey: string }
-  /** Stamped on every log event; false until NTP or the cloud vouch for the clock. */
+  /**
+   * True: the system clock is trusted as it is (GATEWAY_CLOCK=trusted). False: events are
+   * stamped unsynced until the cloud or NTP vouch for the clock (`clock.mode`, src/clock/).
+   */
   clockSynced: boolean
+  /** GATEWAY_CLOCK; when unset, `trusted` if clockSynced else `auto`. */
+  clock?: { mode: ClockMode }
   logLevel: string
   site: SiteConfig
   sitePath: string
@@ -287,6 +293,25 @@ function influxTarget(env: Env, reasons: string[]): Pick<GatewayConfig, 'influx'
   }
 }
 
+/**
+ * GATEWAY_CLOCK (default `auto`). GATEWAY_CLOCK_SYNCED is its older spelling: `true` is
+ * `trusted`, `false` is `auto`; both may be set only when they agree.
+ */
+function clockMode(env: Env, reasons: string[]): Pick<GatewayConfig, 'clockSynced' | 'clock'> {
+  const raw = env.GATEWAY_CLOCK
+  const legacy = env.GATEWAY_CLOCK_SYNCED === undefined || env.GATEWAY_CLOCK_SYNCED === '' ? undefined : bool(env, 'GATEWAY_CLOCK_SYNCED', false, reasons)
+  let mode: ClockMode = legacy ? 'trusted' : 'auto'
+  if (raw !== undefined && raw !== '') {
+    if (!(CLOCK_MODES as readonly string[]).includes(raw)) reasons.push(`GATEWAY_CLOCK: one of ${CLOCK_MODES.join(', ')}, got "${raw}"`)
+    else {
+      mode = raw as ClockMode
+      if (legacy !== undefined && legacy !== (mode === 'trusted'))
+        reasons.push(`GATEWAY_CLOCK_SYNCED=${env.GATEWAY_CLOCK_SYNCED} contradicts GATEWAY_CLOCK=${raw}; GATEWAY_CLOCK_SYNCED is the old name of GATEWAY_CLOCK=trusted, set only GATEWAY_CLOCK`)
+    }
+  }
+  return { clockSynced: mode === 'trusted', clock: { mode } }
+}
+
 const DAY_MS = 24 * 3600_000
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -304,7 +329,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     dataDir: env.GATEWAY_DATA_DIR || '.data/gateway',
     // The demo key matches the cloud's seeded DEMO_GATEWAY_KEY default; real sites set their own.
     cloud: { url: cloudUrl.replace(/\/+$/, ''), gatewayKey: env.GATEWAY_KEY || 'demo-gateway-key' },
-    clockSynced: bool(env, 'GATEWAY_CLOCK_SYNCED', true, reasons),
+    ...clockMode(env, reasons),
     logLevel,
     log: {
       flushIntervalMs: num(env, 'GATEWAY_LOG_FLUSH_MS', 0, 0, 1000, reasons),

@@ -22,13 +22,20 @@ import { LiveState } from './api/live-state.js'
 import { loadRuleSet, type RuleSet } from './api/rules-file.js'
 import type { RuleSpec } from './rules/registry.js'
 import { DeviceLinks } from './failsafe/device-link.js'
+import { GatewayClock, type ClockOptions, type ClockStatus } from './clock/clock.js'
+import { Restamper } from './clock/restamp.js'
 
 export interface GatewayOptions {
   logger?: Logger
-  /** Wall clock (epoch ms) for the log envelope, rules and command expiry. */
+  /**
+   * The system's wall clock (epoch ms). The gateway stamps, schedules and expires with
+   * the clock built on it (src/clock/), which adds what the cloud taught it.
+   */
   now?: () => number
   /** Monotonic ms since boot, for the log envelope. */
   monoNow?: () => number
+  /** Clock trust pacing and sources (e.g. an NTP probe), beyond config.clock. */
+  clock?: Partial<Omit<ClockOptions, 'mode' | 'systemNow' | 'monoNow' | 'logger'>>
   fetch?: typeof fetch
   uplink?: Partial<Pick<UploaderOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
   log?: { flushIntervalMs?: number; maxBatch?: number }
@@ -70,6 +77,10 @@ export interface Gateway {
   readonly access: AccessController | undefined
   /** Fail-safe states sent on connect; online/offline state events. */
   readonly links: DeviceLinks
+  /** The wall clock everything is stamped with, and whether it is synced (src/clock/). */
+  readonly clock: GatewayClock
+  /** Re-stamps events recorded before the clock synced. */
+  readonly restamper: Restamper
   readonly api: FastifyInstance
   /** `mqttsPort` and `wsPort` are set when those listeners are configured. */
   start(): Promise<{ mqttPort: number; apiPort: number; mqttsPort?: number; wsPort?: number }>
@@ -99,9 +110,18 @@ async function listenOn<T>(which: keyof typeof PORT_ENV, port: number, listen: (
  * Opens the log (creating the data directory) but listens on nothing until `start()`.
  */
 export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): Gateway {
-  const now = opts.now ?? Date.now
   const bootId = randomUUID()
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { gatewayId: config.gatewayId } })
+  const clock = new GatewayClock({
+    mode: config.clock?.mode ?? (config.clockSynced ? 'trusted' : 'auto'),
+    systemNow: opts.now ?? Date.now,
+    ...(opts.monoNow ? { monoNow: opts.monoNow } : {}),
+    logger: logger.child({ component: 'clock' }),
+    cloud: config.cloud,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...opts.clock,
+  })
+  const now = () => clock.now()
   // The cloud's last known good desired config, when there is one, is the site (src/downlink/store.ts).
   config = withDesiredConfig(config, logger)
   const commandTtlMs = opts.commandTtlMs ?? 60_000
@@ -110,9 +130,9 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const log = new EventLog({
     path: join(config.dataDir, 'log.db'),
     bootId,
-    clockSynced: () => config.clockSynced,
+    clockSynced: () => clock.synced(),
     now,
-    ...(opts.monoNow ? { monoNow: opts.monoNow } : {}),
+    monoNow: () => clock.monoNow(),
     ...(config.log?.flushIntervalMs !== undefined ? { flushIntervalMs: config.log.flushIntervalMs } : {}),
     ...(config.log?.retention ? { retention: config.log.retention } : {}),
     // Nothing leaves the log before the cloud has it (sync contract 6).
@@ -148,7 +168,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     },
     ...(config.security ? { security: config.security } : {}),
     now,
-    clockSynced: () => config.clockSynced,
+    clockSynced: () => clock.synced(),
   })
 
   const effects: RuleEffects = {
@@ -224,6 +244,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ? new InfluxSink({ ...config.influx, log, logger: logger.child({ component: 'influx' }), gatewayId: config.gatewayId, now, ...opts.influx })
     : undefined
 
+  const restamper = new Restamper({ log, clock, bootId, cursor: () => log.getCursor(UPLINK_CURSOR), logger: logger.child({ component: 'clock' }) })
   const uplink = new Uploader({
     log,
     logger: logger.child({ component: 'uplink' }),
@@ -232,6 +253,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     gatewayKey: config.cloud.gatewayKey,
     now,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    beforeBatch: (events) => restamper.beforeBatch(events),
+    onAck: (ack, rttMs) => clock.offerAck(ack.serverTime, rttMs),
     ...opts.uplink,
   })
 
@@ -269,6 +292,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   }
 
   const rejectedCounts = () => broker.rejectedCounts()
+  const clockStatus = (): ClockStatus & { restamped: number } => ({ ...clock.status(), restamped: restamper.count() })
   const health = (): Health => ({
     status: 'ok',
     gatewayId: config.gatewayId,
@@ -277,6 +301,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     log: { lastSeq: log.lastSeq() },
     uplink: uplink.status(),
     ...(influx ? { influx: influx.status() } : {}),
+    clock: clockStatus(),
     rejected: rejectedCounts(),
     rejectedByReason: broker.rejectionsByReason(),
     connectRefused: broker.connectRefusals(),
@@ -294,12 +319,15 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     broker,
     alarms,
     uplink,
+    clock: clockStatus,
     now,
   })
 
   let stopping: Promise<void> | undefined
   async function stop(): Promise<void> {
     stopping ??= (async () => {
+      // First: a time request in flight would hold up the uplink's stop.
+      await clock.stop()
       await downlink.stop()
       await uplink.stop()
       await influx?.stop()
@@ -312,6 +340,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await broker.close()
       // Closing the broker ends every session; their offline events go in before the log closes.
       await links.settled()
+      await restamper.stop()
       log.close()
       logger.info('gateway stopped')
     })()
@@ -332,6 +361,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await stop()
       throw err
     }
+    clock.start()
     rules.start()
     alarms.start()
     uplink.start()
@@ -342,5 +372,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, clock, restamper, api, start, stop, health, rejectedCounts }
 }

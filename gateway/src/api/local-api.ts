@@ -20,6 +20,7 @@ import { rulesFilePath, type RuleSet } from './rules-file.js'
 import { siteRoutes } from './routes/devices.js'
 import { ruleRoutes } from './routes/rules.js'
 import { alarmRoutes } from './routes/alarms.js'
+import { ClockStatusSchema } from '../clock/status-schema.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +63,8 @@ export const Health = Type.Object({
       refusedBatches: Type.Integer(),
     }),
   ),
+  /** The wall clock: synced or not, by what, and the offset learned from the cloud (src/clock/). */
+  clock: Type.Optional(ClockStatusSchema),
   /** Messages refused per device since this boot. */
   rejected: Type.Record(Type.String(), Type.Integer()),
   /** The same, per device and reason (`acl`, `rate_limited`, `bad_json`, ...; broker/rejections.ts). */
@@ -88,6 +91,8 @@ export interface LocalApiOptions {
   broker: DeviceBroker
   alarms: AlarmService
   uplink: Uploader
+  /** Clock trust status, shown in GET /api/log/stats. */
+  clock?: () => Type.Static<typeof ClockStatusSchema>
   now: () => number
   /** Largest request body (bytes); a rule is a few hundred. Default 64 KiB. */
   bodyLimit?: number
@@ -166,7 +171,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     logger.warn('local API: no token configured (GATEWAY_API_TOKEN or api.tokens in the site config); only GET /health is served')
 
   app.get('/health', { config: { public: true }, schema: { response: { 200: Health } } }, async () => opts.health())
-  const site = new SiteView({ devices: config.site.devices, live: opts.live, broker: opts.broker, log: opts.log, uplink: opts.uplink, namedStates: opts.namedStates, now })
+  const site = new SiteView({ devices: config.site.devices, live: opts.live, broker: opts.broker, log: opts.log, uplink: opts.uplink, namedStates: opts.namedStates, now, ...(opts.clock ? { clock: opts.clock } : {}) })
   siteRoutes(app, site)
   const rules = new RulesService({
     site: config.site,

@@ -4,6 +4,7 @@ import { EpochMs, Severity, AlarmState, StateValue } from '@tendero/protocol'
 import { RuleEnvelope } from '../rules/registry.js'
 import { FailsafeSpec } from '../failsafe/spec.js'
 import { DeviceLimitsSchema } from '../broker/device-limits.js'
+import { ClockStatusSchema } from '../clock/status-schema.js'
 
 /** Types route handlers from their TypeBox schemas (Fastify's type-provider contract). */
 export interface TypeBoxProvider extends FastifyTypeProvider {
@@ -137,4 +138,6 @@ export const LogStats = Type.Object({
     lastContactAt: Nullable(Type.Integer()),
     lastError: Nullable(Type.String()),
   }),
+  /** Whether event times can be trusted: synced, source, offset, last sample (src/clock/). */
+  clock: Type.Optional(ClockStatusSchema),
 })

@@ -8,6 +8,7 @@ import type { NamedStateValue } from '../rules/kinds.js'
 import type { DeviceLimits } from '../broker/device-limits.js'
 import { ApiError } from './errors.js'
 import type { DeviceLiveState, LiveState } from './live-state.js'
+import type { ClockStatus } from '../clock/clock.js'
 
 export interface DeviceView extends DeviceLiveState {
   id: string
@@ -45,6 +46,7 @@ export interface LogStatsView {
     lastContactAt: number | null
     lastError: string | null
   }
+  clock?: ClockStatus & { restamped: number }
 }
 
 export interface SiteViewOptions {
@@ -55,6 +57,8 @@ export interface SiteViewOptions {
   uplink: Uploader
   namedStates(): Record<string, NamedStateValue>
   now: () => number
+  /** Clock trust (src/clock/). */
+  clock?: () => ClockStatus & { restamped: number }
 }
 
 /** Read-only views for the technician: the device registry with its live state, and the log. */
@@ -98,6 +102,7 @@ export class SiteView {
         lastContactAt: uplink.lastSuccessAt,
         lastError: uplink.lastError,
       },
+      ...(this.o.clock ? { clock: this.o.clock() } : {}),
     }
   }
 
