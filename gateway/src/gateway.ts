@@ -16,7 +16,7 @@ import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader
 import { Downlink, type DownlinkOptions } from './downlink/downlink.js'
 import { withDesiredConfig } from './downlink/store.js'
 import { InfluxSink, INFLUX_CURSOR, type InfluxSinkOptions } from './sinks/influx.js'
-import { AccessController, cloudLinkOnline } from './access/controller.js'
+import { AccessController, cloudLinkOnline, type RemoteOpen } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
 import { LiveState } from './api/live-state.js'
 import { loadRuleSet, type RuleSet } from './api/rules-file.js'
@@ -267,6 +267,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       for (const listener of ruleListeners) listener({ rules: next, source: 'cloud', savedAt: now() })
     },
     sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'cloud' }),
+    // `access` is assigned below, long before start() opens the channel.
+    ...(config.site.access ? { openDoor: (open: RemoteOpen) => access!.openRemotely(open) } : {}),
     ...opts.downlink,
   })
 

@@ -7,7 +7,7 @@ export const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$' })
 /** Money is always integer minor units (centavos) plus an ISO 4217 code. */
 export const MinorUnits = Type.Integer({ minimum: -1_000_000_000_000, maximum: 1_000_000_000_000 })
 
-export const ACCESS_REASONS = ['allowed', 'unknown_card', 'door_not_allowed', 'card_blocked', 'outside_schedule', 'unknown_door'] as const
+export const ACCESS_REASONS = ['allowed', 'unknown_card', 'door_not_allowed', 'card_blocked', 'outside_schedule', 'unknown_door', 'remote_open'] as const
 export const AccessReason = Type.Union([
   Type.Literal('allowed'),
   Type.Literal('unknown_card'),
@@ -16,17 +16,27 @@ export const AccessReason = Type.Union([
   Type.Literal('card_blocked'),
   Type.Literal('outside_schedule'),
   Type.Literal('unknown_door'),
+  /** Opened by a cloud user's `door.open` command, not by a card. */
+  Type.Literal('remote_open'),
 ])
 export type AccessReason = (typeof ACCESS_REASONS)[number]
 
-/** One door decision taken on the gateway, online or not. */
+/**
+ * One door decision taken on the gateway, online or not. `source` `cloud` is a remote
+ * opening ordered by a cloud command (`door.open`): it names that command and no card.
+ */
 export const AccessDecision = Type.Object(
   {
-    cardId: CardId,
+    /** Absent only for a remote opening. */
+    cardId: Type.Optional(CardId),
     doorId: Type.String({ minLength: 1, maxLength: 64 }),
     allow: Type.Boolean(),
     reason: AccessReason,
     holder: Type.Optional(Type.String({ maxLength: 120 })),
+    /** Who asked: a card at the reader (the default when absent) or a cloud command. */
+    source: Type.Optional(Type.Union([Type.Literal('card'), Type.Literal('cloud')])),
+    /** The cloud command id, for `source: 'cloud'`; the cloud knows which user issued it. */
+    commandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 )

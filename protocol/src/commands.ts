@@ -55,15 +55,21 @@ export const FailsafeSetCommand = Type.Object(
 )
 export type FailsafeSetCommand = Type.Static<typeof FailsafeSetCommand>
 
-/** The gateway's answer to an RFID swipe: the reader opens the door or shows the refusal. */
+/**
+ * The gateway's answer to an RFID swipe: the reader opens the door or shows the refusal.
+ * Also sent for a remote opening from the cloud (`reason: 'remote_open'`, no card).
+ */
 export const AccessResultCommand = Type.Object(
   {
     ...commandBase,
     kind: Type.Literal('access.result'),
-    cardId: CardId,
+    /** Absent for a remote opening. */
+    cardId: Type.Optional(CardId),
     doorId: Type.String({ minLength: 1, maxLength: 64 }),
     allow: Type.Boolean(),
     reason: AccessReason,
+    /** How long to hold the door unlocked; absent: the reader's own default. */
+    seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
   },
   { additionalProperties: false },
 )

@@ -50,9 +50,17 @@ export const CloudCommandIntent = Type.Union([
     { kind: Type.Literal('setpoint.set'), name: Type.String({ pattern: STATE_KEY_PATTERN }), value: Type.Number() },
     { additionalProperties: false },
   ),
-  /** Opens an access-controlled door once, through the gateway's access controller (audited like a card). */
+  /**
+   * Opens an access-controlled door once, through the gateway's access controller (audited
+   * like a card). The command's `deviceId` is the door's reader; `doorId` picks the door
+   * when that reader serves more than one.
+   */
   Type.Object(
-    { kind: Type.Literal('door.open'), seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })) },
+    {
+      kind: Type.Literal('door.open'),
+      doorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+    },
     { additionalProperties: false },
   ),
 ])

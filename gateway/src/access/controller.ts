@@ -4,6 +4,7 @@ import {
   CardId,
   CurrencyCode,
   compile,
+  type AccessDecision,
   type AccessResultCommand,
   type ChargeResultCommand,
   type LogEvent,
@@ -68,6 +69,27 @@ const PaymentData = compile(
     { additionalProperties: true },
   ),
 )
+
+/** A cloud `door.open` the gateway cannot place; `message` starts with a stable code (`not_a_door: ...`). */
+export class RemoteOpenRefused extends Error {
+  constructor(
+    readonly code: 'not_a_door' | 'door_required' | 'unknown_door',
+    detail: string,
+  ) {
+    super(`${code}: ${detail}`)
+    this.name = 'RemoteOpenRefused'
+  }
+}
+
+/** A remote opening as the downlink hands it in. */
+export interface RemoteOpen {
+  /** The reader the cloud command is addressed to. */
+  readerId: string
+  doorId?: string | undefined
+  seconds?: number | undefined
+  /** The cloud command id, logged with the decision. */
+  commandId: string
+}
 
 const PAYMENT_KINDS = { 'pos.charge': 'charge', 'pos.topup': 'topup' } as const
 const OPENING_TERMINAL = 'opening'
@@ -176,6 +198,35 @@ export class AccessController {
     const { cardId, doorId, allow, reason } = decision
     this.logger.info({ deviceId: readerId, cardId, doorId, allow, reason }, 'access decided')
     await this.o.sendCommand(readerId, { kind: 'access.result', cardId, doorId, allow, reason }, 'access')
+  }
+
+  /**
+   * Opens a door on a cloud command, the way a granted card does: an `access` event
+   * (source `cloud`, the command id, reason `remote_open`) is in the durable log before the
+   * reader gets its `access.result`. No schedule or card list applies: the cloud decided
+   * who may open remotely. Throws RemoteOpenRefused when the reader and door do not match.
+   */
+  async openRemotely(open: RemoteOpen): Promise<AccessDecision> {
+    const doors = this.dir.doorsOf(open.readerId)
+    if (doors.length === 0) throw new RemoteOpenRefused('not_a_door', `device "${open.readerId}" is not the reader of any door`)
+    const door = this.dir.doorFor(open.readerId, open.doorId)
+    if (!door) {
+      const ids = doors.map((d) => d.id).join(', ')
+      if (open.doorId === undefined) throw new RemoteOpenRefused('door_required', `reader "${open.readerId}" serves doors ${ids}; say which in doorId`)
+      throw new RemoteOpenRefused('unknown_door', `reader "${open.readerId}" has no door "${open.doorId}" (it serves ${ids})`)
+    }
+    const decision: AccessDecision = { doorId: door.id, allow: true, reason: 'remote_open', source: 'cloud', commandId: open.commandId }
+    await this.o.append([{ kind: 'access', deviceId: open.readerId, body: decision }])
+    this.logger.info({ deviceId: open.readerId, doorId: door.id, cloudCommandId: open.commandId }, 'door opened remotely')
+    const intent: Intent<AccessResultCommand> = {
+      kind: 'access.result',
+      doorId: door.id,
+      allow: true,
+      reason: 'remote_open',
+      ...(open.seconds !== undefined ? { seconds: open.seconds } : {}),
+    }
+    await this.o.sendCommand(open.readerId, intent, 'access')
+    return decision
   }
 
   private async payment(kind: PaymentRequest['kind'], terminalId: string, data: unknown): Promise<void> {

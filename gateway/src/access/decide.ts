@@ -27,6 +27,11 @@ export class AccessDirectory {
     return doors.find((d) => d.id === doorId)
   }
 
+  /** Every door a reader serves. */
+  doorsOf(readerId: string): DoorConfig[] {
+    return this.doorsByReader.get(readerId) ?? []
+  }
+
   terminal(deviceId: string): { topup: boolean } | undefined {
     return this.terminals.get(deviceId)
   }

@@ -13,6 +13,7 @@ import { jitteredBackoff } from '../backoff.js'
 import { isGatewayError } from '../errors.js'
 import type { RuleSpec } from '../rules/registry.js'
 import type { CommandIntent } from '../rules/kinds.js'
+import type { RemoteOpen } from '../access/controller.js'
 import { rulesFilePath } from '../api/rules-file.js'
 import { loadDesiredConfig, saveDesiredConfig } from './store.js'
 import { CommandJournal, commandJournalPath } from './command-journal.js'
@@ -36,6 +37,11 @@ export interface DownlinkOptions {
   applyRules(rules: RuleSpec[]): Promise<void>
   /** The gateway's command path: logged, published, with its own device-level id and expiry. */
   sendCommand(deviceId: string, intent: CommandIntent): Promise<void>
+  /**
+   * A cloud `door.open`, through the access controller (audited like a card); absent when
+   * the site has no access control. Throws with the reason the ack should carry.
+   */
+  openDoor?(open: RemoteOpen): Promise<unknown>
   backoffBaseMs?: number
   backoffCapMs?: number
 }
@@ -187,6 +193,8 @@ export class Downlink {
     }
     // The broker knows the devices it was built with; a device added by a later version needs the restart first.
     if (!this.bootSite.devices.some((d) => d.id === message.deviceId)) return answer(false, 'unknown_device')
+    const intent = message.command
+    if (intent.kind === 'door.open' && !this.o.openDoor) return answer(false, 'not_a_door: this gateway has no access control (no doors)')
     const now = this.o.now()
     try {
       // On disk before the device can hear it: after a crash from here on, a resend is not run again.
@@ -197,12 +205,14 @@ export class Downlink {
       return { type: 'command.ack', id: message.id, ok: false, error: `not run: could not record it (${(err as Error).message})`.slice(0, 500) }
     }
     try {
-      await this.o.sendCommand(message.deviceId, message.command as CommandIntent)
+      if (intent.kind === 'door.open')
+        await this.o.openDoor!({ readerId: message.deviceId, doorId: intent.doorId, seconds: intent.seconds, commandId: message.id })
+      else await this.o.sendCommand(message.deviceId, intent)
     } catch (err) {
       log.warn({ err }, 'cloud command failed')
       return answer(false, (err as Error).message)
     }
-    log.info({ kind: message.command.kind }, 'cloud command sent to the device')
+    log.info({ kind: intent.kind }, 'cloud command sent to the device')
     return answer(true)
   }
 
