@@ -30,6 +30,9 @@ export interface SiteSummary {
  */
 export interface GatewaySync {
   reportedAt: number
+  /** The gateway's clock when it measured. */
+  gatewayTime?: number
+  lastSeq?: number
   /** Events the cloud has not acknowledged yet, and how old the oldest of them is. */
   lagEvents: number
   lagSeconds: number | null
@@ -42,6 +45,7 @@ export interface GatewaySync {
   quarantinedTotal: number
   droppedTotal: number
   clockSynced: boolean
+  /** The on-site InfluxDB sink's lag; null when none is configured. */
   influxLagEvents?: number | null
 }
 
@@ -53,6 +57,8 @@ export interface GatewaySummary {
   /** The gateway's channel to the cloud is open right now. */
   online?: boolean
   lastContactAt?: number | null
+  /** Events of this gateway the cloud quarantined (the cloud's own count). */
+  quarantinedTotal?: number
   /** Null until the gateway reports its sync status for the first time. */
   sync?: GatewaySync | null
 }
@@ -104,6 +110,8 @@ export type GapReason = 'downsampled' | 'dropped'
  */
 export interface DataGap {
   gatewayId: string
+  /** The gap event's own seq: (gatewayId, seq) identifies a gap. */
+  seq?: number
   reason: GapReason
   fromSeq?: number
   toSeq?: number
@@ -113,6 +121,8 @@ export interface DataGap {
   written: number
   /** Devices whose history was touched; the gateway lists at most 1000. */
   devices: string[]
+  /** When the gateway logged the gap. */
+  recordedAt?: number
 }
 
 export interface ItemsResponse<T> {
@@ -139,12 +149,11 @@ export interface AlarmEvent extends Alarm {
   siteId: string
 }
 
-export interface GatewaySyncEvent {
+/** A gateway's status (the site detail's gateway item) pushed when it reports. */
+export interface GatewaySyncEvent extends Partial<GatewaySummary> {
   siteId: string
   gatewayId: string
   sync: GatewaySync
-  online?: boolean
-  lastContactAt?: number | null
 }
 
 export interface GapEvent extends DataGap {

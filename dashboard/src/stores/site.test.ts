@@ -201,6 +201,17 @@ describe('site store', () => {
     expect(store.gaps[0]).not.toHaveProperty('siteId')
   })
 
+  it('opens the site without gap marks when the gaps cannot be read', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { ApiError } = await import('../api/client.js')
+    api.fetchGaps.mockRejectedValueOnce(new ApiError(500, 'HTTP_500', 'boom'))
+    const store = await openedStore()
+    expect(store.gaps).toEqual([])
+    expect(store.series('camara-1', 'temperature_c')).toHaveLength(2)
+    expect(warn).toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
   it('shows the sync status the site came with, then each pushed report', async () => {
     api.fetchSite.mockResolvedValue({
       ...site,
@@ -214,6 +225,17 @@ describe('site store', () => {
 
     handlers().gatewaySync?.({ siteId: SITE_ID, gatewayId: 'gw-demo-01', sync: sync({ reportedAt: T0, lagEvents: 2 }) })
     expect(store.gateways[0]).toMatchObject({ online: true, lastContactAt: T0, sync: { lagEvents: 2 } })
+    // The cloud pushes the whole gateway item; a channel that closed turns it offline.
+    handlers().gatewaySync?.({
+      siteId: SITE_ID,
+      gatewayId: 'gw-demo-01',
+      id: 'gw-demo-01',
+      online: false,
+      lastContactAt: T0,
+      quarantinedTotal: 1,
+      sync: sync({ reportedAt: T0, lagEvents: 2 }),
+    })
+    expect(store.gateways[0]).toMatchObject({ online: false, lastContactAt: T0, quarantinedTotal: 1 })
     // A gateway of another site (or not known yet) is ignored.
     handlers().gatewaySync?.({ siteId: SITE_ID, gatewayId: 'gw-other', sync: sync() })
     expect(store.gateways).toHaveLength(1)
@@ -263,6 +285,7 @@ describe('mergeGatewayStatus', () => {
     name: 'Gateway Palermo',
     online: true,
     lastContactAt: T0,
+    quarantinedTotal: 0,
     sync: sync(),
     ...overrides,
   })
@@ -278,9 +301,10 @@ describe('mergeGatewayStatus', () => {
   })
 
   it('keeps what it knew when the new status does not say', () => {
-    expect(mergeGatewayStatus(status(), status({ online: null, lastContactAt: null, sync: null }))).toMatchObject({
+    expect(mergeGatewayStatus(status({ quarantinedTotal: 4 }), status({ online: null, lastContactAt: null, quarantinedTotal: null, sync: null }))).toMatchObject({
       online: true,
       lastContactAt: T0,
+      quarantinedTotal: 4,
       sync: { reportedAt: T0 },
     })
   })

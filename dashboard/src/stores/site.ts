@@ -47,6 +47,8 @@ export interface GatewayStatus {
   /** Null when the cloud did not say (an older cloud). */
   online: boolean | null
   lastContactAt: number | null
+  /** Events of this gateway the cloud quarantined; null when the cloud did not say. */
+  quarantinedTotal: number | null
   sync: GatewaySync | null
 }
 
@@ -56,9 +58,12 @@ function statusFromSummary(gateway: GatewaySummary): GatewayStatus {
     name: gateway.name,
     online: gateway.online ?? null,
     lastContactAt: gateway.lastContactAt ?? gateway.lastSeenAt ?? null,
+    quarantinedTotal: gateway.quarantinedTotal ?? null,
     sync: gateway.sync ?? null,
   }
 }
+
+const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b))
 
 const newerSync = (a: GatewaySync | null, b: GatewaySync | null) => (!a ? b : !b ? a : b.reportedAt >= a.reportedAt ? b : a)
 
@@ -70,11 +75,14 @@ export function mergeGatewayStatus(current: GatewayStatus | undefined, next: Gat
   if (!current) return next
   const currentContact = current.lastContactAt ?? -Infinity
   const nextContact = next.lastContactAt ?? -Infinity
+  const nextIsNewer = nextContact >= currentContact
   return {
     id: next.id,
     name: next.name,
-    online: nextContact >= currentContact ? (next.online ?? current.online) : current.online,
-    lastContactAt: Math.max(currentContact, nextContact) === -Infinity ? null : Math.max(currentContact, nextContact),
+    online: nextIsNewer ? (next.online ?? current.online) : current.online,
+    // Only grows, so the larger count is the newer one.
+    quarantinedTotal: maxOrNull(current.quarantinedTotal, next.quarantinedTotal),
+    lastContactAt: maxOrNull(current.lastContactAt, next.lastContactAt),
     sync: newerSync(current.sync, next.sync),
   }
 }
@@ -163,6 +171,7 @@ export const useSiteStore = defineStore('site', () => {
       // A report came in over the channel, so the gateway is connected unless told otherwise.
       online: event.online ?? true,
       lastContactAt: event.lastContactAt ?? event.sync.reportedAt,
+      quarantinedTotal: event.quarantinedTotal ?? current.quarantinedTotal,
       sync: event.sync,
     })
   }
@@ -190,7 +199,11 @@ export const useSiteStore = defineStore('site', () => {
       Promise.all(HISTORY_METRICS.map((metric) => fetchTelemetry(id, { metric, from, to, limit: HISTORY_LIMIT }))),
       fetchState(id),
       fetchAlarms(id, 'all'),
-      fetchGaps(id, { from, to, limit: GAPS_LIMIT }),
+      // Gap marks only annotate the chart: failing to read them must not blank the page.
+      fetchGaps(id, { from, to, limit: GAPS_LIMIT }).catch((err: unknown) => {
+        console.warn('gaps not loaded', err)
+        return []
+      }),
     ])
     if (gen !== generation) return
     const grouped = new Map<string, { deviceId: string; metric: string; points: SeriesPoint[] }>()

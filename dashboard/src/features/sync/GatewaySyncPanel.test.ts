@@ -28,6 +28,7 @@ const gateway = (overrides: Partial<GatewayStatus> = {}): GatewayStatus => ({
   name: 'Gateway Palermo',
   online: true,
   lastContactAt: NOW - 3 * 60_000,
+  quarantinedTotal: 0,
   sync: sync(),
   ...overrides,
 })
@@ -66,6 +67,7 @@ describe('GatewaySyncPanel', () => {
     const wrapper = mountPanel(
       gateway({
         online: false,
+        quarantinedTotal: null,
         sync: sync({ bufferDaysLeft: 1.5, lagSeconds: 7200, quarantinedTotal: 2, droppedTotal: 5000, clockSynced: false, usedBytes: 500 * MB }),
       }),
     )
@@ -80,6 +82,8 @@ describe('GatewaySyncPanel', () => {
     expect(wrapper.get('[data-testid="sync-disk"]').element.closest('.stat')?.classList.contains('stat--warning')).toBe(true)
     expect(text(wrapper, 'sync-quarantined')).toBe('2')
     expect(text(wrapper, 'sync-dropped')).toBe('5.000')
+    // The cloud's own count wins over what the gateway last reported.
+    expect(text(mountPanel(gateway({ quarantinedTotal: 3, sync: sync({ quarantinedTotal: 2 }) })), 'sync-quarantined')).toBe('3')
     expect(text(wrapper, 'sync-clock-warning')).toContain('reloj')
   })
 

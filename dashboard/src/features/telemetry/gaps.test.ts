@@ -107,6 +107,13 @@ describe('upsertGap', () => {
     ])
   })
 
+  it("identifies a gap by its own seq when the cloud sends it", () => {
+    const gaps = upsertGap(upsertGap([], gap({ seq: 900 })), gap({ seq: 900, toSeq: 250, removed: 700 }))
+    expect(gaps).toHaveLength(1)
+    expect(gaps[0]!.removed).toBe(700)
+    expect(upsertGap(gaps, gap({ seq: 901 }))).toHaveLength(2)
+  })
+
   it('keeps a downsampled and a dropped gap over the same seq range apart', () => {
     const gaps = upsertGap(upsertGap([], gap()), gap({ reason: 'dropped' }))
     expect(gaps).toHaveLength(2)

@@ -16,9 +16,11 @@ export const MAX_GAPS = 500
 
 /** Gaps from the same log shrink arrive from both the fetch and the push: one key for both. */
 export const gapKey = (gap: DataGap) =>
-  gap.fromSeq !== undefined && gap.toSeq !== undefined
-    ? `${gap.gatewayId}:${gap.fromSeq}-${gap.toSeq}:${gap.reason}`
-    : `${gap.gatewayId}:${gap.reason}:${gap.fromTime}-${gap.toTime}`
+  gap.seq !== undefined
+    ? `${gap.gatewayId}#${gap.seq}`
+    : gap.fromSeq !== undefined && gap.toSeq !== undefined
+      ? `${gap.gatewayId}:${gap.fromSeq}-${gap.toSeq}:${gap.reason}`
+      : `${gap.gatewayId}:${gap.reason}:${gap.fromTime}-${gap.toTime}`
 
 /** Adds or replaces one gap; the result stays newest first (by `toTime`) and capped. */
 export function upsertGap(current: readonly DataGap[], gap: DataGap, cap = MAX_GAPS): DataGap[] {
