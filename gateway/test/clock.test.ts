@@ -212,6 +212,20 @@ describe('cloud time source', () => {
     expect(clock.status().lastError).toMatch(/cloud answered 404 to GET \/api\/time/)
   })
 
+  it('asks again on demand when the cloud was unreachable: the uplink retry paces it', async () => {
+    const { url, requests } = await timeServer(() => ({ status: 0, body: '' }))
+    server!.removeAllListeners('request')
+    server!.on('request', (req) => {
+      requests.push(`${req.method} ${req.url}`)
+      req.socket.destroy()
+    })
+    const clock = new GatewayClock({ mode: 'auto', cloud: { url, gatewayKey: 'k' }, ntpStatus: async () => 'unavailable', minSampleGapMs: 60_000 })
+    expect(await clock.trySync()).toBe(false)
+    expect(await clock.trySync()).toBe(false)
+    expect(requests).toHaveLength(2)
+    expect(clock.status().lastError).toBeTruthy()
+  })
+
   it('refuses an answer that took too long', async () => {
     const { url } = await timeServer(() => ({ status: 200, body: JSON.stringify({ serverTime: Date.now() }), delayMs: 150 }))
     const clock = new GatewayClock({ mode: 'cloud', cloud: { url, gatewayKey: 'k' }, maxRttMs: 100 })

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino'
 import { WakeableSleep, jitteredBackoff } from '../backoff.js'
+import { GatewayError } from '../errors.js'
 import { OffsetFilter, estimateOffset, nextOffset } from './offset.js'
 import { fetchCloudTime, systemNtpStatus, type NtpStatus } from './sources.js'
 
@@ -86,7 +87,8 @@ export class GatewayClock {
   private syncedAt: number | null = null
   private lastSampleAt: number | null = null
   private lastSampleMono = -Infinity
-  private lastAttemptMono = -Infinity
+  /** When the cloud last answered without a usable time (no route, bad body, slow): not asked again on demand for a while. */
+  private lastUnusableMono = -Infinity
   private rttMs: number | null = null
   private lastError: string | null = null
   /** `system − monotonic` when the cloud offset was last set. */
@@ -187,12 +189,14 @@ export class GatewayClock {
 
   /**
    * For the uplink, before it sends events recorded unsynced: one cloud sample unless
-   * synced already or one was tried moments ago (a cloud that is down would otherwise
-   * get two requests per retry). Resolves with `synced()`.
+   * synced already. A cloud that is down costs one failed connect per uplink retry,
+   * paced by the uplink's backoff; one that answers without a usable time (an older
+   * cloud without the route) is not asked again on demand for `minSampleGapMs`, so it
+   * does not get two requests per batch. Resolves with `synced()`.
    */
   async trySync(): Promise<boolean> {
     if (this.synced()) return true
-    if (!this.inflight && this.o.monoNow() - this.lastAttemptMono < this.o.minSampleGapMs) return false
+    if (!this.inflight && this.o.monoNow() - this.lastUnusableMono < this.o.minSampleGapMs) return false
     await this.sampleCloud()
     return this.synced()
   }
@@ -223,22 +227,25 @@ export class GatewayClock {
   private async requestCloudTime(): Promise<boolean> {
     const { cloud } = this.o
     const started = this.o.monoNow()
-    this.lastAttemptMono = started
+    let serverTime: number
     try {
-      const serverTime = await fetchCloudTime({
+      serverTime = await fetchCloudTime({
         cloudUrl: cloud!.url,
         gatewayKey: cloud!.gatewayKey,
         fetch: this.o.fetch,
         // Past maxRttMs the answer would be refused anyway.
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.maxRttMs + 500)]),
       })
-      this.lastError = null
-      return this.offer(serverTime, this.o.monoNow() - started, 'time')
     } catch (err) {
       this.lastError = (err as Error).message
+      if (err instanceof GatewayError) this.lastUnusableMono = this.o.monoNow()
       this.logger.debug({ err: this.lastError }, 'cloud time sample failed')
       return false
     }
+    this.lastError = null
+    const used = this.offer(serverTime, this.o.monoNow() - started, 'time')
+    if (!used) this.lastUnusableMono = this.o.monoNow()
+    return used
   }
 
   private offer(serverTime: number, rttMs: number, via: 'time' | 'ack'): boolean {
