@@ -1,8 +1,9 @@
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { LogEvent, LogEventKind } from '@tendero/protocol'
+import type { AbsentRange, LogEvent, LogEventKind } from '@tendero/protocol'
 import { GatewayError } from '../errors.js'
+import { BudgetCompactor, DEFAULT_BUDGET, type BudgetCounters, type CompactionStep } from './budget.js'
 
 /** What a producer hands to the log; the envelope (seq, clock facts) is added here. */
 export interface EventInput {
@@ -17,6 +18,8 @@ export interface EventLogOptions {
   path: string
   bootId: string
   clockSynced: () => boolean
+  /** Device id of the `gap` events the disk budget writes: the gateway itself. */
+  gatewayId?: string
   /** Wall clock, epoch ms. */
   now?: () => number
   /** Monotonic ms since this boot began. */
@@ -47,6 +50,10 @@ export interface RetentionOptions {
   intervalMs: number
   /** Most rows deleted per transaction, so a big prune never stalls PUBACKs for long. */
   chunkRows: number
+  /** Seq range the disk budget downsamples (or rows it drops) per transaction (log/budget.ts). */
+  compactChunkRows: number
+  /** The newest rows the disk budget never touches: the live tail and minutes still filling. */
+  compactTailRows: number
 }
 
 export const DEFAULT_RETENTION: RetentionOptions = {
@@ -54,13 +61,22 @@ export const DEFAULT_RETENTION: RetentionOptions = {
   maxBytes: 512 * 1024 * 1024,
   intervalMs: 60_000,
   chunkRows: 20_000,
+  compactChunkRows: DEFAULT_BUDGET.chunkRows,
+  compactTailRows: DEFAULT_BUDGET.tailRows,
 }
 
 export interface RetentionReport {
   deleted: number
-  /** The size budget is exceeded but guard cursors have not passed enough events to meet it. */
+  /**
+   * The size budget is exceeded and nothing more may go: the guard cursors have not passed
+   * enough events, and what is left unsynced is not telemetry the budget may remove.
+   */
   overBudgetUnsynced: boolean
   usedBytes: number
+  /** Unsynced telemetry downsampled or dropped by this prune, with the gap event that says so. */
+  compacted?: CompactionStep
+  /** A background prune failed (its transaction rolled back whole). */
+  error?: Error
 }
 
 export interface CursorStatus {
@@ -85,11 +101,17 @@ export interface EventLogStatus {
   oldest: { seq: number; time: number; receivedAt: number } | null
   cursors: Record<string, CursorStatus>
   pruned: { events: number; lastAt: number | null }
+  /**
+   * What the disk budget removed from unsynced history (log/budget.ts); `active` while
+   * the log is at its budget and thinning history.
+   */
+  budget: BudgetCounters & { lastAt: number | null; active: boolean }
   /** Events per day over about the last hour of appends; null until two samples a minute apart. */
   eventsPerDay: number | null
   /**
    * How long the budget lasts at that rate, if nothing were synced and pruned (an outage):
-   * free budget / (bytes per event × events per day). Null without a budget or a rate.
+   * free budget / (bytes per event × events per day). Null without a budget or a rate;
+   * 0 while the budget is already thinning unsynced history.
    */
   bufferDaysLeft: number | null
 }
@@ -148,7 +170,7 @@ const SCHEMA = `
  */
 export class EventLog {
   private readonly db: Database.Database
-  private readonly opts: Required<Omit<EventLogOptions, 'path' | 'retention' | 'guardCursors' | 'onRetention'>>
+  private readonly opts: Required<Omit<EventLogOptions, 'path' | 'retention' | 'guardCursors' | 'onRetention' | 'gatewayId'>>
   private readonly path: string
   private readonly retention: RetentionOptions
   private readonly guards: Set<string>
@@ -158,6 +180,11 @@ export class EventLog {
   private bytesSinceSizeCheck = 0
   private prunedEvents = 0
   private lastPruneAt: number | null = null
+  private readonly compactor: BudgetCompactor
+  /** Senders' rows out on the wire or held ahead by the cloud: the budget leaves them be. */
+  private readonly pins = new Set<(seq: number) => boolean>()
+  /** Over budget with unsynced history: compact down to 90% of it before standing down. */
+  private budgetActive = false
   private queue: Pending[] = []
   private queuedEvents = 0
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined
@@ -188,6 +215,19 @@ export class EventLog {
     // FULL: the WAL is fsynced on every commit, which is what makes a PUBACK a promise.
     this.db.pragma('synchronous = FULL')
     this.db.exec(SCHEMA)
+    this.compactor = new BudgetCompactor(this.db, {
+      chunkRows: this.retention.compactChunkRows,
+      tailRows: this.retention.compactTailRows,
+      gatewayId: options.gatewayId ?? 'gateway',
+      envelope: () => {
+        const now = this.opts.now()
+        return { time: now, receivedAt: now, bootId: this.opts.bootId, monoMs: this.opts.monoNow(), clockSynced: this.opts.clockSynced() }
+      },
+      isPinned: (seq) => {
+        for (const pinned of this.pins) if (pinned(seq)) return true
+        return false
+      },
+    })
     this.stmt = {
       lastSeq: this.db.prepare<[], { value: number }>(`SELECT value FROM log_meta WHERE key = 'last_seq'`),
       setLastSeq: this.db.prepare<[number]>(`UPDATE log_meta SET value = ? WHERE key = 'last_seq'`),
@@ -196,6 +236,8 @@ export class EventLog {
       oldest: this.db.prepare<[], { seq: number; time: number; received_at: number }>(
         `SELECT seq, time, received_at FROM events ORDER BY seq LIMIT 1`,
       ),
+      // Seqs are sparse once the disk budget has removed some: sizes count rows, not seqs.
+      nthRow: this.db.prepare<[number], { seq: number }>(`SELECT seq FROM events ORDER BY seq LIMIT 1 OFFSET ?`),
       receivedAtFrom: this.db.prepare<[number], { seq: number; received_at: number }>(
         `SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1`,
       ),
@@ -325,6 +367,25 @@ export class EventLog {
     this.guards.add(name)
   }
 
+  /**
+   * A sender (uplink, InfluxDB sink) tells the disk budget which seqs it has out: sent
+   * and not answered yet, or held by the cloud ahead of the cursor. The budget never
+   * rewrites or drops those. Returns the unregister function.
+   */
+  protectFromCompaction(isPinned: (seq: number) => boolean): () => void {
+    this.pins.add(isPinned)
+    return () => this.pins.delete(isPinned)
+  }
+
+  /**
+   * Seq ranges in (afterSeq, upToSeq] the disk budget removed for good (clipped to that
+   * interval, oldest first, at most `limit`): the uplink reports them as
+   * `UplinkBatch.absent` so the cloud's watermark can pass them.
+   */
+  absentRanges(afterSeq: number, upToSeq: number, limit: number): AbsentRange[] {
+    return this.compactor.absentRanges(afterSeq, upToSeq, limit)
+  }
+
   /** Starts the periodic prune (retention.intervalMs). Stopped by `close()`. */
   startRetention(): void {
     if (this.pruneTimer || this.closed) return
@@ -337,12 +398,13 @@ export class EventLog {
    * Deletes the oldest events that are past their age, or that bring the log back under
    * 90% of its size budget, but never an event a guard cursor has not passed: an event
    * not yet in the cloud is the only copy there is. Deletes whole prefixes of seq, at most
-   * `chunkRows` per call; `more` says another call would delete more.
+   * `chunkRows` per call; `more` says another call would do more.
    *
-   * TODO(issue 4): when the budget is exceeded by unsynced events, downsample raw
-   * telemetry and then drop the oldest raw telemetry, writing a gap event for every drop
-   * (ARCHITECTURE.md, sync contract 6). Until then the log grows past its budget rather
-   * than lose data, and reports `overBudgetUnsynced`.
+   * When that is not enough because the cloud (or InfluxDB) is behind, the disk budget
+   * takes one bounded step over unsynced history (log/budget.ts, sync contract 6):
+   * downsample the oldest raw telemetry, then drop the oldest telemetry, each with a gap
+   * event. Alarms, state, access, money and the rest are never removed, so a log full of
+   * them grows past its budget and reports `overBudgetUnsynced`.
    */
   prune(): RetentionReport & { more: boolean } {
     if (this.closed) return { deleted: 0, overBudgetUnsynced: false, usedBytes: 0, more: false }
@@ -354,29 +416,48 @@ export class EventLog {
     const { maxAgeMs, maxBytes, chunkRows } = this.retention
     let upTo = oldest.seq - 1
     if (maxAgeMs > 0) upTo = Math.max(upTo, this.lastSeqReceivedBefore(this.opts.now() - maxAgeMs, oldest.seq, floor))
-    let overBudget = false
     if (maxBytes > 0 && usedBytes > maxBytes) {
       const count = this.stmt.count.get()?.value ?? 0
       const perEvent = usedBytes / Math.max(count, 1)
-      const wanted = oldest.seq - 1 + Math.ceil((usedBytes - maxBytes * 0.9) / perEvent)
-      overBudget = wanted > floor
-      upTo = Math.max(upTo, Math.min(wanted, floor))
+      upTo = Math.max(upTo, Math.min(this.seqOfRow(Math.ceil((usedBytes - maxBytes * 0.9) / perEvent)), floor))
     }
-    upTo = Math.min(upTo, floor, oldest.seq - 1 + chunkRows)
+    upTo = Math.min(upTo, floor, this.seqOfRow(chunkRows))
     let deleted = 0
     if (upTo >= oldest.seq) {
       deleted = this.db.transaction(() => {
         const changes = this.stmt.deleteUpTo.run(upTo).changes
         this.stmt.addCount.run(-changes)
+        this.compactor.forgetAbsentUpTo(floor)
         return changes
       })()
       this.prunedEvents += deleted
       this.lastPruneAt = this.opts.now()
       usedBytes = this.usedBytes()
     }
-    const more = deleted === chunkRows
-    const report = { deleted, overBudgetUnsynced: overBudget && !more, usedBytes }
-    if (deleted > 0 || report.overBudgetUnsynced) this.onRetention(report)
+    let more = deleted === chunkRows
+    let overBudgetUnsynced = false
+    let compacted: CompactionStep | undefined
+    // Synced events go first; unsynced history is touched only once none is left to prune.
+    if (!more && maxBytes > 0 && (usedBytes > maxBytes || (this.budgetActive && usedBytes > maxBytes * 0.9))) {
+      this.budgetActive = true
+      const count = this.stmt.count.get()?.value ?? 0
+      const step = this.compactor.step(floor, this.lastSeqCache, usedBytes - maxBytes * 0.9, usedBytes / Math.max(count, 1))
+      if (step === undefined) {
+        overBudgetUnsynced = usedBytes > maxBytes
+        this.budgetActive = overBudgetUnsynced
+      } else {
+        more = true
+        if (step !== 'scanned') {
+          compacted = step
+          this.lastSeqCache = step.gap.seq
+          usedBytes = this.usedBytes()
+          more = usedBytes > maxBytes * 0.9
+          this.budgetActive = more
+        }
+      }
+    } else if (!more) this.budgetActive = false
+    const report: RetentionReport = { deleted, overBudgetUnsynced, usedBytes, ...(compacted ? { compacted } : {}) }
+    if (deleted > 0 || overBudgetUnsynced || compacted) this.onRetention(report)
     return { ...report, more }
   }
 
@@ -404,11 +485,17 @@ export class EventLog {
       maxAgeMs: this.retention.maxAgeMs,
       eventCount,
       eventsPerDay: eventsPerDay === null ? null : Math.round(eventsPerDay),
-      bufferDaysLeft: maxBytes > 0 && bytesPerDay > 0 ? Math.max(0, Math.round(((maxBytes - usedBytes) / bytesPerDay) * 10) / 10) : null,
+      bufferDaysLeft:
+        maxBytes > 0 && bytesPerDay > 0
+          ? this.budgetActive
+            ? 0
+            : Math.max(0, Math.round(((maxBytes - usedBytes) / bytesPerDay) * 10) / 10)
+          : null,
       lastSeq,
       oldest: oldest ? { seq: oldest.seq, time: oldest.time, receivedAt: oldest.received_at } : null,
       cursors,
       pruned: { events: this.prunedEvents, lastAt: this.lastPruneAt },
+      budget: { ...this.compactor.counters(), active: this.budgetActive },
     }
   }
 
@@ -425,6 +512,11 @@ export class EventLog {
     const now = this.opts.now()
     if (!first || now - first.at < 60_000) return null
     return ((this.lastSeqCache - first.seq) / (now - first.at)) * 86_400_000
+  }
+
+  /** The seq of the n-th oldest row (n >= 1), or lastSeq when there are fewer. */
+  private seqOfRow(n: number): number {
+    return this.stmt.nthRow.get(Math.max(0, n - 1))?.seq ?? this.lastSeqCache
   }
 
   /** The highest seq every guard cursor has passed; with no guard, nothing may go. */
@@ -465,7 +557,14 @@ export class EventLog {
     this.pruneScheduled = true
     setImmediate(() => {
       this.pruneScheduled = false
-      if (this.prune().more) this.schedulePrune()
+      let more = false
+      try {
+        more = this.prune().more
+      } catch (err) {
+        // Off the publish path nobody awaits this; the owner hears of it and the next size check tries again.
+        this.onRetention({ deleted: 0, overBudgetUnsynced: false, usedBytes: 0, error: err as Error })
+      }
+      if (more) this.schedulePrune()
     })
   }
 
