@@ -15,6 +15,7 @@ import { AlarmService } from './alarms/alarms.js'
 import { Uploader, UPLINK_CURSOR, type UploaderOptions } from './uplink/uploader.js'
 import { Downlink, type DownlinkOptions } from './downlink/downlink.js'
 import { withDesiredConfig } from './downlink/store.js'
+import { buildSyncStatus } from './downlink/sync-status.js'
 import { InfluxSink, INFLUX_CURSOR, type InfluxSinkOptions } from './sinks/influx.js'
 import { AccessController, cloudLinkOnline, type RemoteOpen } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
@@ -41,8 +42,8 @@ export interface GatewayOptions {
   log?: { flushIntervalMs?: number; maxBatch?: number }
   /** Pacing of the InfluxDB history sink, when config.influx is set. */
   influx?: Partial<Pick<InfluxSinkOptions, 'idleMs' | 'backoffBaseMs' | 'backoffCapMs' | 'batchSize' | 'requestTimeoutMs'>>
-  /** Reconnect pacing of the cloud downlink channel (src/downlink/). */
-  downlink?: Partial<Pick<DownlinkOptions, 'backoffBaseMs' | 'backoffCapMs'>>
+  /** Reconnect pacing of the cloud downlink channel (src/downlink/), and how often it reports sync status. */
+  downlink?: Partial<Pick<DownlinkOptions, 'backoffBaseMs' | 'backoffCapMs' | 'syncStatusEveryMs'>>
   rulesTickMs?: number
   /** How often unacknowledged alarms are checked for escalation. */
   alarmsTickMs?: number
@@ -269,6 +270,15 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'cloud' }),
     // `access` is assigned below, long before start() opens the channel.
     ...(config.site.access ? { openDoor: (open: RemoteOpen) => access!.openRemotely(open) } : {}),
+    syncStatus: () =>
+      buildSyncStatus({
+        at: now(),
+        log: log.status(),
+        uplinkCursor: UPLINK_CURSOR,
+        uplink: uplink.status(),
+        influx: influx?.status(),
+        clockSynced: clock.synced(),
+      }),
     ...opts.downlink,
   })
 

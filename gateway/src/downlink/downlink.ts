@@ -7,6 +7,8 @@ import {
   type CommandMessage,
   type ConfigMessage,
   type ConfigStatusMessage,
+  type SyncStatus,
+  type SyncStatusMessage,
 } from '@tendero/protocol'
 import { parseSiteConfig, type GatewayConfig, type SiteConfig } from '../config.js'
 import { jitteredBackoff } from '../backoff.js'
@@ -22,6 +24,8 @@ export const CHANNEL_PATH = '/api/gateway/channel'
 /** The cloud pings every 25 s; silence for this long means a dead link the OS has not noticed. */
 const SILENCE_MS = 60_000
 const MAX_FRAME_BYTES = 2 * 1024 * 1024
+/** How often the gateway reports its sync health while the channel is open. */
+const SYNC_STATUS_EVERY_MS = 10_000
 /** The answer to a resent command that was begun before a crash or restart and never answered. */
 export const INTERRUPTED =
   'interrupted: the gateway restarted while running this command; not run again (it may or may not have reached the device)'
@@ -42,6 +46,10 @@ export interface DownlinkOptions {
    * the site has no access control. Throws with the reason the ack should carry.
    */
   openDoor?(open: RemoteOpen): Promise<unknown>
+  /** The gateway's sync health, sent as `sync.status` when the channel opens and every `syncStatusEveryMs`. */
+  syncStatus?: () => SyncStatus
+  /** Default 10 s. */
+  syncStatusEveryMs?: number
   backoffBaseMs?: number
   backoffCapMs?: number
 }
@@ -68,6 +76,7 @@ export class Downlink {
   private ws: WebSocket | undefined
   private timer: NodeJS.Timeout | undefined
   private silence: NodeJS.Timeout | undefined
+  private statusTimer: NodeJS.Timeout | undefined
   private attempt = 0
   private stopped = true
   private running: number
@@ -101,6 +110,7 @@ export class Downlink {
     this.stopped = true
     clearTimeout(this.timer)
     clearTimeout(this.silence)
+    clearInterval(this.statusTimer)
     const ws = this.ws
     this.ws = undefined
     if (ws && ws.readyState !== WebSocket.CLOSED) {
@@ -234,6 +244,12 @@ export class Downlink {
       this.attempt = 0
       heard()
       this.o.logger.info('downlink channel open')
+      if (this.o.syncStatus) {
+        this.sendSyncStatus(ws)
+        clearInterval(this.statusTimer)
+        this.statusTimer = setInterval(() => this.sendSyncStatus(ws), this.o.syncStatusEveryMs ?? SYNC_STATUS_EVERY_MS)
+        this.statusTimer.unref()
+      }
     })
     ws.on('ping', heard)
     ws.on('message', (data) => {
@@ -258,9 +274,28 @@ export class Downlink {
     ws.on('error', (err) => this.o.logger.debug({ err }, 'downlink channel error'))
     ws.on('close', () => {
       clearTimeout(this.silence)
+      if (this.ws === ws) clearInterval(this.statusTimer)
       if (this.ws === ws) this.ws = undefined
       if (!this.stopped) this.scheduleReconnect()
     })
+  }
+
+  /** One `sync.status`; a failure to measure is logged and the next tick tries again. */
+  private sendSyncStatus(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN || !this.o.syncStatus) return
+    let message: SyncStatusMessage
+    try {
+      message = { type: 'sync.status', status: this.o.syncStatus() }
+    } catch (err) {
+      this.o.logger.warn({ err }, 'sync status not measured')
+      return
+    }
+    // The cloud drops a message that fails its schema without telling us; say so here instead.
+    if (!downlinkValidators.upstream.check(message)) {
+      this.o.logger.error({ reasons: downlinkValidators.upstream.explain(message) }, 'sync status not sent: it fails the protocol schema')
+      return
+    }
+    ws.send(JSON.stringify(message))
   }
 
   /** Backoff with jitter (backoff.ts), so a cloud restart is not met by every gateway at once. */

@@ -124,6 +124,9 @@ export class BudgetCompactor {
       absentIn: db.prepare<[number, number, number], { from_seq: number; to_seq: number }>(
         `SELECT from_seq, to_seq FROM absent_ranges WHERE to_seq > ? AND from_seq <= ? ORDER BY to_seq LIMIT ?`,
       ),
+      absentCount: db.prepare<[{ after: number; upTo: number }], { n: number | null }>(
+        `SELECT sum(min(to_seq, @upTo) - max(from_seq, @after + 1) + 1) AS n FROM absent_ranges WHERE to_seq > @after AND from_seq <= @upTo`,
+      ),
       forgetUpTo: db.prepare<[number]>(`DELETE FROM absent_ranges WHERE to_seq <= ?`),
       trimTo: db.prepare<[{ floor: number }]>(`UPDATE absent_ranges SET from_seq = @floor + 1 WHERE from_seq <= @floor AND to_seq > @floor`),
     }
@@ -158,6 +161,11 @@ export class BudgetCompactor {
     return this.stmt.absentIn
       .all(afterSeq, upToSeq, limit)
       .map((r): AbsentRange => [Math.max(r.from_seq, afterSeq + 1), Math.min(r.to_seq, upToSeq)])
+  }
+
+  absentCount(afterSeq: number, upToSeq: number): number {
+    if (upToSeq <= afterSeq) return 0
+    return this.stmt.absentCount.get({ after: afterSeq, upTo: upToSeq })?.n ?? 0
   }
 
   /** What every guard cursor has passed is of no use to anyone. */

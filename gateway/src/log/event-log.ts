@@ -81,7 +81,7 @@ export interface RetentionReport {
 
 export interface CursorStatus {
   seq: number
-  /** Events logged after the cursor. */
+  /** Events logged after the cursor (seqs the disk budget removed are not events). */
   lag: number
   updatedAt: number | null
   /** Receive time of the first event the cursor has not passed; null when it is caught up. */
@@ -386,6 +386,11 @@ export class EventLog {
     return this.compactor.absentRanges(afterSeq, upToSeq, limit)
   }
 
+  /** How many seqs in (afterSeq, upToSeq] are absent: no row will ever be sent for them. */
+  absentCount(afterSeq: number, upToSeq: number): number {
+    return this.compactor.absentCount(afterSeq, upToSeq)
+  }
+
   /** Starts the periodic prune (retention.intervalMs). Stopped by `close()`. */
   startRetention(): void {
     if (this.pruneTimer || this.closed) return
@@ -471,7 +476,8 @@ export class EventLog {
       const row = rows.get(name)
       const seq = row?.seq ?? 0
       const next = seq < lastSeq ? this.stmt.receivedAtFrom.get(seq + 1) : undefined
-      cursors[name] = { seq, lag: Math.max(0, lastSeq - seq), updatedAt: row?.updated_at ?? null, oldestPendingAt: next?.received_at ?? null }
+      const lag = Math.max(0, lastSeq - seq - this.compactor.absentCount(seq, lastSeq))
+      cursors[name] = { seq, lag, updatedAt: row?.updated_at ?? null, oldestPendingAt: next?.received_at ?? null }
     }
     const usedBytes = this.usedBytes()
     const eventCount = this.stmt.count.get()?.value ?? 0

@@ -57,4 +57,21 @@ describe('influx points', () => {
     expect(toPoint(ev(8, 'event', { kind: 'door.opened' }), 'gw-1')).toMatchObject({ measurement: 'event', tags: { kind: 'door.opened' } })
     expect(toPoint(ev(9, 'ack', { id: 'c1', ok: true }), 'gw-1')).toBeUndefined()
   })
+
+  it('writes a rollup into the telemetry series (avg under the metric name) and a gap as an annotation', () => {
+    const rollup = { periodMs: 60_000, from: 1_700_000_000_123, to: 1_700_000_059_000, count: 60, min: { temperature_c: 3 }, avg: { temperature_c: 4.25 }, max: { temperature_c: 6 } }
+    expect(toPoint(ev(10, 'rollup', rollup), 'gw-1')).toEqual({
+      measurement: 'telemetry',
+      tags: { gateway: 'gw-1', device: 'camara-1' },
+      fields: { temperature_c: 4.25, temperature_c_min: 3, temperature_c_max: 6, rollup_count: 60, log_seq: 10 },
+      timestamp: '1700000000123000010',
+    })
+    const gap = { reason: 'downsampled', fromSeq: 1, toSeq: 9, fromTime: 1, toTime: 2, removed: 7, written: 2, devices: ['camara-1', 'camara-2'] }
+    expect(toPoint({ ...ev(11, 'gap', gap), deviceId: 'gw-1' } as LogEvent, 'gw-1')).toEqual({
+      measurement: 'data_gap',
+      tags: { gateway: 'gw-1', reason: 'downsampled' },
+      fields: { from_seq: 1, to_seq: 9, from_time: 1, to_time: 2, removed: 7, written: 2, devices: 'camara-1,camara-2', log_seq: 11 },
+      timestamp: '1700000000123000011',
+    })
+  })
 })

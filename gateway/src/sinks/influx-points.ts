@@ -17,10 +17,15 @@ import type { LogEvent } from '@tendero/protocol'
  * - Tags are the few low-cardinality values one filters by (device, rule, door...);
  *   ids, cards, messages and amounts are fields, so series counts stay small.
  *
+ * - A `rollup` (the disk budget folded a minute of raw readings, log/budget.ts) goes to
+ *   `telemetry` like the readings it replaces, so a chart keeps one series: the average
+ *   under the metric's own name, plus `<metric>_min`, `<metric>_max` and `rollup_count`.
+ * - A `gap` is written to `data_gap` as an annotation of what the budget removed.
+ *
  * `command`, `ack` and `notify` events are operational records, not site history;
  * they go to the cloud only.
  */
-export const INFLUX_MEASUREMENTS = ['telemetry', 'state', 'event', 'alarm', 'access', 'payment'] as const
+export const INFLUX_MEASUREMENTS = ['telemetry', 'state', 'event', 'alarm', 'access', 'payment', 'data_gap'] as const
 
 /** ms event time + seq in the nanosecond digits, as the decimal string the client passes through. */
 export function pointTime(event: Pick<LogEvent, 'time' | 'seq'>): string {
@@ -43,6 +48,35 @@ export function toPoint(event: LogEvent, gatewayId: string): IPoint | undefined 
   switch (event.kind) {
     case 'telemetry':
       return { measurement: 'telemetry', tags: base, fields: { ...event.body.readings, log_seq: event.seq }, timestamp }
+    case 'rollup': {
+      const r = event.body
+      const fields: Fields = { rollup_count: r.count, log_seq: event.seq }
+      for (const [metric, avg] of Object.entries(r.avg)) {
+        fields[metric] = avg
+        if (r.min[metric] !== undefined) fields[`${metric}_min`] = r.min[metric]
+        if (r.max[metric] !== undefined) fields[`${metric}_max`] = r.max[metric]
+      }
+      return { measurement: 'telemetry', tags: base, fields, timestamp }
+    }
+    case 'gap': {
+      const g = event.body
+      return {
+        measurement: 'data_gap',
+        tags: { gateway: gatewayId, reason: g.reason },
+        fields: {
+          from_seq: g.fromSeq,
+          to_seq: g.toSeq,
+          from_time: g.fromTime,
+          to_time: g.toTime,
+          removed: g.removed,
+          written: g.written,
+          // A field, not a tag: the list varies per gap and would multiply series.
+          devices: g.devices.join(',').slice(0, 4096),
+          log_seq: event.seq,
+        },
+        timestamp,
+      }
+    }
     case 'state':
       return { measurement: 'state', tags: base, fields: { ...event.body.state, log_seq: event.seq }, timestamp }
     case 'event':

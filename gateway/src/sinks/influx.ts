@@ -64,6 +64,9 @@ export class InfluxSink {
   private lastError: string | null = null
   private lastSuccessAt: number | null = null
   private refusedBatches = 0
+  private unpin: (() => void) | undefined
+  /** Seqs of the batch being written, (from, to]; the disk budget leaves them alone. */
+  private writing: { from: number; to: number } | undefined
 
   constructor(options: InfluxSinkOptions) {
     this.o = {
@@ -96,6 +99,9 @@ export class InfluxSink {
   start(): void {
     if (this.running) return
     this.running = true
+    // A row folded into a rollup while its raw point is on the wire would reach InfluxDB
+    // raw and never as the rollup: the cursor moves past it on this write's success.
+    this.unpin ??= this.o.log.protectFromCompaction((seq) => this.writing !== undefined && seq > this.writing.from && seq <= this.writing.to)
     this.o.logger.info({ url: this.o.url, database: this.o.database, cursor: this.o.log.getCursor(INFLUX_CURSOR) }, 'influx sink started')
     this.loop = this.run()
   }
@@ -134,6 +140,7 @@ export class InfluxSink {
       } catch (err) {
         delay = this.failed(err as Error)
       }
+      this.writing = undefined
       if (delay > 0 && this.running) await this.sleep(delay)
     }
   }
@@ -145,6 +152,7 @@ export class InfluxSink {
     if (events.length === 0) return this.o.idleMs
     const points = events.map((e) => toPoint(e, this.o.gatewayId)).filter((p): p is IPoint => p !== undefined)
     const last = events.at(-1)!.seq
+    this.writing = { from: cursor, to: last }
     if (points.length > 0) {
       if (!this.databaseReady) {
         // CREATE DATABASE is a no-op when it exists; done per connection, not per batch.

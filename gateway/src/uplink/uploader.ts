@@ -3,7 +3,7 @@ import { MAX_BATCH_EVENTS, validators, type LogEvent, type UplinkAck, type Uplin
 import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
-import { BatchPlanner, type PlannerLimits } from './planner.js'
+import { BatchPlanner, MAX_ABSENT_RANGES, type PlannerLimits } from './planner.js'
 
 export const UPLINK_CURSOR = 'uplink'
 
@@ -122,7 +122,7 @@ export class Uploader {
     const ackedSeq = this.o.log.getCursor(UPLINK_CURSOR)
     return {
       ackedSeq,
-      lag: Math.max(0, this.o.log.lastSeq() - ackedSeq),
+      lag: Math.max(0, this.o.log.lastSeq() - ackedSeq - this.o.log.absentCount(ackedSeq, this.o.log.lastSeq())),
       lastError: this.lastError,
       lastSuccessAt: this.lastSuccessAt,
       batchSize: this.size,
@@ -139,6 +139,8 @@ export class Uploader {
       } catch (err) {
         delay = this.failed(err as Error)
       }
+      // Answered or failed, the batch is no longer out: the disk budget may have its rows.
+      this.planner.settled()
       if (delay > 0) await this.sleep(delay)
     }
   }
@@ -150,6 +152,9 @@ export class Uploader {
     if (planned.length === 0) return this.o.idleMs
     const events = await this.o.beforeBatch(planned)
     const batch: UplinkBatch = { gatewayId: this.o.gatewayId, sentAt: this.o.now(), events }
+    // Seqs the disk budget removed below the batch's top, so the cloud's watermark can pass them.
+    const absent = this.o.log.absentRanges(cursor, events.at(-1)!.seq, MAX_ABSENT_RANGES)
+    if (absent.length > 0) batch.absent = absent
     this.abort = new AbortController()
     const timeout = setTimeout(() => this.abort?.abort(), this.o.requestTimeoutMs)
     const started = Date.now()
