@@ -5,7 +5,7 @@
  * every process started is stopped by its own pid.
  */
 import { execFileSync, spawn, fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -27,7 +27,7 @@ export async function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening`)
@@ -57,7 +57,7 @@ export interface RunningBroker {
   stop(): Promise<void>
 }
 
-async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<void> {
+export async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.kill('SIGTERM')
@@ -67,7 +67,7 @@ async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<void> {
 }
 
 /** Keeps the last lines of a child's stderr so a failure can say why. */
-function tail(child: ChildProcess): () => string {
+export function tail(child: ChildProcess): () => string {
   let text = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     text = (text + chunk.toString()).slice(-4000)
@@ -87,6 +87,10 @@ export interface GatewayProcessOptions {
   /** Extra node flags for the gateway process, e.g. `--cpu-prof`. */
   nodeFlags?: string[]
   cwd?: string
+  /** Environment on top of the bench defaults, e.g. CLOUD_URL and GATEWAY_KEY for a real cloud. */
+  env?: Record<string, string>
+  /** Runs on the empty data directory before the process starts (e.g. to write a backlog into the log). */
+  prepare?: (dataDir: string) => Promise<void> | void
 }
 
 let built = false
@@ -108,6 +112,13 @@ export async function startGateway(opts: GatewayProcessOptions): Promise<Gateway
   const sitePath = join(dir, 'site.json')
   writeFileSync(sitePath, JSON.stringify(opts.siteConfig))
   const [mqttPort, apiPort] = [await freePort(), await freePort()]
+  mkdirSync(join(dir, 'data'), { recursive: true })
+  try {
+    await opts.prepare?.(join(dir, 'data'))
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), buildGateway()], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: {
@@ -121,6 +132,7 @@ export async function startGateway(opts: GatewayProcessOptions): Promise<Gateway
       GATEWAY_CONFIG: sitePath,
       CLOUD_URL: 'http://127.0.0.1:9',
       GATEWAY_LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
