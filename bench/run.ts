@@ -11,6 +11,7 @@ import { gatewayIngest } from './scenarios/gateway-ingest.js'
 import { brokerThroughput } from './scenarios/broker-throughput.js'
 import { relayLatency } from './scenarios/relay-latency.js'
 import { gatewayRss } from './scenarios/gateway-rss.js'
+import { syncCatchup } from './scenarios/sync-catchup.js'
 
 export interface BenchResult {
   metric: string
@@ -26,6 +27,7 @@ const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   'broker-throughput': brokerThroughput,
   'relay-latency': relayLatency,
   'gateway-rss': gatewayRss,
+  'sync-catchup': syncCatchup,
 }
 
 const name = process.argv[2]
@@ -35,6 +37,10 @@ if (!name || !scenario) {
   process.exit(2)
 }
 
+// `--note TEXT` after the scenario name is kept with the results (e.g. "smoke run on a busy machine").
+const noteAt = process.argv.indexOf('--note', 3)
+const note = noteAt > 0 ? process.argv[noteAt + 1] : undefined
+
 const results = await scenario()
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results', `${name}.json`)
 mkdirSync(dirname(out), { recursive: true })
@@ -42,6 +48,7 @@ const report = {
   scenario: name,
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, node: process.version },
+  ...(note ? { note } : {}),
   results,
 }
 writeFileSync(out, JSON.stringify(report, null, 2) + '\n')
