@@ -63,8 +63,9 @@ describe('clock trust against the cloud', () => {
       logger,
       now: () => Date.now() + SKEW,
       uplink: { idleMs: 20, backoffBaseMs: 20, backoffCapMs: 100 },
-      // NTP is out of the picture whatever the machine running the test says.
-      clock: { ntpStatus: async () => 'unavailable', cloudRetryBaseMs: 50, cloudRetryCapMs: 200 },
+      // NTP is out of the picture whatever the machine running the test says. A sample's
+      // error is at most half its round trip: 2 s at most here, even on a loaded machine.
+      clock: { ntpStatus: async () => 'unavailable', cloudRetryBaseMs: 50, cloudRetryCapMs: 200, maxRttMs: 4000 },
     }
     /** Publishes readings (QoS 1: resolved once logged) and returns the true time around each. */
     const record = async (mqttPort: number, count: number, ts?: number) => {
@@ -123,8 +124,8 @@ describe('clock trust against the cloud', () => {
     expect(rows.filter((r) => r.bootId === gw.bootId).every((r) => r.clockSynced)).toBe(true)
     for (const [i, r] of two.slice(0, 3).entries()) {
       expect(r.time).toBe(r.receivedAt)
-      expect(r.receivedAt).toBeGreaterThanOrEqual(bootTwo[i]!.before - 1500)
-      expect(r.receivedAt).toBeLessThanOrEqual(bootTwo[i]!.after + 1500)
+      expect(r.receivedAt).toBeGreaterThanOrEqual(bootTwo[i]!.before - 2000)
+      expect(r.receivedAt).toBeLessThanOrEqual(bootTwo[i]!.after + 2000)
     }
     expect(two[3]!.time).toBe(deviceTs)
     expect(Math.abs(two[3]!.receivedAt - deviceTs)).toBeLessThan(3000)
@@ -132,7 +133,7 @@ describe('clock trust against the cloud', () => {
     // The technician sees the clock synced by the cloud, 3 hours ahead of the system clock.
     const health = (await (await fetch(`http://127.0.0.1:${apiPort}/health`)).json()) as { clock: Record<string, unknown> }
     expect(health.clock).toMatchObject({ mode: 'auto', synced: true, source: 'cloud', restamped: rows.filter((r) => r.bootId === gw.bootId).length })
-    expect(Math.abs((health.clock.offsetMs as number) + SKEW)).toBeLessThan(1500)
+    expect(Math.abs((health.clock.offsetMs as number) + SKEW)).toBeLessThanOrEqual(2000)
     const stats = (await (await fetch(`http://127.0.0.1:${apiPort}/api/log/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
       clock: Record<string, unknown>
     }
@@ -141,7 +142,7 @@ describe('clock trust against the cloud', () => {
     const [live] = await record(mqttPort, 1)
     const latest = gw.log.read(gw.log.lastSeq() - 1, 1)[0]!
     expect(latest.clockSynced).toBe(true)
-    expect(latest.receivedAt).toBeGreaterThanOrEqual(live!.before - 1500)
-    expect(latest.receivedAt).toBeLessThanOrEqual(live!.after + 1500)
+    expect(latest.receivedAt).toBeGreaterThanOrEqual(live!.before - 2000)
+    expect(latest.receivedAt).toBeLessThanOrEqual(live!.after + 2000)
   })
 })

@@ -112,7 +112,8 @@ export class GatewayClock {
       fetch: globalThis.fetch,
       ntpStatus: () => systemNtpStatus(),
       thresholdMs: 1000,
-      maxRttMs: 2000,
+      // Error ≤ 2.5 s: far better than an unsynced clock hours off, and a slow mobile link still syncs.
+      maxRttMs: 5000,
       cloudRetryBaseMs: 2000,
       cloudRetryCapMs: 60_000,
       resyncMs: 15 * 60_000,
