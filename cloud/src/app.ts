@@ -8,6 +8,8 @@ import fleetRoutes from './modules/fleet/routes.js'
 import healthRoutes from './modules/health/routes.js'
 import ingestRoutes from './modules/ingest/routes.js'
 import sitesRoutes from './modules/sites/routes.js'
+import { GatewayPresence } from './modules/sync/presence.js'
+import syncRoutes from './modules/sync/routes.js'
 import authPlugin from './plugins/auth.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import dbPlugin from './plugins/db/index.js'
@@ -72,6 +74,8 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
 
   await app.register(authPlugin, { jwtSecret: config.jwtSecret })
   await app.register(realtimePlugin)
+  // Written by the gateway channel (fleet), read by the site and sync routes.
+  app.decorate('gatewayPresence', new GatewayPresence())
 
   await app.register(
     async (api) => {
@@ -80,6 +84,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(sitesRoutes)
       await api.register(ingestRoutes)
       await api.register(fleetRoutes)
+      await api.register(syncRoutes)
     },
     { prefix: '/api' },
   )

@@ -24,6 +24,9 @@ export const unauthorized = (): AppError => new AppError('AUTH_UNAUTHORIZED', 40
 export const badIngestKey = (): AppError => new AppError('INGEST_BAD_KEY', 401, 'Missing or invalid gateway key')
 export const gatewayMismatch = (): AppError =>
   new AppError('INGEST_GATEWAY_MISMATCH', 401, 'gatewayId does not match the gateway key')
+export const gatewayNotFound = (): AppError => new AppError('GATEWAY_NOT_FOUND', 404, 'Gateway not found')
+export const badAbsentRange = (detail: string): AppError =>
+  new AppError('INGEST_BAD_ABSENT_RANGE', 400, `Bad absent seq range: ${detail}`)
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError

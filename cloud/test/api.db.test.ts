@@ -70,7 +70,8 @@ describe.each(testDrivers())('API on %s', (driver) => {
     const detail = await get(`/api/sites/${DEMO.site.id}`)
     expect(detail.json()).toEqual({
       ...DEMO.site,
-      gateways: [{ id: DEMO.gateway.id, name: DEMO.gateway.name, lastSeenAt: null, ackSeq: 0 }],
+      gateways: [{ id: DEMO.gateway.id, siteId: DEMO.site.id, name: DEMO.gateway.name, online: false, lastSeenAt: null,
+        lastContactAt: null, ackSeq: 0, quarantinedTotal: 0, sync: null }],
       devices: [{ id: DEMO.device.id, gatewayId: DEMO.gateway.id, name: DEMO.device.name, kind: DEMO.device.kind }],
     })
     for (const url of [`/api/sites/${other.siteId}`, `/api/sites/${other.siteId}/telemetry`,

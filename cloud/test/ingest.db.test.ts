@@ -33,7 +33,7 @@ describe.each(testDrivers())('ingest on %s', (driver) => {
       telemetryEvent(2, { temperature_c: 4.8 }),
     ])
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ ackSeq: 2, stored: 2, duplicates: 0, quarantined: [] })
+    expect(res.json()).toEqual({ ackSeq: 2, stored: 2, duplicates: 0, quarantined: [], serverTime: expect.any(Number) })
     expect(await telemetryRows(DEMO.gateway.id)).toHaveLength(3)
     const gateway = await t.app.db.selectFrom('gateways').selectAll().where('id', '=', DEMO.gateway.id)
       .executeTakeFirstOrThrow()
@@ -46,8 +46,8 @@ describe.each(testDrivers())('ingest on %s', (driver) => {
     const batch = [telemetryEvent(1, { temperature_c: 3.1 }), telemetryEvent(2, { temperature_c: 3.2 })]
     const first = await ingest(t.app, gatewayKey, gatewayId, batch)
     const second = await ingest(t.app, gatewayKey, gatewayId, batch)
-    expect(first.json()).toEqual({ ackSeq: 2, stored: 2, duplicates: 0, quarantined: [] })
-    expect(second.json()).toEqual({ ackSeq: 2, stored: 0, duplicates: 2, quarantined: [] })
+    expect(first.json()).toEqual({ ackSeq: 2, stored: 2, duplicates: 0, quarantined: [], serverTime: expect.any(Number) })
+    expect(second.json()).toEqual({ ackSeq: 2, stored: 0, duplicates: 2, quarantined: [], serverTime: expect.any(Number) })
     expect(await telemetryRows(gatewayId)).toHaveLength(2)
   })
 
@@ -57,7 +57,7 @@ describe.each(testDrivers())('ingest on %s', (driver) => {
       telemetryEvent(1, { temperature_c: 3 }),
       telemetryEvent(1, { temperature_c: 99 }),
     ])
-    expect(res.json()).toEqual({ ackSeq: 1, stored: 1, duplicates: 1, quarantined: [] })
+    expect(res.json()).toEqual({ ackSeq: 1, stored: 1, duplicates: 1, quarantined: [], serverTime: expect.any(Number) })
     expect((await telemetryRows(gatewayId)).map((r) => r.value)).toEqual([3])
   })
 
@@ -71,7 +71,7 @@ describe.each(testDrivers())('ingest on %s', (driver) => {
     ])
     expect(early.json()).toMatchObject({ ackSeq: 2, stored: 4 })
     const filled = await ingest(t.app, gatewayKey, gatewayId, [telemetryEvent(3, { temperature_c: 3 })])
-    expect(filled.json()).toEqual({ ackSeq: 5, stored: 1, duplicates: 0, quarantined: [] })
+    expect(filled.json()).toEqual({ ackSeq: 5, stored: 1, duplicates: 0, quarantined: [], serverTime: expect.any(Number) })
   })
 
   it('quarantines a schema-violating event with its reason without blocking ackSeq', async () => {

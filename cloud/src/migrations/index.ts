@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './0001_initial.js'
 import * as clockTrust from './0002_clock_trust.js'
 import * as fleet from './0003_fleet.js'
+import * as storeAndForward from './0004_store_and_forward.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_clock_trust': clockTrust,
   '0003_fleet': fleet,
+  '0004_store_and_forward': storeAndForward,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -4,7 +4,7 @@ import { isAppError } from '../errors.js'
 import { findSiteForOrg } from '../modules/sites/service.js'
 import type { AuthUser } from './auth.js'
 
-export type RealtimeEvent = 'telemetry' | 'state' | 'alarm'
+export type RealtimeEvent = 'telemetry' | 'state' | 'alarm' | 'gap' | 'gateway.sync'
 
 export interface Realtime {
   /** Pushes to every socket that joined `site:<siteId>`. */

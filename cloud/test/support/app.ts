@@ -111,11 +111,24 @@ export function alarmEvent(seq: number, state: 'raised' | 'acknowledged' | 'clea
       severity: 'critical', state, message: 'Cámara de frío sobre 5 °C por 2 minutos', value } }
 }
 
-export function ingest(app: FastifyInstance, key: string, gatewayId: string, events: unknown[]) {
+export function rollupEvent(seq: number, deviceId: string, from: number, min: Record<string, number>,
+  avg: Record<string, number>, max: Record<string, number>, count = 60): LogEvent {
+  return { seq, kind: 'rollup', deviceId, time: from, receivedAt: from, bootId: BOOT_ID, monoMs: seq, clockSynced: true,
+    body: { periodMs: 60_000, from, to: from + 59_000, count, min, avg, max } }
+}
+
+export function gapEvent(seq: number, gap: Partial<Extract<LogEvent, { kind: 'gap' }>['body']> = {}, time = Date.now()): LogEvent {
+  return { seq, kind: 'gap', deviceId: 'gateway', time, receivedAt: time, bootId: BOOT_ID, monoMs: seq, clockSynced: true,
+    body: { reason: 'downsampled', fromSeq: 1, toSeq: 10, fromTime: time - 600_000, toTime: time - 60_000, removed: 9,
+      written: 1, devices: ['camara-1'], ...gap } }
+}
+
+/** `extra` adds batch fields, e.g. `{ absent: [[3, 5]] }`. */
+export function ingest(app: FastifyInstance, key: string, gatewayId: string, events: unknown[], extra: object = {}) {
   return app.inject({
     method: 'POST',
     url: '/api/ingest',
     headers: { authorization: `Bearer ${key}` },
-    payload: { gatewayId, sentAt: Date.now(), events },
+    payload: { gatewayId, sentAt: Date.now(), events, ...extra },
   })
 }

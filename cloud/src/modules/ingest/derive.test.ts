@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LogEvent } from '@tendero/protocol'
-import { deriveReadModels, isTimeSuspect, triageBatch } from './derive.js'
+import { absentRangeError, deriveReadModels, isTimeSuspect, triageBatch } from './derive.js'
 
 const envelope = { deviceId: 'camara-1', receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true }
 const scope = { gatewayId: 'gw-1', siteId: 'site-1' }
@@ -75,5 +75,53 @@ describe('clock trust', () => {
     expect(derived.alarms.map((a) => a.time.getTime())).toEqual([now])
     expect(isTimeSuspect(now - 366 * 24 * 3600_000, now)).toBe(true)
     expect(isTimeSuspect(now - 364 * 24 * 3600_000, now)).toBe(false)
+  })
+})
+
+describe('rollups and gaps', () => {
+  const now = Date.UTC(2025, 5, 1)
+  const gap = { reason: 'dropped' as const, fromSeq: 3, toSeq: 90, fromTime: now - 3_600_000, toTime: now - 60_000,
+    removed: 80, written: 0, devices: ['camara-1', 'camara-2'] }
+
+  it('turns a rollup into one downsampled point per metric (avg, with min, max and samples) and pushes nothing', () => {
+    const derived = deriveReadModels(scope, [
+      { ...envelope, seq: 9, time: now - 120_000, kind: 'rollup', body: { periodMs: 60_000, from: now - 120_000,
+        to: now - 61_000, count: 58, min: { temperature_c: 3.9 }, avg: { temperature_c: 4.2, door_open: 0.1 },
+        max: { temperature_c: 4.8 } } },
+    ], now)
+    expect(derived.telemetry).toEqual([
+      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'temperature_c', time: new Date(now - 120_000),
+        value: 4.2, seq: 9, min_value: 3.9, max_value: 4.8, samples: 58 },
+      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'door_open', time: new Date(now - 120_000),
+        value: 0.1, seq: 9, min_value: null, max_value: null, samples: 58 },
+    ])
+    expect(derived.pushes).toEqual([])
+  })
+
+  it('turns a gap into a data_gaps row, and keeps a gap with suspect times out like a suspect reading', () => {
+    const derived = deriveReadModels(scope, [
+      { ...envelope, seq: 91, time: now, kind: 'gap', body: gap },
+      { ...envelope, seq: 92, time: now, kind: 'gap', body: { ...gap, toTime: now + 3_600_000 } },
+      { ...envelope, seq: 93, time: now + 3_600_000, kind: 'gap', body: gap },
+      { ...envelope, seq: 94, time: now - 120_000, kind: 'rollup', body: { periodMs: 60_000, from: now + 3_600_000,
+        to: now + 3_600_000, count: 2, min: { t: 1 }, avg: { t: 1 }, max: { t: 1 } } },
+    ], now)
+    expect(derived.gaps).toEqual([{ site_id: 'site-1', gateway_id: 'gw-1', seq: 91, reason: 'dropped', from_seq: 3,
+      to_seq: 90, from_time: new Date(gap.fromTime), to_time: new Date(gap.toTime), removed: 80, written: 0,
+      devices: '["camara-1","camara-2"]', recorded_at: new Date(now) }])
+    // The rollup is judged by its event time (the gateway stamps it with the period's start).
+    expect(derived.telemetry.map((r) => r.seq)).toEqual([94])
+  })
+})
+
+describe('absentRangeError', () => {
+  const events = [{ seq: 4 }, { seq: 20 }, { seq: 11 }]
+  it('accepts ranges at or below the batch\'s highest seq, overlapping or not', () => {
+    expect(absentRangeError([], events)).toBeNull()
+    expect(absentRangeError([[1, 3], [5, 10], [5, 10], [12, 20], [2, 2]], events)).toBeNull()
+  })
+  it('names the first bad range and why', () => {
+    expect(absentRangeError([[1, 3], [9, 5]], events)).toBe('absent[1]: from 9 is after to 5')
+    expect(absentRangeError([[12, 21]], events)).toBe("absent[0]: to 21 is above the batch's highest seq 20")
   })
 })

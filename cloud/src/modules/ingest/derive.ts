@@ -6,12 +6,13 @@ import {
   type LogEvent,
   type Validator,
 } from '@tendero/protocol'
-import type { NewTelemetry } from '../../plugins/db/tables.js'
+import type { NewDataGap, NewTelemetry } from '../../plugins/db/tables.js'
 
 /**
  * Pure steps of ingest, kept apart from SQL so they are tested without a database:
- * sorting a batch into valid and quarantined events, and turning newly stored log
- * events into the read models (telemetry, device state, alarms) and live pushes.
+ * sorting a batch into valid and quarantined events, checking its absent seq ranges, and
+ * turning newly stored log events into the read models (telemetry, device state, alarms,
+ * data gaps) and live pushes.
  */
 
 export interface Quarantined {
@@ -91,11 +92,14 @@ export type Push =
       payload: { siteId: string; deviceId: string; time: number; state: Record<string, boolean | number | string> }
     }
   | { event: 'alarm'; payload: { siteId: string } & Record<string, unknown> }
+  | { event: 'gap'; payload: { siteId: string } & Record<string, unknown> }
 
 export interface Derived {
   telemetry: NewTelemetry[]
   state: StateUpsert[]
   alarms: AlarmUpsert[]
+  /** Inserted idempotently; the `gap` push is built from what was actually inserted. */
+  gaps: NewDataGap[]
   pushes: Push[]
 }
 
@@ -107,7 +111,7 @@ export interface GatewayScope {
 /** Read-model rows and pushes for events stored for the first time (never for duplicates). */
 export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[], now = Date.now()): Derived {
   const { gatewayId, siteId } = scope
-  const derived: Derived = { telemetry: [], state: [], alarms: [], pushes: [] }
+  const derived: Derived = { telemetry: [], state: [], alarms: [], gaps: [], pushes: [] }
   // One upsert statement cannot touch a row twice, so keep only the newest value per key.
   const newestState = new Map<string, StateUpsert>()
   const ordered = [...events].sort((a, b) => a.seq - b.seq)
@@ -116,8 +120,10 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
     const suspect = isTimeSuspect(event.time, now)
     // An alarm must still show, so a suspect one takes the cloud's time; a suspect
     // reading or state would sit on a chart at the wrong time, or win every later
-    // last-writer-by-time race from the future: those stay in the raw log only.
+    // last-writer-by-time race from the future: those stay in the raw log only. A gap
+    // is judged by the times it covers as well: it marks a chart, like the readings.
     if (suspect && event.kind !== 'alarm') continue
+    if (event.kind === 'gap' && (isTimeSuspect(event.body.fromTime, now) || isTimeSuspect(event.body.toTime, now))) continue
     const time = new Date(suspect ? now : event.time)
     switch (event.kind) {
       case 'telemetry':
@@ -150,15 +156,67 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
           payload: { siteId, deviceId: event.deviceId, time: event.time, state: event.body.state },
         })
         break
+      case 'rollup': {
+        // A rollup stands for `count` raw readings the disk budget folded together: the
+        // chart gets the average at the rollup's time, and min/max say what it hides.
+        // No live push: a rollup is history by definition, never the current value.
+        const { min, avg, max, count } = event.body
+        for (const [metric, value] of Object.entries(avg)) {
+          derived.telemetry.push({
+            site_id: siteId,
+            gateway_id: gatewayId,
+            device_id: event.deviceId,
+            metric,
+            time,
+            value,
+            seq: event.seq,
+            min_value: min[metric] ?? null,
+            max_value: max[metric] ?? null,
+            samples: count,
+          })
+        }
+        break
+      }
       case 'alarm':
         // The alarm push is built from the row after the upsert, so it carries raisedAt etc.
         derived.alarms.push({ siteId, time, change: event.body })
         break
+      case 'gap':
+        derived.gaps.push({
+          site_id: siteId,
+          gateway_id: gatewayId,
+          seq: event.seq,
+          reason: event.body.reason,
+          from_seq: event.body.fromSeq,
+          to_seq: event.body.toSeq,
+          from_time: new Date(event.body.fromTime),
+          to_time: new Date(event.body.toTime),
+          removed: event.body.removed,
+          written: event.body.written,
+          devices: JSON.stringify(event.body.devices),
+          recorded_at: time,
+        })
+        break
       default:
-        // event, command and ack entries are kept in the raw log only (for now).
+        // event, command, ack, access, payment and notify entries stay in the raw log only (for now).
         break
     }
   }
   derived.state = [...newestState.values()]
   return derived
+}
+
+/**
+ * Checks `UplinkBatch.absent` against the batch: each range is `[from, to]` with
+ * from <= to, at or below the batch's highest seq (the gateway reports only what it
+ * skipped up to what it sends). Returns why the first bad range is bad, or null.
+ */
+export function absentRangeError(absent: readonly (readonly [number, number])[], events: readonly { seq: number }[]): string | null {
+  let highest = 0
+  for (const e of events) if (e.seq > highest) highest = e.seq
+  for (const [i, [from, to]] of absent.entries()) {
+    if (from > to) return `absent[${i}]: from ${from} is after to ${to}`
+    if (to > highest) return `absent[${i}]: to ${to} is above the batch's highest seq ${highest}`
+  }
+  return null
 }

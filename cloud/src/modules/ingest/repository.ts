@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import type { Db } from '../../plugins/db/database.js'
-import type { Database, NewTelemetry } from '../../plugins/db/tables.js'
-import { toAlarmItem } from '../sites/repository.js'
-import type { AlarmItem } from '../sites/schema.js'
+import type { Database, NewDataGap, NewTelemetry } from '../../plugins/db/tables.js'
+import { toAlarmItem, toGapItem } from '../sites/repository.js'
+import type { AlarmItem, GapItem } from '../sites/schema.js'
 import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert } from './derive.js'
 import type { LogEvent } from '@tendero/protocol'
 
@@ -137,28 +137,87 @@ export async function upsertAlarm(trx: Trx, { siteId, time, change }: AlarmUpser
 }
 
 /**
+ * Remembers seq ranges the gateway will never send. Resending a range is a no-op, and
+ * overlapping ranges are harmless: the watermark below merges them.
+ */
+export async function insertAbsentRanges(trx: Trx, gatewayId: string, ranges: readonly (readonly [number, number])[]): Promise<void> {
+  for (let i = 0; i < ranges.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('absent_ranges')
+      .values(ranges.slice(i, i + ROWS_PER_INSERT).map(([from, to]) => ({ gateway_id: gatewayId, from_seq: from, to_seq: to })))
+      .onConflict((oc) => oc.columns(['gateway_id', 'to_seq', 'from_seq']).doNothing())
+      .execute()
+  }
+}
+
+/** Returns the gaps stored for the first time, for the `gap` push. */
+export async function insertGaps(trx: Trx, rows: readonly NewDataGap[]): Promise<GapItem[]> {
+  if (rows.length === 0) return []
+  const inserted = await trx
+    .insertInto('data_gaps')
+    .values([...rows])
+    .onConflict((oc) => oc.columns(['gateway_id', 'seq']).doNothing())
+    .returningAll()
+    .execute()
+  return inserted.map(toGapItem)
+}
+
+/** How many seqs above the watermark one step of contiguousAckSeq looks at. */
+const ACK_WINDOW_SEQS = 4000
+
+/**
  * The watermark of the sync contract: the highest seq such that every seq from 1 up to
- * it is stored or quarantined. Numbering the seqs above the old watermark in order, the
- * run stays contiguous exactly while seq = ackSeq + row_number.
+ * it is stored, quarantined or reported absent. It looks at one window of seqs above the
+ * old watermark at a time and moves to the next only while the run reaches the window's
+ * end, so a batch costs about the rows in flight near the watermark: events stored far
+ * ahead (live events sent before the backlog, or everything above a seq that never
+ * came) are not read again on every batch.
  */
 export async function contiguousAckSeq(trx: Trx, gatewayId: string, ackSeq: number): Promise<number> {
+  let ack = ackSeq
+  for (;;) {
+    const windowEnd = ack + ACK_WINDOW_SEQS
+    const reached = await contiguousWithin(trx, gatewayId, ack, windowEnd)
+    if (reached < windowEnd) return reached
+    ack = windowEnd
+  }
+}
+
+/**
+ * Gaps and islands over intervals inside (ack, end]: every stored or quarantined seq is
+ * the interval [seq, seq], every absent range its own interval, clipped to the window.
+ * Walking them by start, the run breaks at the first interval that starts more than one
+ * past the furthest end seen before it; the answer is the furthest end before that break.
+ * Reads go through the primary keys, (gateway_id, seq) and (gateway_id, to_seq).
+ */
+async function contiguousWithin(trx: Trx, gatewayId: string, ack: number, end: number): Promise<number> {
   const { rows } = await sql<{ ack_seq: number | string | null }>`
-    select max(seq) as ack_seq from (
-      select seq, row_number() over (order by seq) as n from (
-        select seq from events where gateway_id = ${gatewayId} and seq > ${ackSeq}
-        union
-        select seq from quarantined_events where gateway_id = ${gatewayId} and seq > ${ackSeq}
-      ) present
-    ) numbered
-    where seq = ${ackSeq} + n`.execute(trx)
+    with present(f, t) as (
+      select seq, seq from events where gateway_id = ${gatewayId} and seq > ${ack}::bigint and seq <= ${end}::bigint
+      union all
+      select seq, seq from quarantined_events
+        where gateway_id = ${gatewayId} and seq > ${ack}::bigint and seq <= ${end}::bigint
+      union all
+      select greatest(from_seq, ${ack}::bigint + 1), least(to_seq, ${end}::bigint) from absent_ranges
+        where gateway_id = ${gatewayId} and to_seq > ${ack}::bigint and from_seq <= ${end}::bigint
+    ),
+    reach as (
+      select f, t, max(t) over (order by f, t rows between unbounded preceding and 1 preceding) as before
+      from present
+    ),
+    first_break as (
+      select min(f) as f from reach where f > coalesce(before, ${ack}::bigint) + 1
+    )
+    select max(reach.t) as ack_seq from reach, first_break
+    where first_break.f is null or reach.f < first_break.f`.execute(trx)
   const found = rows[0]?.ack_seq
-  return found === null || found === undefined ? ackSeq : Number(found)
+  return found === null || found === undefined ? ack : Number(found)
 }
 
 export async function markGatewaySeen(trx: Trx, gatewayId: string, ackSeq: number): Promise<void> {
   await trx
     .updateTable('gateways')
-    .set({ ack_seq: ackSeq, last_seen_at: sql`now()` })
+    .set({ ack_seq: ackSeq, last_seen_at: sql`now()`, last_contact_at: sql`now()` })
     .where('id', '=', gatewayId)
     .execute()
 }

@@ -3,6 +3,7 @@ import type { UplinkBatch as UplinkBatchType } from '@tendero/protocol'
 import { ErrorReply } from '../../errors.js'
 import { bearerToken } from '../../plugins/auth.js'
 import { INGEST_BODY_LIMIT, UplinkAck, UplinkBatch } from './schema.js'
+import { markContact } from '../sync/repository.js'
 import { authenticateGateway, ingestBatch, type IngestGateway } from './service.js'
 
 declare module 'fastify' {
@@ -23,11 +24,18 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [{ gateway: [] }],
         description: 'Uplink batch from a gateway (see @tendero/protocol). Idempotent per (gatewayId, seq).',
         body: UplinkBatch,
-        response: { 200: UplinkAck, 401: ErrorReply },
+        response: { 200: UplinkAck, 400: ErrorReply, 401: ErrorReply },
       },
       // Before the body is read: an unknown key never costs a 5 MB parse.
       onRequest: async (request) => {
         request.gateway = await authenticateGateway(app.db, bearerToken(request.headers.authorization))
+      },
+      // A stored batch records contact in its own transaction; a refused one (bad body,
+      // bad range, database error) from a known gateway still shows it is alive.
+      onResponse: async (request, reply) => {
+        if (!request.gateway || reply.statusCode === 200) return
+        await markContact(app.db, request.gateway.id).catch((err: unknown) =>
+          request.log.warn({ err }, 'ingest: last contact not recorded'))
       },
     },
     async (request) => {

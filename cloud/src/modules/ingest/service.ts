@@ -1,7 +1,7 @@
 import type { UplinkAck, UplinkBatch } from '@tendero/protocol'
-import { badIngestKey, gatewayMismatch } from '../../errors.js'
+import { badAbsentRange, badIngestKey, gatewayMismatch } from '../../errors.js'
 import type { Db } from '../../plugins/db/database.js'
-import { deriveReadModels, triageBatch, type Push } from './derive.js'
+import { absentRangeError, deriveReadModels, triageBatch, type Push } from './derive.js'
 import * as repo from './repository.js'
 
 export interface IngestGateway {
@@ -19,8 +19,10 @@ export async function authenticateGateway(db: Db, key: string | undefined): Prom
 /**
  * The cloud side of the sync contract (ARCHITECTURE.md): one transaction per batch,
  * `(gatewayId, seq)` stored at most once, a bad event quarantined without failing the
- * rest, and the answer is the contiguous watermark the gateway may move its cursor to.
- * Pushes are returned, not sent: the caller emits them only after COMMIT.
+ * rest, seq ranges the gateway reports absent (removed by its disk budget) counted as
+ * accounted for, and the answer is the contiguous watermark the gateway may move its
+ * cursor to, with the cloud's clock. Pushes are returned, not sent: the caller emits
+ * them only after COMMIT.
  */
 export async function ingestBatch(
   db: Db,
@@ -28,10 +30,16 @@ export async function ingestBatch(
   batch: UplinkBatch,
 ): Promise<{ ack: UplinkAck; pushes: Push[] }> {
   if (batch.gatewayId !== gateway.id) throw gatewayMismatch()
+  const absent = batch.absent ?? []
+  // A whole-batch refusal, unlike a poison event: a wrong range would move the watermark
+  // over events that may still arrive, and those would never be asked for again.
+  const rangeError = absentRangeError(absent, batch.events)
+  if (rangeError) throw badAbsentRange(rangeError)
   const { valid, quarantined, repeatedInBatch } = triageBatch(batch.events)
 
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx): Promise<{ ack: UplinkAck; pushes: Push[] }> => {
     const previousAck = await repo.lockGatewayAckSeq(trx, gateway.id)
+    await repo.insertAbsentRanges(trx, gateway.id, absent)
     await repo.insertQuarantined(trx, gateway.id, quarantined)
     const now = Date.now()
     const inserted = await repo.insertEvents(trx, gateway.id, valid, now)
@@ -44,6 +52,9 @@ export async function ingestBatch(
     for (const alarm of derived.alarms) {
       const item = await repo.upsertAlarm(trx, alarm)
       if (item) pushes.push({ event: 'alarm', payload: { siteId: gateway.siteId, ...item } })
+    }
+    for (const gap of await repo.insertGaps(trx, derived.gaps)) {
+      pushes.push({ event: 'gap', payload: { siteId: gateway.siteId, ...gap } })
     }
 
     const ackSeq = await repo.contiguousAckSeq(trx, gateway.id, previousAck)
@@ -58,4 +69,7 @@ export async function ingestBatch(
       pushes,
     }
   })
+  // Read after COMMIT, as close to the answer as possible: the gateway uses it as a clock.
+  result.ack.serverTime = Date.now()
+  return result
 }

@@ -1,7 +1,8 @@
 import type { Db } from '../../plugins/db/database.js'
-import type { AlarmRow, SiteRow } from '../../plugins/db/tables.js'
+import { sql } from 'kysely'
+import type { AlarmRow, DataGapRow, SiteRow } from '../../plugins/db/tables.js'
 import { toEpochMs } from '../../plugins/db/timestamps.js'
-import type { AlarmItem, SiteDetail, StateItem, TelemetryPoint } from './schema.js'
+import { GAP_DEVICES_LISTED_MAX, type AlarmItem, type GapItem, type SiteDetail, type StateItem, type TelemetryPoint } from './schema.js'
 
 export async function listSites(db: Db, orgId: string): Promise<SiteRow[]> {
   return db.selectFrom('sites').selectAll().where('org_id', '=', orgId).orderBy('name').execute()
@@ -9,16 +10,6 @@ export async function listSites(db: Db, orgId: string): Promise<SiteRow[]> {
 
 export async function findSite(db: Db, orgId: string, siteId: string): Promise<SiteRow | undefined> {
   return db.selectFrom('sites').selectAll().where('org_id', '=', orgId).where('id', '=', siteId).executeTakeFirst()
-}
-
-export async function listGateways(db: Db, siteId: string): Promise<SiteDetail['gateways']> {
-  const rows = await db
-    .selectFrom('gateways')
-    .select(['id', 'name', 'last_seen_at', 'ack_seq'])
-    .where('site_id', '=', siteId)
-    .orderBy('id')
-    .execute()
-  return rows.map((r) => ({ id: r.id, name: r.name, lastSeenAt: toEpochMs(r.last_seen_at), ackSeq: r.ack_seq }))
 }
 
 export async function listDevices(db: Db, siteId: string): Promise<SiteDetail['devices']> {
@@ -42,14 +33,22 @@ export interface TelemetryFilter {
 export async function queryTelemetry(db: Db, siteId: string, filter: TelemetryFilter): Promise<TelemetryPoint[]> {
   let query = db
     .selectFrom('telemetry')
-    .select(['time', 'device_id', 'metric', 'value'])
+    .select(['time', 'device_id', 'metric', 'value', 'min_value', 'max_value', 'samples'])
     .where('site_id', '=', siteId)
     .where('time', '>=', filter.from)
     .where('time', '<=', filter.to)
   if (filter.deviceId) query = query.where('device_id', '=', filter.deviceId)
   if (filter.metric) query = query.where('metric', '=', filter.metric)
   const rows = await query.orderBy('time').orderBy('device_id').orderBy('metric').limit(filter.limit).execute()
-  return rows.map((r) => ({ time: toEpochMs(r.time), deviceId: r.device_id, metric: r.metric, value: r.value }))
+  return rows.map((r) => {
+    const point: TelemetryPoint = { time: toEpochMs(r.time), deviceId: r.device_id, metric: r.metric, value: r.value }
+    if (r.samples !== null) {
+      if (r.min_value !== null) point.min = r.min_value
+      if (r.max_value !== null) point.max = r.max_value
+      point.samples = r.samples
+    }
+    return point
+  })
 }
 
 export async function listState(db: Db, siteId: string): Promise<StateItem[]> {
@@ -82,5 +81,42 @@ export function toAlarmItem(row: AlarmRow): AlarmItem {
     raisedAt: toEpochMs(row.raised_at),
     updatedAt: toEpochMs(row.updated_at),
     clearedAt: toEpochMs(row.cleared_at),
+  }
+}
+
+export interface GapFilter {
+  deviceId?: string | undefined
+  from?: Date | undefined
+  to?: Date | undefined
+  limit: number
+}
+
+/** Newest first by the end of the period each gap covers. */
+export async function queryGaps(db: Db, siteId: string, filter: GapFilter): Promise<GapItem[]> {
+  let query = db.selectFrom('data_gaps').selectAll().where('site_id', '=', siteId)
+  if (filter.from) query = query.where('to_time', '>=', filter.from)
+  if (filter.to) query = query.where('from_time', '<=', filter.to)
+  // An empty list, or one at the gateway's cap of 1000, cannot rule a device out.
+  if (filter.deviceId) {
+    query = query.where(sql<boolean>`(devices @> ${JSON.stringify([filter.deviceId])}::jsonb
+      or jsonb_array_length(devices) = 0 or jsonb_array_length(devices) >= ${GAP_DEVICES_LISTED_MAX})`)
+  }
+  const rows = await query.orderBy('to_time', 'desc').orderBy('gateway_id').orderBy('seq', 'desc').limit(filter.limit).execute()
+  return rows.map(toGapItem)
+}
+
+export function toGapItem(row: DataGapRow): GapItem {
+  return {
+    gatewayId: row.gateway_id,
+    seq: row.seq,
+    reason: row.reason,
+    fromSeq: row.from_seq,
+    toSeq: row.to_seq,
+    fromTime: toEpochMs(row.from_time),
+    toTime: toEpochMs(row.to_time),
+    removed: row.removed,
+    written: row.written,
+    devices: row.devices,
+    recordedAt: toEpochMs(row.recorded_at),
   }
 }

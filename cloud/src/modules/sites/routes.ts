@@ -4,6 +4,8 @@ import * as service from './service.js'
 import {
   AlarmList,
   AlarmsQuery,
+  GapList,
+  GapsQuery,
   SiteDetail,
   SiteList,
   SiteParams,
@@ -25,7 +27,7 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/sites/:siteId',
     { schema: { ...common, params: SiteParams, response: { 200: SiteDetail, ...notFound } } },
-    (request) => service.getSite(app.db, request.user.orgId, request.params.siteId),
+    (request) => service.getSite(app.db, app.gatewayPresence, request.user.orgId, request.params.siteId),
   )
 
   app.get(
@@ -60,6 +62,22 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) => service.getAlarms(app.db, request.user.orgId, request.params.siteId, request.query),
+  )
+
+  app.get(
+    '/sites/:siteId/gaps',
+    {
+      schema: {
+        ...common,
+        description:
+          'History the site\'s gateways downsampled or dropped under their disk budget before the cloud had it, ' +
+          'newest first. from/to (epoch ms) select gaps overlapping that window; deviceId those that touched the device.',
+        params: SiteParams,
+        querystring: GapsQuery,
+        response: { 200: GapList, 400: ErrorReply, ...notFound },
+      },
+    },
+    (request) => service.getGaps(app.db, request.user.orgId, request.params.siteId, request.query),
   )
 }
 

@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { GatewayStatus } from '../sync/schema.js'
 
 const EpochMs = Type.Integer({ minimum: 0 })
 const NullableEpochMs = Type.Union([EpochMs, Type.Null()])
@@ -12,9 +13,8 @@ export const SiteDetail = Type.Object({
   id: Type.String(),
   name: Type.String(),
   timezone: Type.String(),
-  gateways: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String(), lastSeenAt: NullableEpochMs, ackSeq: Type.Integer() }),
-  ),
+  /** Each gateway with its sync health (sync/schema.ts). */
+  gateways: Type.Array(GatewayStatus),
   devices: Type.Array(
     Type.Object({ id: Type.String(), gatewayId: Type.String(), name: Type.String(), kind: Type.String() }),
   ),
@@ -38,7 +38,15 @@ export const TelemetryPoint = Type.Object({
   time: EpochMs,
   deviceId: Type.String(),
   metric: Type.String(),
+  /** The reading; the average when the point is a downsampled one. */
   value: Type.Number(),
+  /**
+   * Only on downsampled points (the gateway's disk budget folded `samples` raw readings
+   * of one period into min/avg/max; see the site's gaps).
+   */
+  min: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
+  samples: Type.Optional(Type.Integer()),
 })
 export type TelemetryPoint = Type.Static<typeof TelemetryPoint>
 export const TelemetryList = Type.Object({ items: Type.Array(TelemetryPoint) })
@@ -73,3 +81,43 @@ export const AlarmItem = Type.Object({
 })
 export type AlarmItem = Type.Static<typeof AlarmItem>
 export const AlarmList = Type.Object({ items: Type.Array(AlarmItem) })
+
+export const GAPS_MAX_LIMIT = 1000
+/** The gateway lists at most this many devices per gap (protocol DataGap). */
+export const GAP_DEVICES_LISTED_MAX = 1000
+export const GAPS_DEFAULT_LIMIT = 100
+
+export const GapsQuery = Type.Object({
+  /** Gaps that overlap [from, to] (epoch ms); either end may be left open. */
+  from: Type.Optional(EpochMs),
+  to: Type.Optional(EpochMs),
+  /** Gaps that touched this device, or may have (a gap's device list is empty or full). */
+  deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: GAPS_MAX_LIMIT })),
+})
+export type GapsQuery = Type.Static<typeof GapsQuery>
+
+/**
+ * History a gateway removed under its disk budget before the cloud had it (a `gap` log
+ * event). Also the payload of the Socket.IO `gap` push (plus `siteId`).
+ */
+export const GapItem = Type.Object({
+  gatewayId: Type.String(),
+  /** The gap event's own seq; (gatewayId, seq) identifies a gap. */
+  seq: Type.Integer(),
+  /** `downsampled`: raw readings became per-minute min/avg/max; `dropped`: they are gone. */
+  reason: Type.Union([Type.Literal('downsampled'), Type.Literal('dropped')]),
+  fromSeq: Type.Integer(),
+  toSeq: Type.Integer(),
+  fromTime: EpochMs,
+  toTime: EpochMs,
+  /** Events removed, and rollups written in their place. */
+  removed: Type.Integer(),
+  written: Type.Integer(),
+  /** Devices whose history was touched (the gateway lists at most 1000). */
+  devices: Type.Array(Type.String()),
+  /** When the gateway logged the gap. */
+  recordedAt: EpochMs,
+})
+export type GapItem = Type.Static<typeof GapItem>
+export const GapList = Type.Object({ items: Type.Array(GapItem) })

@@ -1,12 +1,17 @@
 import { siteNotFound } from '../../errors.js'
 import type { Db } from '../../plugins/db/database.js'
 import type { SiteRow } from '../../plugins/db/tables.js'
+import type { GatewayPresence } from '../sync/presence.js'
+import { listSiteGateways } from '../sync/service.js'
 import * as repo from './repository.js'
 import {
+  GAPS_DEFAULT_LIMIT,
   TELEMETRY_DEFAULT_LIMIT,
   TELEMETRY_DEFAULT_WINDOW_MS,
   type AlarmItem,
   type AlarmsQuery,
+  type GapItem,
+  type GapsQuery,
   type SiteDetail,
   type StateItem,
   type TelemetryPoint,
@@ -30,9 +35,9 @@ export async function listSites(db: Db, orgId: string) {
   return { items: sites.map((s) => ({ id: s.id, name: s.name, timezone: s.timezone })) }
 }
 
-export async function getSite(db: Db, orgId: string, siteId: string): Promise<SiteDetail> {
+export async function getSite(db: Db, presence: GatewayPresence, orgId: string, siteId: string): Promise<SiteDetail> {
   const site = await findSiteForOrg(db, orgId, siteId)
-  const [gateways, devices] = await Promise.all([repo.listGateways(db, site.id), repo.listDevices(db, site.id)])
+  const [gateways, devices] = await Promise.all([listSiteGateways(db, presence, site.id), repo.listDevices(db, site.id)])
   return { id: site.id, name: site.name, timezone: site.timezone, gateways, devices }
 }
 
@@ -69,4 +74,15 @@ export async function getAlarms(
 ): Promise<{ items: AlarmItem[] }> {
   const site = await findSiteForOrg(db, orgId, siteId)
   return { items: await repo.listAlarms(db, site.id, (query.state ?? 'active') === 'active') }
+}
+
+export async function getGaps(db: Db, orgId: string, siteId: string, query: GapsQuery): Promise<{ items: GapItem[] }> {
+  const site = await findSiteForOrg(db, orgId, siteId)
+  const items = await repo.queryGaps(db, site.id, {
+    deviceId: query.deviceId,
+    from: query.from === undefined ? undefined : new Date(query.from),
+    to: query.to === undefined ? undefined : new Date(query.to),
+    limit: query.limit ?? GAPS_DEFAULT_LIMIT,
+  })
+  return { items }
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+import type { SyncStatus } from '@tendero/protocol'
 
 /**
  * Kysely's view of the schema created by src/migrations. Times are `timestamptz`
@@ -8,6 +9,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>
 type Json<T = unknown> = ColumnType<T, string, string>
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>
 
 export interface OrganizationsTable {
   id: Generated<string>
@@ -40,7 +43,13 @@ export interface GatewaysTable {
   name: string
   key_hash: string
   ack_seq: Generated<number>
+  /** Last stored ingest batch. */
   last_seen_at: Timestamp | null
+  /** Last ingest request or channel message of any kind (migration 0004). */
+  last_contact_at: NullableTimestamp
+  /** The latest `sync.status` the gateway sent, and the cloud's time when it arrived. */
+  sync_status: NullableJson<SyncStatus>
+  sync_status_at: NullableTimestamp
   created_at: CreatedAt
 }
 
@@ -81,8 +90,37 @@ export interface TelemetryTable {
   device_id: string
   metric: string
   time: Timestamp
+  /** The reading, or the average for a point made from a rollup. */
   value: number
   seq: number
+  /** Set only on points made from a per-minute rollup (migration 0004). */
+  min_value: ColumnType<number | null, number | null | undefined, number | null>
+  max_value: ColumnType<number | null, number | null | undefined, number | null>
+  samples: ColumnType<number | null, number | null | undefined, number | null>
+}
+
+/** Seq ranges a gateway's disk budget removed for good; they count as present in the ack. */
+export interface AbsentRangesTable {
+  gateway_id: string
+  from_seq: number
+  to_seq: number
+  stored_at: CreatedAt
+}
+
+/** One row per `gap` event: history the gateway downsampled or dropped before sending it. */
+export interface DataGapsTable {
+  site_id: string
+  gateway_id: string
+  seq: number
+  reason: 'downsampled' | 'dropped'
+  from_seq: number
+  to_seq: number
+  from_time: Timestamp
+  to_time: Timestamp
+  removed: number
+  written: number
+  devices: Json<string[]>
+  recorded_at: Timestamp
 }
 
 export interface DeviceStateTable {
@@ -118,6 +156,8 @@ export interface Database {
   telemetry: TelemetryTable
   device_state: DeviceStateTable
   alarms: AlarmsTable
+  absent_ranges: AbsentRangesTable
+  data_gaps: DataGapsTable
 }
 
 export type SiteRow = Selectable<SitesTable>
@@ -125,3 +165,5 @@ export type UserRow = Selectable<UsersTable>
 export type GatewayRow = Selectable<GatewaysTable>
 export type AlarmRow = Selectable<AlarmsTable>
 export type NewTelemetry = Insertable<TelemetryTable>
+export type DataGapRow = Selectable<DataGapsTable>
+export type NewDataGap = Insertable<DataGapsTable>
