@@ -155,6 +155,22 @@ describe('re-stamping events recorded before the clock synced', () => {
     expect(b.log.read(0, 1)).toEqual([restamped])
   })
 
+  it("leaves the disk budget's rollups and gaps flagged: their bodies hold unsynced times", async () => {
+    const b = boot('boot-now')
+    b.advance(1000)
+    const t = b.clock.now()
+    const [gap, rollup, plain] = await b.log.append([
+      { kind: 'gap', deviceId: 'gw-demo-01', body: { reason: 'dropped', fromSeq: 1, toSeq: 1, fromTime: t, toTime: t, removed: 1, written: 0, devices: ['camara-1'] } },
+      { kind: 'rollup', deviceId: 'camara-1', body: { from: t, to: t, count: 2, min: { t: 1 }, avg: { t: 1 }, max: { t: 1 } } },
+      reading(),
+    ])
+    b.clock.offerAck(b.trueNow(), 0)
+    const batch = await b.restamper.beforeBatch([gap!, rollup!, plain!])
+    await b.restamper.settled()
+    expect(batch.map((e) => e.clockSynced)).toEqual([false, false, true])
+    expect(b.log.read(0, 10)).toEqual(batch)
+  })
+
   it('leaves events alone while the clock stays unsynced', async () => {
     const b = boot('boot-now')
     const events = await b.log.append([reading()])

@@ -15,6 +15,13 @@ export interface RestamperOptions {
   chunkRows?: number
 }
 
+/**
+ * Kinds whose bodies hold times from the clock of the moment (a rollup's first and last
+ * reading, a gap's time range): re-stamping the envelope would not fix those, so they
+ * stay flagged. EventLog.restamp skips the same kinds.
+ */
+export const NOT_RESTAMPED: ReadonlySet<LogEvent['kind']> = new Set(['rollup', 'gap'])
+
 /** The wall time an event's monotonic stamp maps to; the same arithmetic as EventLog.restamp's SQL. */
 export function restampedTime(anchor: SyncAnchor, monoMs: number): number {
   return Math.round(anchor.wallMs - (anchor.monoMs - monoMs))
@@ -38,7 +45,8 @@ export function restampEvent(event: LogEvent, anchor: SyncAnchor): LogEvent {
  * - including rows the InfluxDB sink has passed. The cloud copy matters more than the
  *   on-site one, and rewinding the sink would not fix InfluxDB: points are keyed by
  *   time, so a re-send would add a second point instead of moving the first. Those
- *   points keep the unsynced time.
+ *   points keep the unsynced time;
+ * - not rollups and gaps (the disk budget's): they stay flagged (NOT_RESTAMPED).
  *
  * The uplink also passes each batch through `beforeBatch`, which first asks the cloud
  * for a time sample when the batch holds unsynced events of this boot (so the first
@@ -64,7 +72,7 @@ export class Restamper {
 
   /** For the uploader (UploaderOptions.beforeBatch). */
   async beforeBatch(events: LogEvent[]): Promise<LogEvent[]> {
-    const unsynced = (e: LogEvent) => !e.clockSynced && e.bootId === this.o.bootId
+    const unsynced = (e: LogEvent) => !e.clockSynced && e.bootId === this.o.bootId && !NOT_RESTAMPED.has(e.kind)
     if (!events.some(unsynced)) return events
     if (!(await this.o.clock.trySync())) return events
     const anchor = this.o.clock.syncAnchor()

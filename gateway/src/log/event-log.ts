@@ -584,8 +584,9 @@ export class EventLog {
    * Clock trust (src/clock/restamp.ts): events of `bootId` in seq (afterSeq, afterSeq +
    * maxRows] that were recorded before the clock synced get the wall time their monotonic
    * stamp maps to, `wallMs − (monoMs − mono_ms)`; `time` moves with `received_at` when it
-   * was the gateway's own stamp, a device's timestamp stays. One chunk per call, so the
-   * caller can yield between chunks and PUBACKs are not held up.
+   * was the gateway's own stamp, a device's timestamp stays. Rollups and gaps are left
+   * flagged: their bodies hold times from the unsynced clock that this cannot fix. One
+   * chunk per call, so the caller can yield between chunks and PUBACKs are not held up.
    */
   restamp(o: { bootId: string; afterSeq: number; maxRows: number; wallMs: number; monoMs: number }): { updated: number; throughSeq: number } {
     const throughSeq = Math.max(o.afterSeq, Math.min(this.lastSeqCache, o.afterSeq + o.maxRows))
@@ -596,7 +597,8 @@ export class EventLog {
          received_at = CAST(round(@wallMs - (@monoMs - mono_ms)) AS INTEGER),
          time = CASE WHEN time = received_at THEN CAST(round(@wallMs - (@monoMs - mono_ms)) AS INTEGER) ELSE time END,
          clock_synced = 1
-       WHERE seq > @afterSeq AND seq <= @throughSeq AND boot_id = @bootId AND clock_synced = 0`,
+       WHERE seq > @afterSeq AND seq <= @throughSeq AND boot_id = @bootId AND clock_synced = 0
+         AND kind NOT IN ('rollup', 'gap')`,
     )
     const { changes } = this.restampStmt.run({ bootId: o.bootId, afterSeq: o.afterSeq, throughSeq, wallMs: o.wallMs, monoMs: o.monoMs })
     return { updated: changes, throughSeq }
