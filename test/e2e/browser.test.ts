@@ -1,13 +1,14 @@
 /**
  * The demo as an owner sees it, in a real Chromium: log in, watch the cold room's
  * temperature change without reloading, see the compressor switch on when the rule
- * fires, and switch the language. Needs Debian's chromium (.ci/run installs it).
+ * fires, and switch the language; then the gateway's sync status, and a gap in the
+ * history marked on the chart. Needs Debian's chromium (.ci/run installs it).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO, startStack, type Stack } from './stack.js'
 
@@ -17,16 +18,24 @@ if (!haveChromium && process.env.CI === 'true') {
   throw new Error(`CI=true but no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium`)
 }
 
+// One build of the dashboard, served by the cloud of each suite below.
+let outDir: string
+beforeAll(() => {
+  if (!haveChromium) return
+  outDir = mkdtempSync(join(tmpdir(), 'tendero-dashboard-'))
+  execFileSync(join('node_modules', '.bin', 'vite'), ['build', 'dashboard', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
+    stdio: 'inherit',
+  })
+})
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true })
+})
+
 describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
-  let outDir: string
   let stack: Stack
   let browser: Browser
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'tendero-dashboard-'))
-    execFileSync(join('node_modules', '.bin', 'vite'), ['build', 'dashboard', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-      stdio: 'inherit',
-    })
     stack = await startStack({
       dashboardDir: outDir,
       startTempC: 6,
@@ -45,7 +54,6 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
   afterAll(async () => {
     await browser?.close()
     await stack?.stop()
-    rmSync(outDir, { recursive: true, force: true })
   })
 
   it('shows the live temperature, the compressor switching on, and speaks both languages', async () => {
@@ -77,3 +85,103 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await page.close()
   })
 })
+
+describe.skipIf(!haveChromium)('sync status and history gaps in a real browser', () => {
+  let stack: Stack
+  let browser: Browser
+
+  beforeAll(async () => {
+    stack = await startStack({ dashboardDir: outDir, intervalMs: 500 })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await stack?.stop()
+  })
+
+  it("shows the gateway online with its lag, and marks a gap the gateway logged on the chart", async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 1200 } })
+    await logIn(page, stack.cloudUrl)
+    await expect.poll(() => page.textContent('[data-testid=current-temperature]'), { timeout: 15_000 }).toMatch(/\d,\d °C/)
+
+    // Sync contract 8: the gateway reports on its channel, the cloud pushes `gateway.sync`.
+    const panel = page.locator(`[data-testid=sync-panel][data-gateway-id="${DEMO.gateway.id}"]`)
+    await expect.poll(() => panel.getAttribute('data-online'), { timeout: 20_000 }).toBe('true')
+    await expect.poll(() => panel.locator('[data-testid=sync-lag-events]').getAttribute('data-value'), { timeout: 30_000 }).toMatch(/^\d+$/)
+    expect(await panel.locator('[data-testid=sync-online]').textContent()).toContain('En línea')
+    expect(await panel.locator('[data-testid=sync-last-contact]').textContent()).toMatch(/ahora|hace/)
+    expect(await panel.locator('[data-testid=sync-buffer-days]').textContent()).toMatch(/\S/)
+    expect(await panel.locator('[data-testid=sync-disk]').textContent()).toMatch(/ de /)
+
+    // Sync contract 6: a gap event in the gateway's log (what its disk budget writes when it
+    // downsamples) goes up the uplink like any event and is marked on the open chart.
+    const chart = page.locator('[data-testid=temperature-chart]')
+    expect(await chart.getAttribute('data-gap-bands')).toBe('0')
+    const blueColumn = () => chart.evaluate(bluishShareOfColumn, 0.25)
+    const before = await blueColumn()
+    const now = Date.now()
+    await stack.gateway.log.append([
+      {
+        kind: 'gap',
+        deviceId: DEMO.gateway.id,
+        body: {
+          reason: 'downsampled',
+          fromSeq: 1,
+          toSeq: 2,
+          fromTime: now - 10 * 60_000,
+          toTime: now - 5 * 60_000,
+          removed: 600,
+          written: 10,
+          devices: ['camara-1'],
+        },
+      },
+    ])
+    await expect.poll(() => chart.getAttribute('data-gap-bands'), { timeout: 15_000 }).toBe('1')
+    const legend = page.locator('[data-testid=gap-legend-item][data-reason=downsampled]')
+    expect(await legend.textContent()).toContain('Datos resumidos por minuto')
+    // The band is painted: a quarter of the way along the (now ten-minute) axis, the plot is shaded blue.
+    await expect.poll(blueColumn, { timeout: 5_000 }).toBeGreaterThan(0.5)
+    expect(before).toBeLessThan(0.1)
+
+    await page.click('[data-testid=lang-switch]')
+    await expect.poll(() => legend.textContent()).toContain('Downsampled')
+    expect(await panel.locator('[data-testid=sync-online]').textContent()).toContain('Online')
+    await page.close()
+  })
+})
+
+async function logIn(page: Page, cloudUrl: string) {
+  await page.goto(cloudUrl)
+  await page.fill('[data-testid=login-email]', DEMO.user.email)
+  await page.fill('[data-testid=login-password]', DEMO.user.password)
+  await page.click('[data-testid=login-submit]')
+  await page.waitForURL(`**/sites/${DEMO.site.id}`)
+}
+
+/**
+ * Share of the pixels in one column of the canvas (at `at` of its width) tinted like the
+ * downsampled band (blue over white or over the teal fill). Runs in the page.
+ */
+function bluishShareOfColumn(canvas: unknown, at: number): number {
+  // Serialised into the page: self-contained, and typed without the DOM lib this project lacks.
+  type Canvas = {
+    width: number
+    height: number
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null
+  }
+  const el = canvas as Canvas
+  const ctx = el.getContext('2d')
+  if (!ctx) return 0
+  const x = Math.round(el.width * at)
+  const { data } = ctx.getImageData(x, 0, 1, el.height)
+  let bluish = 0
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!]
+    if (b > g && b - r > 15) bluish++
+  }
+  return bluish / el.height
+}
