@@ -70,7 +70,10 @@ export interface DownlinkStatus {
  * with the same parser as the site file, written atomically as the last known good one,
  * and its rules applied live; a refused one leaves everything as it was and the reasons,
  * with their JSON paths, go back to the cloud. A cloud command past its expiry on the
- * gateway's clock is answered `expired` and never run.
+ * gateway's clock is answered `expired` and never run; one that runs is journaled first
+ * (command-journal.ts), so a resend is answered, never run twice. `door.open` goes through
+ * the access controller. While the channel is open the gateway reports its sync health
+ * (`sync.status`, sync contract 8).
  */
 export class Downlink {
   private ws: WebSocket | undefined
