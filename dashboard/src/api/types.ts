@@ -79,7 +79,12 @@ export interface TelemetryItem {
   time: number
   deviceId: string
   metric: string
+  /** The reading; the average when the point is downsampled. */
   value: number
+  /** Only on downsampled points: `samples` raw readings of one minute folded into min/avg/max. */
+  min?: number
+  max?: number
+  samples?: number
 }
 
 export interface StateItem {

@@ -55,6 +55,8 @@ const en: MessageSchema = {
     threshold: 'Limit {value}',
     chartLabel: 'Temperature chart for the last hour',
     noData: 'No readings in the last hour yet.',
+    minMax: 'Minimum and maximum of the minute',
+    range: 'min {min} · max {max}',
   },
   gaps: {
     legend: 'Gaps in the history',

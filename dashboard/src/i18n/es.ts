@@ -54,6 +54,8 @@ const es = {
     threshold: 'Límite {value}',
     chartLabel: 'Gráfico de la temperatura de la última hora',
     noData: 'Todavía no hay lecturas en la última hora.',
+    minMax: 'Mínimo y máximo del minuto',
+    range: 'mín. {min} · máx. {max}',
   },
   gaps: {
     legend: 'Huecos en el historial',

@@ -113,6 +113,18 @@ describe('site store', () => {
     expect(store.alarms.map((a) => a.alarmId)).toEqual(['old'])
   })
 
+  it('keeps the min and max of downsampled history points', async () => {
+    api.fetchTelemetry.mockResolvedValue([
+      { time: T0 - 120_000, deviceId: 'camara-1', metric: 'temperature_c', value: 3.8, min: 3.1, max: 4.4, samples: 60 },
+      { time: T0 - 1000, deviceId: 'camara-1', metric: 'temperature_c', value: 4.1 },
+    ])
+    const store = await openedStore()
+    expect(store.series('camara-1', 'temperature_c')).toEqual([
+      { time: T0 - 120_000, value: 3.8, min: 3.1, max: 4.4 },
+      { time: T0 - 1000, value: 4.1 },
+    ])
+  })
+
   it('appends live telemetry after the history, in order and without duplicates', async () => {
     const store = await openedStore()
 

@@ -19,7 +19,7 @@ import type {
 } from '../api/types.js'
 import { isActiveAlarm, upsertAlarm } from '../features/alarms/alarms.js'
 import { upsertGap } from '../features/telemetry/gaps.js'
-import { mergeSeries, seriesKey, type SeriesPoint } from '../features/telemetry/series.js'
+import { mergeSeries, seriesKey, toSeriesPoint, type SeriesPoint } from '../features/telemetry/series.js'
 import { useSessionStore } from './session.js'
 
 /** Metrics whose last hour is fetched when a site opens; live events bring every metric. */
@@ -211,7 +211,7 @@ export const useSiteStore = defineStore('site', () => {
       const key = seriesKey(item.deviceId, item.metric)
       let group = grouped.get(key)
       if (!group) grouped.set(key, (group = { deviceId: item.deviceId, metric: item.metric, points: [] }))
-      group.points.push({ time: item.time, value: item.value })
+      group.points.push(toSeriesPoint(item))
     }
     for (const group of grouped.values()) addPoints(group.deviceId, group.metric, group.points)
     applyStateItems(stateItems)

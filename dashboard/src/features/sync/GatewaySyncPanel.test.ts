@@ -93,6 +93,7 @@ describe('GatewaySyncPanel', () => {
     expect(text(wrapper, 'sync-lag-seconds')).toBe('Al día')
     expect(text(wrapper, 'sync-oldest-unsent')).toBe('Nada pendiente')
     expect(text(wrapper, 'sync-buffer-days')).toBe('Calculando…')
+    expect(text(mountPanel(gateway({ sync: sync({ lagEvents: 0, lagSeconds: 0 }) })), 'sync-lag-seconds')).toBe('Al día')
   })
 
   it('has a clear empty state before the first report', () => {

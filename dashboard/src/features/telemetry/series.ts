@@ -4,6 +4,16 @@
 export interface SeriesPoint {
   time: number
   value: number
+  /** Set on downsampled points (per-minute rollups): the range the average stands for. */
+  min?: number
+  max?: number
+}
+
+/** A history point as the series keeps it; min/max only when the cloud sent them. */
+export function toSeriesPoint(item: { time: number; value: number; min?: number; max?: number }): SeriesPoint {
+  return item.min !== undefined && item.max !== undefined
+    ? { time: item.time, value: item.value, min: item.min, max: item.max }
+    : { time: item.time, value: item.value }
 }
 
 /** Roughly an hour at one reading per second. */
