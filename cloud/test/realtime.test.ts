@@ -2,7 +2,19 @@ import type { AddressInfo } from 'node:net'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO } from '../src/seed.js'
-import { addOrganization, alarmEvent, buildTestApp, DEMO_KEY, ingest, loginDemo, telemetryEvent, type TestApp } from './support/app.js'
+import {
+  addDemoGateway,
+  addOrganization,
+  alarmEvent,
+  buildTestApp,
+  DEMO_KEY,
+  gapEvent,
+  ingest,
+  loginDemo,
+  rollupEvent,
+  telemetryEvent,
+  type TestApp,
+} from './support/app.js'
 
 describe('realtime (Socket.IO)', () => {
   let t: TestApp
@@ -28,7 +40,8 @@ describe('realtime (Socket.IO)', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' })
     url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
     token = await loginDemo(t.app)
-  })
+    // PGlite's start and the demo password hash take seconds on a busy machine.
+  }, 60_000)
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect()
     await t?.close()
@@ -70,6 +83,29 @@ describe('realtime (Socket.IO)', () => {
     await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [telemetryEvent(3, { temperature_c: 5 })])
     await fresh
     expect(pushes).toBe(1)
+  })
+
+  it('pushes a new gap once, and no live telemetry for a rollup', async () => {
+    const socket = open({ token })
+    await connected(socket)
+    await join(socket, DEMO.site.id)
+    const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
+    const gaps: unknown[] = []
+    let telemetry = 0
+    socket.on('gap', (payload) => gaps.push(payload))
+    socket.on('telemetry', () => telemetry++)
+    const gap = gapEvent(2, { reason: 'downsampled', fromSeq: 1, toSeq: 1, removed: 60, written: 1 })
+    const rollup = rollupEvent(1, 'camara-1', Date.now() - 600_000, { t: 1 }, { t: 2 }, { t: 3 })
+    await ingest(t.app, gatewayKey, gatewayId, [rollup, gap])
+    await ingest(t.app, gatewayKey, gatewayId, [gap])
+    // A later push on the same socket proves the earlier ones had their chance to arrive.
+    const marker = new Promise((resolve) => socket.once('telemetry', resolve))
+    await ingest(t.app, gatewayKey, gatewayId, [telemetryEvent(3, { t: 4 })])
+    await marker
+    expect(gaps).toEqual([{ siteId: DEMO.site.id, gatewayId, seq: 2, reason: 'downsampled', fromSeq: 1, toSeq: 1,
+      fromTime: gap.kind === 'gap' ? gap.body.fromTime : 0, toTime: gap.kind === 'gap' ? gap.body.toTime : 0,
+      removed: 60, written: 1, devices: ['camara-1'], recordedAt: gap.time }])
+    expect(telemetry).toBe(1)
   })
 
   it('refuses to join another organization\'s site or an unknown one', async () => {

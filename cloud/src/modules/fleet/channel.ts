@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { CHANNEL_CLOSE, downlinkValidators, type CommandMessage, type ConfigMessage } from '@tendero/protocol'
 import type { Db } from '../../plugins/db/database.js'
 import { bearerToken } from '../../plugins/auth.js'
+import type { GatewayPresence } from '../sync/presence.js'
 import * as repo from './repository.js'
 import { onConnect, onGatewayMessage, type Downlink } from './service.js'
 
@@ -29,7 +30,17 @@ export class GatewayChannel implements Downlink {
   }
   private ping: NodeJS.Timeout | undefined
 
-  constructor(private readonly o: { db: Db; logger: FastifyBaseLogger; now?: () => number }) {}
+  constructor(
+    private readonly o: {
+      db: Db
+      logger: FastifyBaseLogger
+      now?: () => number
+      /** Kept current with the open channels, for `online` in the sync views. */
+      presence?: GatewayPresence
+      /** After the channel opens or closes and after each sync status: a view to push may have changed. */
+      onSyncChange?: (gatewayId: string) => void
+    },
+  ) {}
 
   attach(server: Server): void {
     server.on('upgrade', this.onUpgrade)
@@ -56,6 +67,7 @@ export class GatewayChannel implements Downlink {
     clearInterval(this.ping)
     for (const ws of this.sockets.values()) ws.terminate()
     this.sockets.clear()
+    this.o.presence?.clear()
     this.wss.close()
   }
 
@@ -82,6 +94,7 @@ export class GatewayChannel implements Downlink {
     // One channel per gateway: a reconnect after a half-open TCP replaces the stale one.
     this.sockets.get(gatewayId)?.close(CHANNEL_CLOSE.replaced, 'replaced')
     this.sockets.set(gatewayId, ws)
+    this.o.presence?.set(gatewayId, true)
     log.info('gateway channel open')
     // Answers are applied in order: a status must not overtake the ack sent before it.
     let chain: Promise<void> = Promise.resolve()
@@ -98,17 +111,26 @@ export class GatewayChannel implements Downlink {
       }
       const valid = message
       chain = chain
-        .then(() => onGatewayMessage(this.o.db, gatewayId, valid))
+        .then(async () => {
+          await onGatewayMessage(this.o.db, gatewayId, valid)
+          if (valid.type === 'sync.status') this.o.onSyncChange?.(gatewayId)
+        })
         .catch((err: unknown) => log.error({ err, type: valid.type }, 'gateway channel: message not recorded'))
     })
     ws.on('close', () => {
-      if (this.sockets.get(gatewayId) === ws) this.sockets.delete(gatewayId)
+      // A replaced socket closing must not mark the gateway offline under its successor.
+      if (this.sockets.get(gatewayId) === ws) {
+        this.sockets.delete(gatewayId)
+        this.o.presence?.set(gatewayId, false)
+        this.o.onSyncChange?.(gatewayId)
+      }
       log.info('gateway channel closed')
     })
     ws.on('error', (err) => log.warn({ err }, 'gateway channel error'))
     onConnect(this.o.db, gatewayId, this.o.now?.()).then(
       (messages) => {
         for (const m of messages) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
+        this.o.onSyncChange?.(gatewayId)
       },
       (err: unknown) => {
         log.error({ err }, 'gateway channel: initial sync failed')

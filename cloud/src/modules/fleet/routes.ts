@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorReply } from '../../errors.js'
+import { gatewayStatusForPush } from '../sync/service.js'
 import { GatewayChannel } from './channel.js'
 import * as service from './service.js'
 import { CommandParams, CommandView, ConfigView, CreateCommandBody, GatewayParams, PutConfigBody } from './schema.js'
@@ -12,7 +13,22 @@ const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply }
  * gateways' WebSocket channel that carries them down (channel.ts).
  */
 const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const channel = new GatewayChannel({ db: app.db, logger: app.log.child({ component: 'gateway-channel' }) })
+  const log = app.log.child({ component: 'gateway-channel' })
+  const channel = new GatewayChannel({
+    db: app.db,
+    logger: log,
+    presence: app.gatewayPresence,
+    // `gateway.sync` to the site room. A gateway that never reported has no figures to
+    // show yet; the site detail still tells whether it is online.
+    onSyncChange: (gatewayId) => {
+      gatewayStatusForPush(app.db, app.gatewayPresence, gatewayId).then(
+        (view) => {
+          if (view?.sync) app.realtime.emitToSite(view.siteId, 'gateway.sync', { gatewayId: view.id, ...view })
+        },
+        (err: unknown) => log.warn({ err, gatewayId }, 'gateway.sync push failed'),
+      )
+    },
+  })
   channel.attach(app.server)
   app.addHook('preClose', async () => channel.close(app.server))
 

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { CommandMessage, ConfigMessage, UplinkChannelMessage } from '@tendero/protocol'
-import { AppError } from '../../errors.js'
+import { AppError, gatewayNotFound } from '../../errors.js'
 import type { Db } from '../../plugins/db/database.js'
 import type { AuthUser } from '../../plugins/auth.js'
 import { toEpochMs } from '../../plugins/db/timestamps.js'
+import { recordContact, recordSyncStatus } from '../sync/service.js'
 import * as repo from './repository.js'
 import type { CommandRow } from './repository.js'
 import type { CommandStatus, CommandView, ConfigView, CreateCommandBody } from './schema.js'
 
-export const gatewayNotFound = (): AppError => new AppError('GATEWAY_NOT_FOUND', 404, 'Gateway not found')
+export { gatewayNotFound }
 export const commandNotFound = (): AppError => new AppError('COMMAND_NOT_FOUND', 404, 'Command not found')
 export const configGatewayMismatch = (): AppError =>
   new AppError('CONFIG_GATEWAY_MISMATCH', 400, 'config.gatewayId must be the gateway in the URL')
@@ -111,6 +112,7 @@ export async function getCommand(db: Db, orgId: string, gatewayId: string, comma
 
 /** What a gateway gets when its channel opens: the latest desired config, then its open commands. */
 export async function onConnect(db: Db, gatewayId: string, now = Date.now()): Promise<(ConfigMessage | CommandMessage)[]> {
+  await recordContact(db, gatewayId)
   await repo.expireCommands(db, gatewayId, new Date(now))
   const [latest, commands] = await Promise.all([repo.latestConfig(db, gatewayId), repo.openCommands(db, gatewayId, new Date(now))])
   await repo.markSent(db, commands.map((c) => c.id))
@@ -119,13 +121,17 @@ export async function onConnect(db: Db, gatewayId: string, now = Date.now()): Pr
 
 /** A gateway's answer on the channel (already validated against the protocol). */
 export async function onGatewayMessage(db: Db, gatewayId: string, message: UplinkChannelMessage): Promise<void> {
+  // A sync status records last contact in the same write; other messages record it first.
+  if (message.type === 'sync.status') {
+    await recordSyncStatus(db, gatewayId, message.status)
+    return
+  }
+  await recordContact(db, gatewayId)
   if (message.type === 'config.status') {
     const error = message.ok ? null : { version: message.version, reason: message.reason ?? 'refused' }
     await repo.recordConfigStatus(db, gatewayId, message.running, error)
     return
   }
-  // TODO(issue 4): store the gateway's sync status for the cloud API and the dashboard.
-  if (message.type === 'sync.status') return
   if (!UUID_RE.test(message.id)) return
   const status: CommandStatus = message.ok ? 'acked' : message.error === 'expired' ? 'expired' : 'failed'
   await repo.recordAck(db, gatewayId, message.id, status, message.ok ? null : (message.error ?? 'failed'))
