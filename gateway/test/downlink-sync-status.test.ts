@@ -1,15 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { deviceTopic, downlinkValidators, type SyncStatus } from '@tendero/protocol'
 import { CHANNEL_PATH } from '../src/downlink/downlink.js'
-import { DEMO_DEVICE, startTestGateway, type TestGateway } from './harness.js'
-import { eventually } from './downlink-harness.js'
+import { DEMO_DEVICE, startTestGateway, testSite, type TestGateway } from './harness.js'
+import { eventually, startCloud, startCloudGateway, type CloudGateway, type TestCloud } from './downlink-harness.js'
 
 /**
  * The shape and pacing of `sync.status` on the channel, against a stand-in channel
- * endpoint that records frames (the real cloud's handling is covered with the cloud's
- * sync storage). Its ingest answers 503, so the uplink falls behind as devices report.
+ * endpoint that records frames; its ingest answers 503, so the uplink falls behind as
+ * devices report. Then once end to end: the real cloud stores it and its API shows it.
  */
 interface Frame {
   connection: number
@@ -95,4 +98,43 @@ describe('downlink: sync status on the channel', () => {
     await new Promise((r) => setTimeout(r, every * 3))
     expect(channel.frames.length).toBe(final)
   })
+})
+
+describe('downlink: sync status in the real cloud', () => {
+  let cloud: TestCloud | undefined
+  let gateway: CloudGateway | undefined
+  let dataDir: string | undefined
+  afterEach(async () => {
+    await gateway?.stop()
+    await cloud?.close()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    gateway = cloud = dataDir = undefined
+  })
+
+  it("shows the gateway's report in GET /api/gateways/:id/sync, caught up once the uplink has delivered", async () => {
+    cloud = await startCloud()
+    const { gatewayId, gatewayKey } = await cloud.registerGateway()
+    const site = await testSite((s) => {
+      s.gatewayId = gatewayId
+    })
+    dataDir = mkdtempSync(join(tmpdir(), 'tendero-sync-status-'))
+    gateway = await startCloudGateway(site, { dataDir, cloudUrl: cloud.url, gatewayKey, gateway: { downlink: { syncStatusEveryMs: 200 } } })
+    const device = await gateway.device(DEMO_DEVICE)
+    for (let i = 0; i < 5; i++)
+      await device.client.publishAsync(deviceTopic(DEMO_DEVICE.id, 'telemetry'), JSON.stringify({ readings: { temperature_c: 4 } }), { qos: 1 })
+    const gw = gateway.gw
+    const view = await eventually(async () => {
+      const res = await cloud!.api('GET', `/api/gateways/${gatewayId}/sync`)
+      const body = res.json()
+      return body.sync && body.sync.lastSeq >= 5 && body.sync.lagEvents === 0 ? body : undefined
+    }, 'a caught-up report in the cloud')
+    const local = gw.log.status()
+    expect(view).toMatchObject({ id: gatewayId, online: true, lastContactAt: expect.any(Number) })
+    expect(view.sync).toMatchObject({
+      lagSeconds: 0, oldestUnsentAt: null, quarantinedTotal: 0, droppedTotal: 0, clockSynced: true, influxLagEvents: null, maxBytes: local.maxBytes,
+    })
+    expect(view.sync.lastSeq).toBeLessThanOrEqual(gw.log.lastSeq())
+    expect(view.sync.usedBytes).toBeGreaterThan(0)
+    expect(Math.abs(view.sync.reportedAt - view.sync.gatewayTime)).toBeLessThan(5_000)
+  }, 60_000)
 })
