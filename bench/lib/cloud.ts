@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -74,10 +74,17 @@ export interface CloudProcess {
  * The cloud as `npm start -w @tendero/cloud` runs it, minus the tsx CLI (which forks, so
  * the pid would not be the server's): node with the tsx loader on cloud/src/server.ts.
  */
-export async function startCloud(opts: { databaseUrl: string; gatewayKey: string; logLevel?: string }): Promise<CloudProcess> {
+export async function startCloud(opts: {
+  databaseUrl: string
+  gatewayKey: string
+  logLevel?: string
+  logFile?: string
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeFlags?: string[]
+}): Promise<CloudProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tendero-bench-cloud-'))
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cloud/src/server.ts')], {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(REPO_ROOT, 'cloud/src/server.ts')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -92,7 +99,8 @@ export async function startCloud(opts: { databaseUrl: string; gatewayKey: string
       // Ingest logs one info line per batch; warn keeps the cloud's own cost out of stdout.
       LOG_LEVEL: opts.logLevel ?? 'warn',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // With a log file, the cloud's pino lines (e.g. each request's responseTime) go there.
+    stdio: ['ignore', opts.logFile ? openSync(opts.logFile, 'w') : 'ignore', 'pipe'],
   })
   const stderr = tail(child)
   const url = `http://127.0.0.1:${port}`

@@ -50,6 +50,20 @@ export function rssBytes(pid: number): number {
   return Number(kb) * 1024
 }
 
+/** CPU time a process has used so far (user + system), in seconds, from /proc/<pid>/stat; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return 0
+  }
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (USER_HZ, 100 on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 export interface RunningBroker {
   name: string
   pid: number

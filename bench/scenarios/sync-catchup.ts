@@ -32,6 +32,10 @@
  *   --timeout S       give up draining after S seconds (BENCH_TIMEOUT_S, default 600)
  *   --peer-seconds S  time slice per peer strategy, 0 skips them (BENCH_PEER_SECONDS, default 15)
  *   --keep-db         keep the PostgreSQL database for profiling (BENCH_KEEP_DB=1)
+ *   --cloud-log FILE  the cloud's pino log at info level, one line per request with its
+ *                     responseTime (BENCH_CLOUD_LOG)
+ *   --cpu-prof DIR    V8 CPU profiles of the cloud and the gateway into DIR/cloud and DIR/gateway,
+ *                     one file per thread (BENCH_CPU_PROF)
  * and `--note TEXT` (bench/run.ts) stores a note with the results, e.g. "smoke run".
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -47,7 +51,7 @@ import { writeBacklog, type Backlog } from '../lib/backlog.js'
 import { addGateway, createDatabase, openDashboardSocket, startCloud, DEMO, type BenchDatabase, type CloudProcess } from '../lib/cloud.js'
 import { startGate, type Gate } from '../lib/gate.js'
 import { startPublishers } from '../lib/load.js'
-import { forkWorker, sleep, startGateway, type GatewayProcess, type Worker } from '../lib/processes.js'
+import { cpuSeconds, forkWorker, sleep, startGateway, type GatewayProcess, type Worker } from '../lib/processes.js'
 import { BENCH_PASSWORD, benchPasswordHash, benchSite } from '../lib/site.js'
 
 const LIVE_DEVICES = 200
@@ -70,6 +74,8 @@ export interface SyncCatchupOptions {
   timeoutS: number
   peerSeconds: number
   keepDb: boolean
+  cloudLog?: string
+  cpuProfDir?: string
 }
 
 function option(name: string, env: string): string | undefined {
@@ -93,6 +99,8 @@ export function syncCatchupOptions(): SyncCatchupOptions {
     timeoutS: numberOption('timeout', 'BENCH_TIMEOUT_S', 600, 10),
     peerSeconds: numberOption('peer-seconds', 'BENCH_PEER_SECONDS', 15, 0),
     keepDb: ['1', 'true'].includes(option('keep-db', 'BENCH_KEEP_DB') ?? ''),
+    ...(option('cloud-log', 'BENCH_CLOUD_LOG') ? { cloudLog: option('cloud-log', 'BENCH_CLOUD_LOG')! } : {}),
+    ...(option('cpu-prof', 'BENCH_CPU_PROF') ? { cpuProfDir: option('cpu-prof', 'BENCH_CPU_PROF')! } : {}),
   }
 }
 
@@ -237,7 +245,12 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
   // 2. The cloud on its own PostgreSQL database, and a dashboard watching the site.
   const db: BenchDatabase = await createDatabase()
   cleanups.push(() => (opts.keepDb ? db.close().then(() => console.log(`kept database ${db.url}`)) : db.drop()))
-  const cloud: CloudProcess = await startCloud({ databaseUrl: db.url, gatewayKey: GATEWAY_KEY })
+  const cloud: CloudProcess = await startCloud({
+    databaseUrl: db.url,
+    gatewayKey: GATEWAY_KEY,
+    ...(opts.cloudLog ? { logLevel: 'info', logFile: opts.cloudLog } : {}),
+    ...(opts.cpuProfDir ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', join(opts.cpuProfDir, 'cloud')] } : {}),
+  })
   cleanups.push(() => cloud.stop())
   for (const batch of PEER_BATCHES) await addGateway(db, `gw-peer-${batch}`, `${GATEWAY_KEY}-peer-${batch}`)
   const socket = await openDashboardSocket(cloud.url)
@@ -251,6 +264,7 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
   const gatewayStartedAt = clock()
   const gateway: GatewayProcess = await startGateway({
     siteConfig,
+    ...(opts.cpuProfDir ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', join(opts.cpuProfDir, 'gateway')] } : {}),
     env: {
       CLOUD_URL: gate.url,
       GATEWAY_KEY,
@@ -280,6 +294,14 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
   await sleep(Math.max(0, Math.min(WARMUP_MS, MAX_CLOSED_MS - (clock() - gatewayStartedAt))))
   const closedMs = clock() - gatewayStartedAt
   const liveSeqAtOpen = (await gateway.health()).log.lastSeq
+  // Where the time goes: CPU of the cloud, the gateway and the PostgreSQL backends serving this database.
+  const pgBackends = async () =>
+    (await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [db.name])).map((r) => r.pid)
+  const cpu = async () => {
+    const backends = await pgBackends()
+    return { cloud: cpuSeconds(cloud.pid), gateway: cpuSeconds(gateway.pid), pg: new Map(backends.map((pid) => [pid, cpuSeconds(pid)])) }
+  }
+  const cpuAtOpen = await cpu()
   gate.open()
   const openedAt = clock()
   console.log(`link up after ${round(closedMs / 1000, 1)} s closed; ${fmt(liveSeqAtOpen - backlog.lastSeq)} live events logged meanwhile`)
@@ -314,6 +336,18 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
   }
   const endOfCatchup = drainedAt ?? clock()
   const drainS = (endOfCatchup - openedAt) / 1000
+  const cpuAtEnd = await cpu()
+  // A backend that started after the link came up counts from zero.
+  const pgCpu = [...cpuAtEnd.pg].reduce((sum, [pid, s]) => sum + s - (cpuAtOpen.pg.get(pid) ?? 0), 0)
+  const cores = {
+    cloud: (cpuAtEnd.cloud - cpuAtOpen.cloud) / drainS,
+    gateway: (cpuAtEnd.gateway - cpuAtOpen.gateway) / drainS,
+    pg: pgCpu / drainS,
+  }
+  // Everything the cloud stored meanwhile: the backlog, and the live events sent with it.
+  const [uploaded] = await db.query<{ n: string }>(`select count(*) as n from events where gateway_id = $1`, [DEMO.gateway.id])
+  const perEvent = Object.fromEntries(Object.entries(cores).map(([k, c]) => [k, ((c * drainS) / Number(uploaded!.n)) * 1e6])) as typeof cores
+  console.log(`CPU during catch-up, in cores: cloud ${round(cores.cloud, 2)}, gateway ${round(cores.gateway, 2)}, PostgreSQL backends ${round(cores.pg, 2)} (${cpuAtEnd.pg.size}); per event uploaded, µs: ${JSON.stringify(Object.fromEntries(Object.entries(perEvent).map(([k, v]) => [k, round(v)])))}`)
   console.log(drainedAt ? `drained in ${round(drainS, 2)} s` : `NOT drained within ${opts.timeoutS} s (acked ${fmt(acked)})`)
 
   // 6. Live traffic a little longer: alarms after the catch-up, and late pushes arrive.
@@ -357,6 +391,11 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
   const upTo = drainedAt ? backlog.lastSeq : await ackSeq()
   const [stored] = await db.query<{ n: string }>(`select count(*) as n from events where gateway_id = $1 and seq <= $2`, [DEMO.gateway.id, upTo])
   const missingInCloud = upTo - Number(stored!.n)
+  // A transition the cloud stored but never pushed was older than one it had already applied
+  // (alarms are last writer by event time), i.e. it reached the cloud out of order.
+  const [alarmsStored] = await db.query<{ n: string }>(`select count(*) as n from events where gateway_id = $1 and kind = 'alarm' and device_id = $2`, [DEMO.gateway.id, ALARM_DEVICE])
+  const probeCounts = probe.counts()
+  console.log(`alarm transitions: ${probeCounts.sent} published, ${alarmsStored!.n} stored in the cloud, ${probeCounts.received} pushed to the dashboard`)
   console.log(`cloud holds ${fmt(Number(stored!.n))} of the ${fmt(upTo)} events up to the watermark; live telemetry acked ${fmt((liveAcked / liveSpan) * 1000)} msg/s`)
 
   // Not drained: the rate so far, and the drain time it would take at that rate.
@@ -388,10 +427,20 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
     { metric: 'live alarm latency during catch-up max', value: during.summary.max, unit: 'ms' },
     { metric: 'live alarm transitions measured during catch-up (raise + clear)', value: during.summary.count, unit: 'pushes' },
     { metric: 'live alarm transitions published during catch-up that never arrived', value: during.missing, unit: 'transitions' },
+    { metric: 'alarm transitions published (whole run, link down included)', value: probeCounts.sent, unit: 'transitions' },
+    { metric: 'alarm transitions stored in the cloud', value: Number(alarmsStored!.n), unit: 'transitions' },
+    { metric: 'alarm transitions pushed to the dashboard', value: probeCounts.received, unit: 'transitions' },
     { metric: 'live alarm latency after catch-up p99', value: after.summary.p99, unit: 'ms' },
     { metric: 'live telemetry acknowledged by the gateway', value: Math.round((liveAcked / liveSpan) * 1000), unit: 'msg/s' },
     { metric: 'events missing in the cloud below its ack watermark', value: missingInCloud, unit: 'events' },
     { metric: 'telemetry pushes the open dashboard received', value: pushes.telemetry, unit: 'pushes' },
+    { metric: 'cloud process CPU during catch-up', value: round(cores.cloud, 2), unit: 'cores' },
+    { metric: 'PostgreSQL backends CPU during catch-up', value: round(cores.pg, 2), unit: 'cores' },
+    { metric: 'gateway process CPU during catch-up', value: round(cores.gateway, 2), unit: 'cores' },
+    // CPU time per event holds up on a busy machine better than wall time does.
+    { metric: 'cloud CPU per event uploaded during catch-up', value: round(perEvent.cloud, 1), unit: 'µs' },
+    { metric: 'PostgreSQL backends CPU per event uploaded during catch-up', value: round(perEvent.pg, 1), unit: 'µs' },
+    { metric: 'gateway CPU per event uploaded during catch-up (includes live traffic and rules)', value: round(perEvent.gateway, 1), unit: 'µs' },
     { metric: 'gateway log file with the backlog', value: round(logBytes / 1048576), unit: 'MB' },
   ]
   return results
