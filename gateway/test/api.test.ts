@@ -103,6 +103,7 @@ describe('local API devices, state and log', () => {
     expect(body.sizeBytes.used).toBeGreaterThan(0)
     expect(body.sync.oldestUnsentAt).toBeGreaterThan(0)
     expect(body.sync.lagSeconds).toBeGreaterThanOrEqual(0)
+    expect(body.budget).toEqual({ downsampled: 0, rollups: 0, dropped: 0, droppedTotal: 0, gaps: 0, lastAt: null, active: false })
   })
 })
 

@@ -127,6 +127,16 @@ export const LogStats = Type.Object({
   lastSeq: Type.Integer(),
   oldest: Nullable(Type.Object({ seq: Type.Integer(), time: Type.Integer(), receivedAt: Type.Integer() })),
   retention: Type.Object({ maxAgeMs: Type.Number(), prunedEvents: Type.Integer(), lastPrunedAt: Nullable(Type.Integer()) }),
+  /** The disk budget: raw readings downsampled, rollups written, rows dropped, seqs gone, gap events. */
+  budget: Type.Object({
+    downsampled: Type.Integer(),
+    rollups: Type.Integer(),
+    dropped: Type.Integer(),
+    droppedTotal: Type.Integer(),
+    gaps: Type.Integer(),
+    lastAt: Nullable(Type.Integer()),
+    active: Type.Boolean(),
+  }),
   /** Ingest rate over about the last hour, and how many days the budget lasts at it with no sync. */
   eventsPerDay: Nullable(Type.Integer()),
   bufferDaysLeft: Nullable(Type.Number()),

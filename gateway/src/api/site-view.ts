@@ -1,6 +1,6 @@
 import type { DeviceConfig } from '../config.js'
 import type { DeviceBroker } from '../broker/broker.js'
-import type { EventLog } from '../log/event-log.js'
+import type { EventLog, EventLogStatus } from '../log/event-log.js'
 import type { Uploader } from '../uplink/uploader.js'
 import { UPLINK_CURSOR } from '../uplink/uploader.js'
 import type { FailsafeSpec } from '../failsafe/spec.js'
@@ -33,6 +33,8 @@ export interface LogStatsView {
   lastSeq: number
   oldest: { seq: number; time: number; receivedAt: number } | null
   retention: { maxAgeMs: number; prunedEvents: number; lastPrunedAt: number | null }
+  /** What the disk budget removed from unsynced history (log/budget.ts); `active` while it is thinning. */
+  budget: EventLogStatus['budget']
   eventsPerDay: number | null
   /** Days the log budget lasts at the current ingest rate if nothing is synced (an outage). */
   bufferDaysLeft: number | null
@@ -92,6 +94,7 @@ export class SiteView {
       lastSeq: s.lastSeq,
       oldest: s.oldest,
       retention: { maxAgeMs: s.maxAgeMs, prunedEvents: s.pruned.events, lastPrunedAt: s.pruned.lastAt },
+      budget: s.budget,
       eventsPerDay: s.eventsPerDay,
       bufferDaysLeft: s.bufferDaysLeft,
       sync: {
