@@ -305,6 +305,8 @@ async function run(opts: SyncCatchupOptions, cleanups: (() => Promise<unknown> |
   gate.open()
   const openedAt = clock()
   console.log(`link up after ${round(closedMs / 1000, 1)} s closed; ${fmt(liveSeqAtOpen - backlog.lastSeq)} live events logged meanwhile`)
+  if (closedMs > 14_000)
+    console.warn('warning: the link was closed long enough for the uplink\'s first request to time out (15 s); its first batches start smaller')
 
   // 5. Until the cloud's watermark covers the backlog.
   const ackSeq = async () => Number((await db.query<{ ack_seq: string }>(`select ack_seq from gateways where id = $1`, [DEMO.gateway.id]))[0]!.ack_seq)
