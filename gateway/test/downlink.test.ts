@@ -37,7 +37,8 @@ describe('downlink: desired config and cloud commands from the real cloud', () =
     cloudUrl = `http://127.0.0.1:${(cloud.server.address() as { port: number }).port}`
     const login = await cloud.inject({ method: 'POST', url: '/api/auth/login', payload: { email: DEMO.user.email, password: DEMO.user.password } })
     token = login.json().token
-  })
+    // PGlite migrations take seconds, more on a busy CI machine.
+  }, 60_000)
   afterAll(async () => {
     for (const g of open) await g.close()
     await cloud?.close()
