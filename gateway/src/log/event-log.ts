@@ -33,9 +33,12 @@ export interface EventLogOptions {
   flushIntervalMs?: number
   /** Flush at once when this many events are queued, without waiting for the window. */
   maxBatch?: number
-  /** Age and size limits; pruning only ever removes events every guard cursor has passed. */
+  /**
+   * Age and size limits. Pruning removes only events every guard cursor has passed; past
+   * that, the size budget thins unsynced telemetry (log/budget.ts) and nothing else.
+   */
   retention?: Partial<RetentionOptions>
-  /** Cursors (e.g. `uplink`) that must have passed an event before retention may delete it. */
+  /** Cursors (e.g. `uplink`) that must have passed an event before retention may delete it; the budget compacts only above the lowest. */
   guardCursors?: string[]
   /** Told about pruning and about a budget that cannot be met yet. */
   onRetention?: (report: RetentionReport) => void
@@ -424,9 +427,11 @@ export class EventLog {
     if (maxBytes > 0 && usedBytes > maxBytes) {
       const count = this.stmt.count.get()?.value ?? 0
       const perEvent = usedBytes / Math.max(count, 1)
-      upTo = Math.max(upTo, Math.min(this.seqOfRow(Math.ceil((usedBytes - maxBytes * 0.9) / perEvent)), floor))
+      // At most a chunk goes per call anyway, so the row count to look up is capped by it.
+      upTo = Math.max(upTo, Math.min(this.seqOfRow(Math.min(chunkRows, Math.ceil((usedBytes - maxBytes * 0.9) / perEvent))), floor))
     }
-    upTo = Math.min(upTo, floor, this.seqOfRow(chunkRows))
+    upTo = Math.min(upTo, floor)
+    if (upTo >= oldest.seq) upTo = Math.min(upTo, this.seqOfRow(chunkRows))
     let deleted = 0
     if (upTo >= oldest.seq) {
       deleted = this.db.transaction(() => {
