@@ -64,8 +64,8 @@ export async function writeBacklog(opts: BacklogOptions): Promise<Backlog> {
     maxBatch: 20_000,
     retention: { maxBytes: 0, maxAgeMs: 0 },
   })
-  const perSecond = opts.devices + Math.ceil(opts.devices / STATE_EVERY_S)
-  const seconds = Math.ceil(opts.events / perSecond) + 1
+  // On average a second holds one reading per device plus devices/STATE_EVERY_S state changes.
+  const seconds = Math.ceil(opts.events / (opts.devices * (1 + 1 / STATE_EVERY_S))) + 1
   const firstSecondAt = opts.endAt - (seconds - 1) * 1000
   const counters = new Array<number>(opts.devices).fill(0)
   let telemetry = 0
@@ -74,7 +74,8 @@ export async function writeBacklog(opts: BacklogOptions): Promise<Backlog> {
   let lastTime = 0
   const pending: Promise<unknown>[] = []
   try {
-    for (let s = 0; s < seconds && written < opts.events; s++) {
+    // Runs until the count is exact; the last second may land a moment after `endAt`.
+    for (let s = 0; written < opts.events; s++) {
       const t = firstSecondAt + s * 1000
       const inputs: EventInput[] = []
       for (let d = 0; d < opts.devices && written + inputs.length < opts.events; d++) {
