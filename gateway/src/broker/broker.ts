@@ -10,6 +10,7 @@ import { DEFAULT_SECURITY, TokenBucket, effectiveLimits, type SecurityConfig } f
 import { listenTcp, listenTls, listenWebSocket, type Listener, type TlsFiles } from './listeners.js'
 import { checkMessage } from './message-check.js'
 import { Rejections, type ConnectRefusal, type RejectReason } from './rejections.js'
+import { RedeliveryFilter } from './redelivery.js'
 
 export interface DeviceBrokerOptions {
   devices: DeviceConfig[]
@@ -64,6 +65,8 @@ export class DeviceBroker {
   private readonly rejections: Rejections
   /** Per device: its token bucket and payload limit, built on its first message. */
   private readonly limits = new Map<string, { bucket: TokenBucket; maxPayloadBytes: number }>()
+  /** Readings already logged, so a device's resend after a lost PUBACK is not logged twice. */
+  private readonly redeliveries = new RedeliveryFilter()
 
   constructor(private readonly opts: DeviceBrokerOptions) {
     this.devices = new Map(opts.devices.map((d) => [d.id, d]))
@@ -72,6 +75,7 @@ export class DeviceBroker {
     this.security = { ...DEFAULT_SECURITY, ...opts.security }
     this.now = opts.now ?? Date.now
     this.rejections = new Rejections(this.logger, this.now)
+    this.redeliveries.seed(opts.log, opts.devices.length)
   }
 
   /** Starts the broker and its TCP listener; resolves with the bound port (0 picks a free one). */
@@ -287,8 +291,14 @@ export class DeviceBroker {
       return done(null)
     }
     const body = checked.value as { ts?: number }
+    // Already in the log: the PUBACK was lost (the gateway died), so the device resent it.
+    if (channel === 'telemetry' && this.redeliveries.isLogged(deviceId, body)) {
+      this.logger.debug({ deviceId, topic }, 'reading already logged, acknowledged again')
+      return done(null)
+    }
     this.opts.log.append([{ kind: channel, deviceId, body, time: body.ts }]).then(
       (events) => {
+        if (channel === 'telemetry') this.redeliveries.remember(deviceId, body)
         done(null)
         this.opts.onCommitted(events)
       },
