@@ -140,7 +140,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     reconnectMs: number('reconnect', value('reconnect'), 10, 3_600_000, true),
     ackLog,
     speed: number('speed', value('speed'), 0.001, 1_000_000),
-    intervalMs: number('intervalMs', value('intervalMs'), 50, 3_600_000, true),
+    intervalMs: number('intervalMs', value('intervalMs'), 10, 3_600_000, true),
     startTempC: number('startTempC', value('startTempC'), -40, 60),
     compressorOn: compressor === 'on',
     seed: number('seed', value('seed'), 0, 4_294_967_295, true),

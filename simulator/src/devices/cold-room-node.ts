@@ -361,10 +361,23 @@ export class ColdRoomNode {
       this.log.error({ channel, reasons: validator.explain(payload) }, 'not publishing a payload the protocol rejects')
       return
     }
+    this.send(channel, JSON.stringify(payload), payload)
+  }
+
+  private send(channel: UpstreamChannel, text: string, payload: unknown): void {
     const client = this.client
     if (!client) return
-    client.publish(deviceTopic(this.options.deviceId, channel), JSON.stringify(payload), { qos: 1 }, (err) => {
+    client.publish(deviceTopic(this.options.deviceId, channel), text, { qos: 1 }, (err) => {
       if (err) {
+        // mqtt.js holds what it had sent, but a publish it had only queued (behind the
+        // messages it resends after a reconnect) is dropped with "Connection closed" when
+        // that connection ends too. A node keeps its readings: queue it again once mqtt.js
+        // has finished dropping, so it lands behind everything it still holds, in order.
+        if (!this.stopping && /connection closed/i.test(err.message)) {
+          this.log.debug({ channel }, 'publish dropped by a closed connection, queued again')
+          queueMicrotask(() => this.send(channel, text, payload))
+          return
+        }
         this.log.debug({ channel, err: err.message }, 'publish not acknowledged')
         return
       }
