@@ -37,7 +37,8 @@ beforeAll(async () => {
   const address = cloud.server.address()
   if (!address || typeof address === 'string') throw new Error('no port')
   cloudUrl = `http://127.0.0.1:${address.port}`
-})
+  // PGlite and the cloud's migrations take well over the default 10 s on a busy 2-core box.
+}, 60_000)
 afterAll(async () => {
   await cloud?.close()
   rmSync(dir, { recursive: true, force: true })
