@@ -131,6 +131,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const log = new EventLog({
     path: join(config.dataDir, 'log.db'),
     bootId,
+    // The disk budget's gap events are the gateway's own (log/budget.ts).
+    gatewayId: config.gatewayId,
     clockSynced: () => clock.synced(),
     now,
     monoNow: () => clock.monoNow(),
@@ -139,9 +141,13 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     // Nothing leaves the log before the cloud has it (sync contract 6).
     guardCursors: [UPLINK_CURSOR, ...(config.influx ? [INFLUX_CURSOR] : [])],
     onRetention: (r) =>
-      r.overBudgetUnsynced
+      r.error
+        ? logger.error({ err: r.error }, 'log prune failed')
+        : r.overBudgetUnsynced
         ? logger.warn({ usedBytes: r.usedBytes, deleted: r.deleted }, 'log is over its size budget with events the cloud does not have yet')
-        : logger.info({ deleted: r.deleted, usedBytes: r.usedBytes }, 'log pruned'),
+        : r.compacted
+          ? logger.warn({ gap: r.compacted.gap.body, usedBytes: r.usedBytes }, `log at its size budget: unsynced telemetry ${r.compacted.gap.body.reason}`)
+          : logger.info({ deleted: r.deleted, usedBytes: r.usedBytes }, 'log pruned'),
     ...opts.log,
   })
 
