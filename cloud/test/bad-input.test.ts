@@ -10,7 +10,8 @@ describe('bad input', () => {
   beforeAll(async () => {
     t = await buildTestApp('pglite')
     token = await loginDemo(t.app)
-  })
+    // PGlite's start and the demo password hash take seconds on a busy machine.
+  }, 60_000)
   afterAll(async () => {
     await t?.close()
   })

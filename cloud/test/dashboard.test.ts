@@ -14,10 +14,11 @@ describe('dashboard and docs serving', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Tendero</title>')
     writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)')
     t = await buildTestApp('pglite', { dashboardDir: dir, seedDemo: false })
-  })
+    // PGlite's start takes seconds on a busy machine.
+  }, 60_000)
 
   afterAll(async () => {
-    await t.close()
+    await t?.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
