@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, createServer, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -17,7 +18,6 @@ import { deviceTopic, type LogEvent } from '@tendero/protocol'
 import { buildApp } from '../../cloud/src/app.js'
 import { DEMO } from '../../cloud/src/seed.js'
 import { UPLINK_CURSOR } from '../src/uplink/uploader.js'
-import { freePort } from './crash-harness.js'
 import { DEMO_DEVICE, OTHER_DEVICE, startTestGateway, testSite, waitFor, type TestGateway } from './harness.js'
 
 const KEY = 'budget-cloud-test-key-0123456789'
@@ -29,13 +29,33 @@ const SPIKE_EVERY = 90
 
 let t: TestGateway | undefined
 let cloud: FastifyInstance | undefined
+let gate: Server | undefined
 const dir = mkdtempSync(join(tmpdir(), 'tendero-budget-cloud-'))
 
 afterAll(async () => {
   await t?.close()
   await cloud?.close()
+  await new Promise((r) => (gate ? gate.close(r) : r(undefined)))
   rmSync(dir, { recursive: true, force: true })
 })
+
+/**
+ * The gateway's way to the cloud: a port held for the whole test that drops every
+ * connection until the cloud listens, then forwards to it. (A port reserved for the
+ * cloud to bind later could be taken meanwhile by another suite's server.)
+ */
+async function cloudGate(): Promise<{ port: number; open(cloudPort: number): void }> {
+  let upstreamPort: number | undefined
+  gate = createServer((socket) => {
+    if (upstreamPort === undefined) return socket.destroy()
+    const upstream = connect(upstreamPort, '127.0.0.1')
+    socket.pipe(upstream).pipe(socket)
+    socket.on('error', () => upstream.destroy())
+    upstream.on('error', () => socket.destroy())
+  })
+  await new Promise<void>((r) => gate!.listen(0, '127.0.0.1', r))
+  return { port: (gate.address() as AddressInfo).port, open: (port) => (upstreamPort = port) }
+}
 
 /** QoS 1 in a window, so the log (not the test) sets the pace; each resolves once on disk. */
 async function publishAll(client: MqttClient, payloads: string[], topic: string): Promise<void> {
@@ -50,10 +70,10 @@ const rows = (events: LogEvent[], kind: LogEvent['kind']) => events.filter((e) =
 
 describe('disk budget with the cloud unreachable, then back', () => {
   it('downsamples and marks gaps at the budget, keeps every alarm, and delivers it all once the cloud is up', { timeout: 120_000 }, async () => {
-    const cloudPort = await freePort()
+    const link = await cloudGate()
     // Built now (PGlite and migrations take a while) but listening only once the budget has acted.
     const building = buildApp({
-      port: cloudPort, host: '127.0.0.1', database: { driver: 'pglite', dataDir: join(dir, 'pglite') }, dataDir: join(dir, 'cloud'),
+      port: 0, host: '127.0.0.1', database: { driver: 'pglite', dataDir: join(dir, 'pglite') }, dataDir: join(dir, 'cloud'),
       jwtSecret: randomBytes(32).toString('hex'), dashboardDir: join(dir, 'none'), demoGatewayKey: KEY, seedDemo: true, logLevel: 'silent',
     })
     building.catch(() => {}) // awaited below; a failure must not go unhandled meanwhile
@@ -68,8 +88,8 @@ describe('disk budget with the cloud unreachable, then back', () => {
     t = await startTestGateway({
       site,
       config: {
-        // Nothing listens there until the cloud is started below.
-        cloud: { url: `http://127.0.0.1:${cloudPort}`, gatewayKey: KEY },
+        // Every connection is dropped until the cloud is started below.
+        cloud: { url: `http://127.0.0.1:${link.port}`, gatewayKey: KEY },
         log: { retention: { maxBytes: BUDGET, maxAgeMs: 0 } },
         // A backlog replay at full speed, as a node's ring buffer would send it.
         security: { messagesPerSecond: 0 },
@@ -119,7 +139,8 @@ describe('disk budget with the cloud unreachable, then back', () => {
 
     // The cloud comes up where the gateway has been knocking.
     cloud = await building
-    await cloud.listen({ port: cloudPort, host: '127.0.0.1' })
+    await cloud.listen({ port: 0, host: '127.0.0.1' })
+    link.open((cloud.server.address() as AddressInfo).port)
     await waitFor(() => log.getCursor(UPLINK_CURSOR) === log.lastSeq(), 60_000)
 
     const kept = log.read(0, 1_000_000)
