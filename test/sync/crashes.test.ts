@@ -102,7 +102,7 @@ describe.skipIf(!gate.run)('SIGKILL of the gateway and the cloud during sync (Po
         `(gateway ${count('gateway')}, cloud ${count('cloud')}, both ${count('both')}); ` +
         `uplink lag at the kills min ${lags[0]} / median ${lags[Math.floor(lags.length / 2)]} / max ${lags.at(-1)} events; ` +
         `${cloudKills.filter((r) => r.openTransactions > 0).length} of ${cloudKills.length} cloud kills with a transaction open; ` +
-        `${lastSeq} events, ${report.telemetry} readings, ${report.acked} PUBACKed` +
+        `${lastSeq} events, ${report.telemetry} readings, ${report.acked} PUBACKed; by kind ${JSON.stringify(report.kinds)}` +
         (report.duplicates.length ? `; duplicates: ${JSON.stringify(report.duplicates.slice(0, 5))}` : ''),
     )
     expect(faults(report)).toEqual([])

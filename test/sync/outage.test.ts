@@ -82,7 +82,7 @@ describe.skipIf(!gate.run)('a long cloud outage (PostgreSQL, real processes)', (
         `${loggedDuringOutage} events logged during the outage, backlog ${backlog} at restart; ` +
         `cloud up in ${upAt - restartedAt} ms, uplink resumed ${resumedAt - upAt} ms later, backlog drained in ` +
         `${drainedAt - resumedAt} ms (${Math.round(backlog / ((drainedAt - resumedAt) / 1000))} events/s beside ${DEVICES * SPEED}/s live); ` +
-        `${lastSeq} events in all, ${report.telemetry} readings, ${report.acked} PUBACKed`,
+        `${lastSeq} events in all, ${report.telemetry} readings, ${report.acked} PUBACKed; by kind ${JSON.stringify(report.kinds)}`,
     )
     expect(faults(report)).toEqual([])
     expect(report).toMatchObject({ devices: DEVICES, cloudEvents: lastSeq, logEvents: lastSeq })

@@ -31,6 +31,8 @@ export interface SyncReport {
   cloudEvents: number
   telemetry: number
   devices: number
+  /** Cloud events per kind (telemetry, state, alarm, command, ack…). */
+  kinds: Record<string, number>
   /** The gateway's own log is not 1…lastSeq (sync contract 1). */
   logNotGapFree: number[]
   /** Log seqs the cloud does not hold. */
@@ -102,8 +104,12 @@ export function checkSync(log: readonly SyncedEvent[], cloud: readonly SyncedEve
     }
   }
 
+  const kinds: Record<string, number> = {}
+  for (const e of cloudBySeq.values()) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1
+
   return {
     lastSeq,
+    kinds,
     logEvents: log.length,
     cloudEvents: cloud.length,
     telemetry,
