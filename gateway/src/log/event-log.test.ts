@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { validators } from '@tendero/protocol'
+import { validators, type LogEvent } from '@tendero/protocol'
 import { EventLog, type EventLogOptions } from './event-log.js'
 
 let dir: string
@@ -100,6 +100,65 @@ describe('event log', () => {
     const again = open()
     expect(again.getCursor('uplink')).toBe(2)
     again.close()
+  })
+
+  it('serializes rows as the JSON of what read() returns, with the bodies as stored', async () => {
+    let synced = false
+    const log = open({ clockSynced: () => synced, monoNow: () => 1234.5678901 })
+    await log.append([reading(-0.1), { kind: 'telemetry', deviceId: 'dev "quoted" \\ ñ', body: { readings: { t: 1e21, u: 5e-7 }, note: 'línea\n"dos"' } }])
+    synced = true
+    await log.append([
+      { kind: 'alarm', deviceId: 'camara-1', time: 17, body: { alarmId: 'a:camara-1', ruleId: 'a', deviceId: 'camara-1', severity: 'critical', state: 'raised', message: 'alta ☃' } },
+    ])
+    const rows = log.read(0, 10)
+    const serialized = log.readSerialized(0, 10)
+    expect(serialized.map((e) => [e.seq, e.kind, e.clockSynced])).toEqual(rows.map((e) => [e.seq, e.kind, e.clockSynced]))
+    for (const [i, e] of serialized.entries()) {
+      expect(JSON.parse(e.json)).toEqual(rows[i])
+      expect(e.json).toBe(JSON.stringify(rows[i]))
+    }
+    expect(log.readSerialized(0, 10, (seq) => seq === 2).map((e) => e.seq)).toEqual([1, 3])
+    log.close()
+  })
+
+  it('reads the events of some kinds in a seq range, oldest first', async () => {
+    const log = open()
+    const state = { kind: 'state' as const, deviceId: 'camara-1', body: { state: { compressor: true } } }
+    await log.append([reading(1), state, reading(2), state, reading(3), state, state])
+    expect(log.readKinds(0, 7, ['state'], 10).map((e) => e.seq)).toEqual([2, 4, 6, 7])
+    expect(log.readKinds(2, 6, ['state', 'alarm'], 10).map((e) => e.seq)).toEqual([4, 6])
+    expect(log.readKinds(0, 7, ['state'], 2).map((e) => e.seq)).toEqual([2, 4])
+    expect(JSON.parse(log.readKinds(3, 4, ['state'], 1)[0]!.json)).toEqual(log.read(3, 1)[0])
+    log.close()
+  })
+
+  it('tells commit listeners about each group commit, in seq order, once it has committed', async () => {
+    const log = open()
+    const heard: number[][] = []
+    const off = log.onCommit((events) => heard.push(events.map((e) => e.seq)))
+    log.onCommit((events) => expect(log.read(events[0]!.seq - 1, 1)).toHaveLength(1))
+    await Promise.all([log.append([reading(1), reading(2)]), log.append([reading(3)])])
+    await log.append([reading(4)])
+    off()
+    await log.append([reading(5)])
+    expect(heard).toEqual([[1, 2, 3], [4]])
+    log.close()
+  })
+
+  it('tells commit listeners about the gap event a disk budget step writes', async () => {
+    const T0 = Date.UTC(2026, 0, 5, 10, 0)
+    const log = open({
+      gatewayId: 'gw-test', guardCursors: ['uplink'], maxBatch: 100_000,
+      retention: { maxAgeMs: 0, maxBytes: 4096, intervalMs: 3_600_000, compactTailRows: 0 },
+    })
+    await log.append(Array.from({ length: 360 }, (_, s) => ({ ...reading(s % 9), time: T0 + s * 1000 })))
+    const heard: LogEvent[] = []
+    log.onCommit((events) => heard.push(...events))
+    const step = log.prune()
+    expect(step.compacted).toBeDefined()
+    expect(heard[0]).toEqual(step.compacted!.gap)
+    expect(heard[0]!.seq).toBe(361)
+    log.close()
   })
 
   it('flushes queued events on close and refuses appends after', async () => {

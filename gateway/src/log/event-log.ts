@@ -119,6 +119,21 @@ export interface EventLogStatus {
   bufferDaysLeft: number | null
 }
 
+/**
+ * An event as the JSON the uplink sends, built from its row without parsing the body
+ * (`JSON.parse(json)` equals what `read()` returns), with the envelope facts a sender
+ * decides on.
+ */
+export interface SerializedEvent {
+  seq: number
+  kind: LogEventKind
+  clockSynced: boolean
+  json: string
+}
+
+/** Told, synchronously and in seq order, about every event once its transaction has committed. */
+export type CommitListener = (events: readonly LogEvent[]) => void
+
 export interface EventLogStats {
   lastSeq: number
   pending: number
@@ -198,6 +213,8 @@ export class EventLog {
   /** (time, lastSeq) about once a minute over the last hour, for the ingest rate. */
   private rateSamples: { at: number; seq: number }[] = []
   private readonly stmt
+  private readonly commitListeners = new Set<CommitListener>()
+  private readonly kindStmts = new Map<string, Database.Statement<[number, number, number], unknown[]>>()
   private readonly commitBatch: (batch: Pending[]) => LogEvent[][]
 
   constructor(options: EventLogOptions) {
@@ -251,6 +268,7 @@ export class EventLog {
          VALUES (@seq, @kind, @deviceId, @time, @receivedAt, @bootId, @monoMs, @clockSynced, @body)`,
       ),
       read: this.db.prepare<[number, number], EventRow>(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
+      readRaw: this.db.prepare<[number, number], unknown[]>(`SELECT ${RAW_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true),
       getCursor: this.db.prepare<[string], { seq: number }>(`SELECT seq FROM cursors WHERE name = ?`),
       setCursor: this.db.prepare<[string, number, number]>(
         `INSERT INTO cursors (name, seq, updated_at) VALUES (?, ?, ?)
@@ -342,6 +360,10 @@ export class EventLog {
       this.lastSeqCache = events.at(-1)?.seq ?? this.lastSeqCache
       p.resolve(events)
     }
+    if (this.commitListeners.size > 0) {
+      const events = stored.length === 1 ? stored[0]! : stored.flat()
+      for (const listener of this.commitListeners) listener(events)
+    }
     this.sampleRate()
     // Checking the page count on every commit would cost more than it saves; about one
     // check per 1% of the budget keeps the overshoot small.
@@ -351,6 +373,45 @@ export class EventLog {
 
   read(afterSeq: number, limit: number): LogEvent[] {
     return this.stmt.read.all(afterSeq, limit).map(rowToEvent)
+  }
+
+  /**
+   * Like `read`, as JSON built from the rows with their bodies left as stored. Rows for
+   * which `skip(seq)` is true are not serialized (nor returned).
+   */
+  readSerialized(afterSeq: number, limit: number, skip?: (seq: number) => boolean): SerializedEvent[] {
+    const rows = this.stmt.readRaw.all(afterSeq, limit) as RawRow[]
+    const out: SerializedEvent[] = []
+    for (const row of rows) if (!skip?.(row[0])) out.push(serializeRow(row))
+    return out
+  }
+
+  /**
+   * Events of the given kinds in seq (afterSeq, upToSeq], oldest first, at most `limit`,
+   * serialized like `readSerialized`. SQLite filters on kind, so a scan over a long run of
+   * other kinds costs little: their rows never reach JavaScript.
+   */
+  readKinds(afterSeq: number, upToSeq: number, kinds: readonly LogEventKind[], limit: number): SerializedEvent[] {
+    const key = kinds.join(',')
+    let stmt = this.kindStmts.get(key)
+    if (!stmt) {
+      const list = kinds.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')
+      stmt = this.db
+        .prepare<[number, number, number], unknown[]>(`SELECT ${RAW_COLUMNS} FROM events WHERE seq > ? AND seq <= ? AND kind IN (${list}) ORDER BY seq LIMIT ?`)
+        .raw(true)
+      this.kindStmts.set(key, stmt)
+    }
+    return (stmt.all(afterSeq, upToSeq, limit) as RawRow[]).map(serializeRow)
+  }
+
+  /**
+   * `listener` hears of every event committed from now on, in seq order: group commits and
+   * the gap events of the disk budget. It runs inside the commit's turn and must not throw.
+   * Returns the unregister function.
+   */
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener)
+    return () => this.commitListeners.delete(listener)
   }
 
   lastSeq(): number {
@@ -460,6 +521,7 @@ export class EventLog {
         if (step !== 'scanned') {
           compacted = step
           this.lastSeqCache = step.gap.seq
+          for (const listener of this.commitListeners) listener([step.gap])
           usedBytes = this.usedBytes()
           more = usedBytes > maxBytes * 0.9
           this.budgetActive = more
@@ -625,6 +687,25 @@ function fileSize(path: string): number {
   } catch {
     return 0
   }
+}
+
+const RAW_COLUMNS = 'seq, kind, device_id, time, received_at, boot_id, mono_ms, clock_synced, body'
+type RawRow = [seq: number, kind: LogEventKind, deviceId: string, time: number, receivedAt: number, bootId: string, monoMs: number, clockSynced: number, body: string]
+
+/** What JSON.stringify writes for a number: a non-finite one is null. */
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null')
+
+/** The JSON of `rowToEvent(row)`, same keys in the same order, with the stored body spliced in. */
+function serializeRow(r: RawRow): SerializedEvent {
+  const json =
+    `{"seq":${r[0]},"kind":${JSON.stringify(r[1])},"deviceId":${JSON.stringify(r[2])},"time":${jsonNumber(r[3])},` +
+    `"receivedAt":${jsonNumber(r[4])},"bootId":${JSON.stringify(r[5])},"monoMs":${jsonNumber(r[6])},"clockSynced":${r[7] === 1},"body":${r[8]}}`
+  return { seq: r[0], kind: r[1], clockSynced: r[7] === 1, json }
+}
+
+/** An event in memory (just committed, or re-stamped) as `readSerialized` would give it. */
+export function serializeEvent(e: LogEvent): SerializedEvent {
+  return serializeRow([e.seq, e.kind, e.deviceId, e.time, e.receivedAt, e.bootId, e.monoMs, e.clockSynced ? 1 : 0, JSON.stringify(e.body)])
 }
 
 function rowToEvent(row: EventRow): LogEvent {
