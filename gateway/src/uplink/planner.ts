@@ -1,5 +1,6 @@
-import { MAX_BATCH_EVENTS, type LogEvent, type LogEventKind } from '@tendero/protocol'
-import type { EventLog } from '../log/event-log.js'
+import { MAX_BATCH_EVENTS, type LogEventKind } from '@tendero/protocol'
+import type { EventLog, SerializedEvent } from '../log/event-log.js'
+import { PriorityLane } from './priority-lane.js'
 
 /**
  * Kinds that jump the queue (ARCHITECTURE.md, sync contract 4): what an operator acts on
@@ -13,15 +14,15 @@ export const PRIORITY_KINDS: ReadonlySet<LogEventKind> = new Set(['alarm', 'stat
 export const MAX_ABSENT_RANGES = 2 * MAX_BATCH_EVENTS
 
 export interface PlannerLimits {
-  /** Log rows the priority scan reads per batch, so a huge backlog is scanned a bit per batch. */
+  /** Log seqs the lane of events from before this boot looks at per batch (SQLite filters them by kind). */
   scanPerBatch: number
-  /** Priority events found but not sent yet, kept in memory. The scan pauses when full. */
+  /** Priority events kept in memory per lane; past that a lane reads the rest back from the log as it drains. */
   maxQueued: number
-  /** Seqs above the cursor the cloud holds; past this, batches go strictly oldest first until it drains. */
+  /** Seqs above the cursor the cloud holds; past this, only live priority events go ahead of strictly oldest first. */
   maxHeld: number
 }
 
-const DEFAULT_LIMITS: PlannerLimits = { scanPerBatch: 5000, maxQueued: 2000, maxHeld: 50_000 }
+const DEFAULT_LIMITS: PlannerLimits = { scanPerBatch: 50_000, maxQueued: 2000, maxHeld: 50_000 }
 
 /**
  * Chooses what the next batch carries. The cloud's ack is a contiguous watermark over seq
@@ -29,12 +30,23 @@ const DEFAULT_LIMITS: PlannerLimits = { scanPerBatch: 5000, maxQueued: 2000, max
  * remembers which seqs above its cursor the cloud already holds (`held`, in memory only:
  * after a restart they are resent and the cloud's dedup absorbs them).
  *
- * A batch is: queued priority events (at most half the batch, so history keeps moving),
- * then the newest unsent events (a quarter, so the live view is current during a
- * backlog), then the oldest unsent events after the cursor to fill it. The cursor still
- * moves only to the cloud's ackSeq, and never past a seq that is neither held nor sent,
- * nor absent: removed by the disk budget (log/budget.ts) and reported to the cloud in
- * `UplinkBatch.absent`.
+ * A batch is, during a backlog:
+ * - live priority events: those committed since this process started, handed over by the
+ *   log as they commit (EventLog.onCommit), oldest first, so each goes in the batch
+ *   planned right after its commit, and never after a newer one: the cloud keeps the
+ *   newest state of an alarm by event time and pushes only what moves it forward;
+ * - priority events that were in the log before this boot (a restart with a backlog),
+ *   read from the log by kind, oldest first;
+ * - both together at most half the batch, so history keeps moving;
+ * - the newest unsent telemetry (a quarter, so the live view is current during a
+ *   backlog). Never priority events: sent out of their lane, one could overtake an
+ *   older one still waiting there;
+ * - the oldest unsent events after the cursor to fill it.
+ * Without a backlog a batch is simply everything after the cursor, in order.
+ *
+ * The cursor still moves only to the cloud's ackSeq, and never past a seq that is neither
+ * held nor sent, nor absent: removed by the disk budget (log/budget.ts) and reported to
+ * the cloud in `UplinkBatch.absent`.
  *
  * The planner also pins what it has out for the disk budget (`isPinned`): the batch in
  * flight and the held seqs. Folding a row into a rollup under a seq the cloud already
@@ -44,12 +56,21 @@ export class BatchPlanner {
   private readonly held = new Set<number>()
   /** Seqs of the batch being sent, until `settled()`. */
   private inFlight = new Set<number>()
-  private readonly queued = new Map<number, LogEvent>()
-  private scanPos = 0
+  private readonly live: PriorityLane
+  private readonly preBoot: PriorityLane
+  /** Every row up to here was looked at by a tail read of a batch the cloud stored. */
+  private tailSeen = 0
+  /** What the tail of the batch in flight read up to; becomes `tailSeen` once stored. */
+  private tailRead = 0
   private readonly limits: PlannerLimits
 
   constructor(private readonly log: EventLog, limits: Partial<PlannerLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits }
+    const bootSeq = log.lastSeq()
+    const held = (seq: number) => this.held.has(seq)
+    this.live = new PriorityLane(log, PRIORITY_KINDS, bootSeq, Infinity, this.limits.maxQueued, held)
+    this.preBoot = new PriorityLane(log, PRIORITY_KINDS, 0, bootSeq, this.limits.maxQueued, held)
+    log.onCommit((events) => this.live.committed(events))
     log.protectFromCompaction((seq) => this.isPinned(seq))
   }
 
@@ -64,36 +85,47 @@ export class BatchPlanner {
   }
 
   /** Events for the next batch, in seq order; empty when everything after `cursor` is held. */
-  plan(cursor: number, size: number): LogEvent[] {
+  plan(cursor: number, size: number): SerializedEvent[] {
     const lastSeq = this.log.lastSeq()
+    this.tailRead = 0
     if (lastSeq <= cursor) return []
-    const picked = new Map<number, LogEvent>()
-    const unsent = (e: LogEvent) => !this.held.has(e.seq) && !picked.has(e.seq)
-    const backlog = lastSeq - cursor > size
-    if (backlog && this.held.size < this.limits.maxHeld) {
-      this.scan(cursor, lastSeq)
-      for (const [seq, event] of this.queued) {
-        if (picked.size >= Math.floor(size / 2)) break
-        if (seq > cursor && !this.held.has(seq)) picked.set(seq, event)
+    const picked = new Map<number, SerializedEvent>()
+    const isHeld = (seq: number) => this.held.has(seq)
+    if (lastSeq - cursor > size) {
+      const half = Math.max(1, Math.floor(size / 2))
+      this.live.refill(cursor, lastSeq, this.limits.scanPerBatch)
+      this.live.take(picked, half)
+      if (this.held.size < this.limits.maxHeld) {
+        this.preBoot.refill(cursor, lastSeq, this.limits.scanPerBatch)
+        this.preBoot.take(picked, half)
+        this.takeTail(cursor, lastSeq, Math.max(1, Math.floor(size / 4)), picked)
       }
-      const live = Math.max(1, Math.floor(size / 4))
-      const tail = this.log.read(Math.max(cursor, lastSeq - 2 * live), 2 * live).filter(unsent).slice(-live)
-      for (const event of tail) picked.set(event.seq, event)
     }
     // Skips what is held; with out-of-order sends, held seqs are scattered above the cursor.
     let from = cursor
     while (picked.size < size) {
-      const rows = this.log.read(from, 2 * size)
-      if (rows.length === 0) break
-      for (const event of rows) {
-        if (picked.size >= size) break
-        if (unsent(event)) picked.set(event.seq, event)
-      }
-      from = rows.at(-1)!.seq
+      const want = size - picked.size
+      let last = from
+      const rows = this.log.readSerialized(from, want, (seq) => {
+        last = seq
+        return isHeld(seq) || picked.has(seq)
+      })
+      for (const event of rows) picked.set(event.seq, event)
+      if (last === from || last >= lastSeq) break
+      from = last
     }
     const batch = picked.size > 0 ? [...picked.values()].sort((a, b) => a.seq - b.seq) : this.coverAbsent(cursor)
     this.inFlight = new Set(batch.map((e) => e.seq))
     return batch
+  }
+
+  /** The newest unsent telemetry and other history, up to `count`, read past what earlier tails saw. */
+  private takeTail(cursor: number, lastSeq: number, count: number, picked: Map<number, SerializedEvent>): void {
+    const from = Math.max(cursor, lastSeq - 2 * count, this.tailSeen)
+    if (from >= lastSeq) return
+    const rows = this.log.readSerialized(from, 2 * count, (seq) => this.held.has(seq) || picked.has(seq))
+    for (const event of rows.filter((e) => !PRIORITY_KINDS.has(e.kind)).slice(-count)) picked.set(event.seq, event)
+    this.tailRead = Math.min(lastSeq, from + 2 * count)
   }
 
   /**
@@ -103,22 +135,25 @@ export class BatchPlanner {
    * carry them: resend one held event above them, a duplicate the cloud ignores, so the
    * ranges ride along and the watermark can pass them.
    */
-  private coverAbsent(cursor: number): LogEvent[] {
+  private coverAbsent(cursor: number): SerializedEvent[] {
     const top = this.contiguousHeld(cursor)
     const ranges = this.log.absentRanges(cursor, top, MAX_ABSENT_RANGES)
     for (let k = ranges.length - 1; k >= 0; k--) {
-      const [carrier] = this.log.read(ranges[k]![1], 1)
+      const [carrier] = this.log.readSerialized(ranges[k]![1], 1)
       if (carrier && carrier.seq <= top) return [carrier]
     }
     return []
   }
 
   /** The cloud has stored (or quarantined) every event of a batch it answered 200 to. */
-  stored(events: readonly LogEvent[]): void {
+  stored(events: readonly { seq: number }[]): void {
     for (const e of events) {
       this.held.add(e.seq)
-      this.queued.delete(e.seq)
+      this.live.stored(e.seq)
+      this.preBoot.stored(e.seq)
     }
+    this.tailSeen = Math.max(this.tailSeen, this.tailRead)
+    this.tailRead = 0
   }
 
   /**
@@ -151,24 +186,11 @@ export class BatchPlanner {
   /** Forgets what the cursor has passed. */
   advanced(cursor: number): void {
     for (const seq of this.held) if (seq <= cursor) this.held.delete(seq)
-    for (const seq of this.queued.keys()) if (seq <= cursor) this.queued.delete(seq)
+    this.live.dropUpTo(cursor)
+    this.preBoot.dropUpTo(cursor)
   }
 
   heldCount(): number {
     return this.held.size
-  }
-
-  private scan(cursor: number, lastSeq: number): void {
-    if (this.scanPos < cursor) this.scanPos = cursor
-    let budget = this.limits.scanPerBatch
-    while (budget > 0 && this.scanPos < lastSeq && this.queued.size < this.limits.maxQueued) {
-      const rows = this.log.read(this.scanPos, Math.min(1000, budget))
-      if (rows.length === 0) break
-      for (const event of rows) {
-        if (PRIORITY_KINDS.has(event.kind) && !this.held.has(event.seq)) this.queued.set(event.seq, event)
-      }
-      this.scanPos = rows.at(-1)!.seq
-      budget -= rows.length
-    }
   }
 }

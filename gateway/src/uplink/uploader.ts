@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import { MAX_BATCH_EVENTS, validators, type LogEvent, type UplinkAck, type UplinkBatch } from '@tendero/protocol'
+import { MAX_BATCH_EVENTS, validators, type AbsentRange, type LogEvent, type UplinkAck } from '@tendero/protocol'
 import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
-import type { EventLog } from '../log/event-log.js'
+import { serializeEvent, type EventLog, type SerializedEvent } from '../log/event-log.js'
 import { BatchPlanner, MAX_ABSENT_RANGES, type PlannerLimits } from './planner.js'
 
 export const UPLINK_CURSOR = 'uplink'
@@ -31,7 +31,12 @@ export interface UploaderOptions {
   backoffCapMs?: number
   /** A request taking longer than this is aborted and retried (ms). */
   requestTimeoutMs?: number
-  /** Sees each planned batch before it is sent and may return it re-stamped (clock trust, src/clock/restamp.ts). */
+  /**
+   * Sees the events of each planned batch that were recorded while the clock was not
+   * synced, the only ones whose stamps may still change, before the batch is sent, and
+   * may return them re-stamped, same seqs (clock trust, src/clock/restamp.ts). Not called
+   * for a batch without such events: the rest go as their rows are, never parsed.
+   */
   beforeBatch?: (events: LogEvent[]) => Promise<LogEvent[]>
   /** Told every valid ack with the request's round trip on the monotonic clock: a time sample (src/clock/). */
   onAck?: (ack: UplinkAck, rttMs: number) => void
@@ -150,11 +155,9 @@ export class Uploader {
     const cursor = this.o.log.getCursor(UPLINK_CURSOR)
     const planned = this.planner.plan(cursor, this.size)
     if (planned.length === 0) return this.o.idleMs
-    const events = await this.o.beforeBatch(planned)
-    const batch: UplinkBatch = { gatewayId: this.o.gatewayId, sentAt: this.o.now(), events }
+    const events = await this.restamped(planned)
     // Seqs the disk budget removed below the batch's top, so the cloud's watermark can pass them.
     const absent = this.o.log.absentRanges(cursor, events.at(-1)!.seq, MAX_ABSENT_RANGES)
-    if (absent.length > 0) batch.absent = absent
     this.abort = new AbortController()
     const timeout = setTimeout(() => this.abort?.abort(), this.o.requestTimeoutMs)
     const started = Date.now()
@@ -165,7 +168,7 @@ export class Uploader {
       res = await this.o.fetch(`${this.o.cloudUrl}/api/ingest`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.gatewayKey}` },
-        body: JSON.stringify(batch),
+        body: batchJson(this.o.gatewayId, this.o.now(), events, absent),
         signal: this.abort.signal,
       })
       text = await res.text()
@@ -207,6 +210,18 @@ export class Uploader {
     return this.o.idleMs
   }
 
+  /** The batch with the clock hook's answer for its unsynced events (UploaderOptions.beforeBatch). */
+  private async restamped(planned: SerializedEvent[]): Promise<SerializedEvent[]> {
+    const unsynced = planned.filter((e) => !e.clockSynced)
+    if (unsynced.length === 0) return planned
+    const seen = await this.o.beforeBatch(unsynced.map((e) => JSON.parse(e.json) as LogEvent))
+    const bySeq = new Map(seen.map((e) => [e.seq, e]))
+    return planned.map((e) => {
+      const after = bySeq.get(e.seq)
+      return after ? serializeEvent(after) : e
+    })
+  }
+
   /** AIMD: a fast full batch grows the next one a little; a slow one halves it. */
   private adapt(elapsedMs: number, sent: number): void {
     if (elapsedMs > this.o.slowMs) this.shrink('slow')
@@ -246,4 +261,13 @@ export class Uploader {
   private sleep(ms: number): Promise<void> {
     return this.pause.sleep(ms)
   }
+}
+
+/**
+ * An UplinkBatch as JSON, spliced from the events' own JSON: the rows' bodies go out as
+ * the log stored them, with no parse and stringify round trip.
+ */
+function batchJson(gatewayId: string, sentAt: number, events: readonly SerializedEvent[], absent: readonly AbsentRange[]): string {
+  const tail = absent.length > 0 ? `],"absent":${JSON.stringify(absent)}}` : ']}'
+  return `{"gatewayId":${JSON.stringify(gatewayId)},"sentAt":${sentAt},"events":[${events.map((e) => e.json).join(',')}${tail}`
 }
