@@ -166,10 +166,14 @@ describe('uplink over a log the disk budget has thinned', () => {
   it('leaves the batch in flight alone while the budget compacts, and takes it once answered', async () => {
     log.close()
     rmSync(join(dir, 'log.db'))
-    log = openLog(4096)
+    log = openLog(1024 * 1024)
     const inputs: EventInput[] = []
     for (let s = 0; s < 240; s++) inputs.push({ kind: 'telemetry', deviceId: 'camara-1', time: T0 + s * 1000, body: { readings: { temperature_c: s } } })
     await log.append(inputs)
+    // Reopened at a budget it is over, with no commit to come: only the prune below compacts
+    // (a commit over budget starts background prunes that would race it).
+    log.close()
+    log = openLog(4096)
     const cloud = contractCloud({ honoursAbsent: true })
     const release = cloud.hold()
     startUploader(cloud, 50)
