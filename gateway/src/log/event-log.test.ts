@@ -182,6 +182,20 @@ describe('event log durability settings', () => {
     expect((again as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(2)
     again.close()
   })
+
+  it('writes cursors on a second connection with synchronous=NORMAL, read at once by the first', () => {
+    const log = open()
+    const { db, cursorDb } = log as unknown as { db: Database.Database; cursorDb: Database.Database }
+    expect([db.pragma('synchronous', { simple: true }), cursorDb.pragma('synchronous', { simple: true })]).toEqual([2, 1])
+    expect(cursorDb.pragma('journal_mode', { simple: true })).toBe('wal')
+    log.setCursor('uplink', 7)
+    expect(log.getCursor('uplink')).toBe(7)
+    expect(log.status().cursors.uplink?.seq).toBe(7)
+    log.close()
+    const again = open()
+    expect(again.getCursor('uplink')).toBe(7)
+    again.close()
+  })
 })
 
 describe('event log retention', () => {

@@ -213,6 +213,17 @@ export class EventLog {
   /** (time, lastSeq) about once a minute over the last hour, for the ingest rate. */
   private rateSamples: { at: number; seq: number }[] = []
   private readonly stmt
+  /**
+   * Cursors are written on their own connection with synchronous=NORMAL: a cursor lost in
+   * a power cut is only behind (its sender resends, the receiver dedups), so it need not
+   * wait for an fsync of its own. In WAL mode its frames are made durable by the next FULL
+   * commit of the log (the WAL is one file, synced up to its end) or by a checkpoint, and
+   * recovery keeps a prefix of the commits, so a cursor can come back older but never
+   * pointing past events that did not survive: whatever it points at was committed (FULL)
+   * before any sender read it.
+   */
+  private readonly cursorDb: Database.Database
+  private readonly setCursorStmt: Database.Statement<[string, number, number]>
   private readonly commitListeners = new Set<CommitListener>()
   private readonly kindStmts = new Map<string, Database.Statement<[number, number, number], unknown[]>>()
   private readonly commitBatch: (batch: Pending[]) => LogEvent[][]
@@ -270,11 +281,13 @@ export class EventLog {
       read: this.db.prepare<[number, number], EventRow>(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
       readRaw: this.db.prepare<[number, number], unknown[]>(`SELECT ${RAW_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true),
       getCursor: this.db.prepare<[string], { seq: number }>(`SELECT seq FROM cursors WHERE name = ?`),
-      setCursor: this.db.prepare<[string, number, number]>(
-        `INSERT INTO cursors (name, seq, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at`,
-      ),
     }
+    this.cursorDb = new Database(options.path)
+    this.cursorDb.pragma('synchronous = NORMAL')
+    this.setCursorStmt = this.cursorDb.prepare<[string, number, number]>(
+      `INSERT INTO cursors (name, seq, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at`,
+    )
     this.lastSeqCache = this.stmt.lastSeq.get()?.value ?? 0
     this.commitBatch = this.db.transaction((batch: Pending[]) => {
       let seq = this.stmt.lastSeq.get()?.value ?? 0
@@ -422,8 +435,9 @@ export class EventLog {
     return this.stmt.getCursor.get(name)?.seq ?? 0
   }
 
+  /** Not fsynced on its own (see `cursorDb`): after a power cut a cursor may be back where it was, never ahead. */
   setCursor(name: string, seq: number): void {
-    this.stmt.setCursor.run(name, seq, this.opts.now())
+    this.setCursorStmt.run(name, seq, this.opts.now())
   }
 
   /** From now on retention keeps every event this cursor has not passed. */
@@ -677,6 +691,7 @@ export class EventLog {
     this.flush()
     this.closed = true
     if (this.pruneTimer) clearInterval(this.pruneTimer)
+    this.cursorDb.close()
     this.db.close()
   }
 }
