@@ -9,7 +9,8 @@ import { checkSync, faults } from './verify.js'
  * moments while they sync, round after round, with 50 rooms reporting throughout.
  * Afterwards no event is lost or duplicated, and every reading a room got a PUBACK for is
  * in the cloud. A round waits until the uplink is moving again after the last restarts,
- * then kills the gateway, the cloud or both after a random delay. SYNC_CRASH_SEED replays
+ * then kills the gateway, the cloud or both after a random delay; half the cloud kills
+ * then also wait for the cloud to be inside a database transaction, most likely a batch. SYNC_CRASH_SEED replays
  * the random choices of a run (the timing of real processes still varies);
  * SYNC_CRASH_ROUNDS lengthens it.
  */
@@ -31,6 +32,7 @@ type Victim = 'gateway' | 'cloud' | 'both'
 interface Round {
   victim: Victim
   delayMs: number
+  aimed: boolean
   /** Events the gateway had not got acknowledged when the kill landed. */
   lagAtKill: number
   /** Cloud sessions inside a transaction a moment before the kill (cloud kills only). */
@@ -72,19 +74,24 @@ describe.skipIf(!gate.run)('SIGKILL of the gateway and the cloud during sync (Po
       const victim: Victim = pick < 0.4 ? 'gateway' : pick < 0.8 ? 'cloud' : 'both'
       const delayMs = Math.round(random() * 2000)
       const downMs = Math.round(random() * 1500)
+      // Half the cloud kills aim at a batch being written: once the random delay is over,
+      // the kill waits (up to 3 s) for the cloud to be busy in the database.
+      const aim = victim !== 'gateway' && random() < 0.5
       await sleep(delayMs)
       const health = await s.gateway!.health()
-      const openTransactions = victim === 'gateway' ? 0 : await s.openTransactions()
+      let openTransactions = victim === 'gateway' ? 0 : await s.openTransactions()
+      for (const deadline = Date.now() + 3000; aim && openTransactions === 0 && Date.now() < deadline; )
+        openTransactions = await s.openTransactions()
       await Promise.all([
         victim !== 'cloud' ? s.gateway!.kill() : undefined,
         victim !== 'gateway' ? s.cloud!.kill() : undefined,
       ])
-      rounds.push({ victim, delayMs, lagAtKill: health.uplink.lag, openTransactions })
+      rounds.push({ victim, delayMs, aimed: aim, lagAtKill: health.uplink.lag, openTransactions })
       await sleep(downMs)
       const restartAt = Date.now()
       if (victim !== 'gateway') await s.startCloud()
       if (victim !== 'cloud') await s.startGateway()
-      progress(`round ${i + 1}: ${victim} after ${delayMs} ms, lag ${health.uplink.lag}, busy ${openTransactions}, down ${downMs} ms, back in ${Date.now() - restartAt} ms`)
+      progress(`round ${i + 1}: ${victim}${aim ? ' (aimed)' : ''} after ${delayMs} ms, lag ${health.uplink.lag}, busy ${openTransactions}, down ${downMs} ms, back in ${Date.now() - restartAt} ms`)
     }
     const roundsMs = Date.now() - started
 
@@ -101,7 +108,8 @@ describe.skipIf(!gate.run)('SIGKILL of the gateway and the cloud during sync (Po
       `crashes: seed ${SEED}, ${ROUNDS} rounds in ${(roundsMs / 1000).toFixed(1)} s ` +
         `(gateway ${count('gateway')}, cloud ${count('cloud')}, both ${count('both')}); ` +
         `uplink lag at the kills min ${lags[0]} / median ${lags[Math.floor(lags.length / 2)]} / max ${lags.at(-1)} events; ` +
-        `${cloudKills.filter((r) => r.openTransactions > 0).length} of ${cloudKills.length} cloud kills with a transaction open; ` +
+        `${cloudKills.filter((r) => r.openTransactions > 0).length} of ${cloudKills.length} cloud kills ` +
+        `(${cloudKills.filter((r) => r.aimed).length} aimed) with the cloud busy in the database; ` +
         `${lastSeq} events, ${report.telemetry} readings, ${report.acked} PUBACKed; by kind ${JSON.stringify(report.kinds)}` +
         (report.duplicates.length ? `; duplicates: ${JSON.stringify(report.duplicates.slice(0, 5))}` : ''),
     )
