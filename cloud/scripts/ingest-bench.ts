@@ -6,13 +6,14 @@
  * as one gateway sends them.
  *
  *   node --import tsx cloud/scripts/ingest-bench.ts [--batches 60] [--size 1000]
- *     [--history-s 5000] [--warmup 5] [--keep]
+ *     [--history-s 5000] [--warmup 5] [--keep] [--explain <ms>]
  *
  * Reports events/s and CPU per event of this process (the cloud; requests are built
  * before the clock starts) and of the PostgreSQL backends serving the database. On a
  * shared machine compare CPU per event, not wall time. A fresh database is created on
  * INGEST_BENCH_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/test)
- * and dropped at the end unless --keep.
+ * and dropped at the end unless --keep. --explain has the server log the plan, with
+ * actual times, of every statement that takes longer (auto_explain; measure without it).
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     'history-s': { type: 'string', default: '5000' },
     warmup: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    explain: { type: 'string' },
   },
 })
 const BATCHES = Number(args.batches)
@@ -143,7 +145,13 @@ function startDashboardSocket(url: string, token: string): Promise<{ counts(): P
 
 async function main() {
   const name = `tendero_ingest_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-  await withAdmin((c) => c.query(`create database ${name}`))
+  await withAdmin(async (c) => {
+    await c.query(`create database ${name}`)
+    if (args.explain === undefined) return
+    await c.query(`alter database ${name} set session_preload_libraries = 'auto_explain'`)
+    await c.query(`alter database ${name} set auto_explain.log_min_duration = '${Number(args.explain)}ms'`)
+    await c.query(`alter database ${name} set auto_explain.log_analyze = on`)
+  })
   const url = new URL(SERVER)
   url.pathname = `/${name}`
   const observer = new pg.Client({ connectionString: url.toString() })

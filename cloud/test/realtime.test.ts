@@ -108,6 +108,31 @@ describe('realtime (Socket.IO)', () => {
     expect(telemetry).toBe(1)
   })
 
+  it('pushes the newest live reading of each device once per batch, and none of the history', async () => {
+    const socket = open({ token })
+    await connected(socket)
+    await join(socket, DEMO.site.id)
+    const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
+    const pushes: { time: number }[] = []
+    const now = Date.now()
+    // A later push proves the earlier ones had their chance to arrive.
+    const marker = new Promise<void>((resolve) => socket.on('telemetry', (payload: { time: number }) => {
+      pushes.push(payload)
+      if (payload.time === now) resolve()
+    }))
+    await ingest(t.app, gatewayKey, gatewayId, [
+      { ...telemetryEvent(1, { temperature_c: 9 }, now - 3_600_000), deviceId: 'camara-2' },
+      telemetryEvent(2, { temperature_c: 4.1 }, now - 2000),
+      telemetryEvent(3, { temperature_c: 4.2 }, now - 1000),
+    ])
+    await ingest(t.app, gatewayKey, gatewayId, [telemetryEvent(4, { temperature_c: 4.3 }, now)])
+    await marker
+    expect(pushes).toEqual([
+      { siteId: DEMO.site.id, gatewayId, deviceId: 'camara-1', time: now - 1000, readings: { temperature_c: 4.2 } },
+      { siteId: DEMO.site.id, gatewayId, deviceId: 'camara-1', time: now, readings: { temperature_c: 4.3 } },
+    ])
+  })
+
   it('refuses to join another organization\'s site or an unknown one', async () => {
     const other = await addOrganization(t.app)
     const socket = open({ token })

@@ -3,6 +3,7 @@ import * as initial from './0001_initial.js'
 import * as clockTrust from './0002_clock_trust.js'
 import * as fleet from './0003_fleet.js'
 import * as storeAndForward from './0004_store_and_forward.js'
+import * as leanIngest from './0005_lean_ingest.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_clock_trust': clockTrust,
   '0003_fleet': fleet,
   '0004_store_and_forward': storeAndForward,
+  '0005_lean_ingest': leanIngest,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { LogEvent } from '@tendero/protocol'
-import { absentRangeError, deriveReadModels, isTimeSuspect, triageBatch } from './derive.js'
+import { absentRangeError, deriveReadModels, isTimeSuspect, LIVE_TELEMETRY_MAX_AGE_MS, triageBatch, type TelemetryColumns } from './derive.js'
 
 const envelope = { deviceId: 'camara-1', receivedAt: 1, bootId: 'b', monoMs: 0, clockSynced: true }
 const scope = { gatewayId: 'gw-1', siteId: 'site-1' }
+
+/** The columns back as one object per row, to compare rows whole. */
+const rowsOf = (t: TelemetryColumns) =>
+  t.seq.map((seq, i) => ({ deviceId: t.deviceId[i], metric: t.metric[i], time: t.time[i], value: t.value[i], seq,
+    min: t.min[i], max: t.max[i], samples: t.samples[i] }))
 
 describe('triageBatch', () => {
   it('splits valid from quarantined with a reason naming the field, and drops in-batch repeats', () => {
@@ -20,17 +25,39 @@ describe('triageBatch', () => {
 })
 
 describe('deriveReadModels', () => {
-  it('makes one telemetry row per reading and one push per event', () => {
+  it('makes one telemetry row per reading and a live push of the reading', () => {
     const events: LogEvent[] = [
       { ...envelope, seq: 7, time: 1000, kind: 'telemetry', body: { readings: { temperature_c: 4.6, door_open: 0 } } },
     ]
     const derived = deriveReadModels(scope, events, 10_000)
-    expect(derived.telemetry).toEqual([
-      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'temperature_c', time: new Date(1000), value: 4.6, seq: 7 },
-      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'door_open', time: new Date(1000), value: 0, seq: 7 },
+    expect(rowsOf(derived.telemetry)).toEqual([
+      { deviceId: 'camara-1', metric: 'temperature_c', time: 1000, value: 4.6, seq: 7, min: null, max: null, samples: null },
+      { deviceId: 'camara-1', metric: 'door_open', time: 1000, value: 0, seq: 7, min: null, max: null, samples: null },
     ])
     expect(derived.pushes).toEqual([{ event: 'telemetry', payload: { siteId: 'site-1', gatewayId: 'gw-1',
       deviceId: 'camara-1', time: 1000, readings: { temperature_c: 4.6, door_open: 0 } } }])
+  })
+
+  it('pushes only the newest live value of each device metric, and no history', () => {
+    const now = Date.UTC(2025, 5, 1)
+    const reading = (seq: number, deviceId: string, time: number, readings: Record<string, number>): LogEvent =>
+      ({ ...envelope, seq, deviceId, time, kind: 'telemetry', body: { readings } })
+    const derived = deriveReadModels(scope, [
+      reading(1, 'camara-1', now - 3000, { temperature_c: 4.1, humidity_pct: 80 }),
+      reading(2, 'horno-1', now - 2500, { temperature_c: 180 }),
+      reading(3, 'camara-1', now - 2000, { temperature_c: 4.2, humidity_pct: 81 }),
+      // Only one of the two metrics: the other keeps its newest value from seq 3.
+      reading(4, 'camara-1', now - 1000, { temperature_c: 4.3 }),
+      // Out of order in time: an older reading does not replace a newer one.
+      reading(5, 'horno-1', now - 2600, { temperature_c: 170 }),
+      reading(6, 'riego-1', now - LIVE_TELEMETRY_MAX_AGE_MS - 1, { flow_lpm: 12 }),
+    ], now)
+    expect(derived.telemetry.seq).toEqual([1, 1, 2, 3, 3, 4, 5, 6])
+    expect(derived.pushes.map((p) => p.payload)).toEqual([
+      { siteId: 'site-1', gatewayId: 'gw-1', deviceId: 'camara-1', time: now - 1000, readings: { temperature_c: 4.3 } },
+      { siteId: 'site-1', gatewayId: 'gw-1', deviceId: 'camara-1', time: now - 2000, readings: { humidity_pct: 81 } },
+      { siteId: 'site-1', gatewayId: 'gw-1', deviceId: 'horno-1', time: now - 2500, readings: { temperature_c: 180 } },
+    ])
   })
 
   it('keeps only the newest state value per key, by event time', () => {
@@ -54,7 +81,7 @@ describe('deriveReadModels', () => {
       { ...envelope, seq: 5, time: 5, kind: 'event', body: { kind: 'door.opened' } },
     ], 10_000)
     expect(derived.alarms.map((a) => a.change.state)).toEqual(['raised', 'cleared'])
-    expect(derived.telemetry).toEqual([])
+    expect(derived.telemetry.seq).toEqual([])
     expect(derived.pushes).toEqual([])
   })
 })
@@ -70,7 +97,7 @@ describe('clock trust', () => {
       { ...envelope, seq: 3, time: now + 60_000, kind: 'telemetry', body: { readings: { t: 2 } } },
       { ...envelope, seq: 4, time: 0, kind: 'alarm', body: change },
     ], now)
-    expect(derived.telemetry.map((r) => r.seq)).toEqual([3])
+    expect(derived.telemetry.seq).toEqual([3])
     expect(derived.state).toEqual([])
     expect(derived.alarms.map((a) => a.time.getTime())).toEqual([now])
     expect(isTimeSuspect(now - 366 * 24 * 3600_000, now)).toBe(true)
@@ -89,11 +116,9 @@ describe('rollups and gaps', () => {
         to: now - 61_000, count: 58, min: { temperature_c: 3.9 }, avg: { temperature_c: 4.2, door_open: 0.1 },
         max: { temperature_c: 4.8 } } },
     ], now)
-    expect(derived.telemetry).toEqual([
-      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'temperature_c', time: new Date(now - 120_000),
-        value: 4.2, seq: 9, min_value: 3.9, max_value: 4.8, samples: 58 },
-      { site_id: 'site-1', gateway_id: 'gw-1', device_id: 'camara-1', metric: 'door_open', time: new Date(now - 120_000),
-        value: 0.1, seq: 9, min_value: null, max_value: null, samples: 58 },
+    expect(rowsOf(derived.telemetry)).toEqual([
+      { deviceId: 'camara-1', metric: 'temperature_c', time: now - 120_000, value: 4.2, seq: 9, min: 3.9, max: 4.8, samples: 58 },
+      { deviceId: 'camara-1', metric: 'door_open', time: now - 120_000, value: 0.1, seq: 9, min: null, max: null, samples: 58 },
     ])
     expect(derived.pushes).toEqual([])
   })
@@ -110,7 +135,7 @@ describe('rollups and gaps', () => {
       to_seq: 90, from_time: new Date(gap.fromTime), to_time: new Date(gap.toTime), removed: 80, written: 0,
       devices: '["camara-1","camara-2"]', recorded_at: new Date(now) }])
     // The rollup is judged by its event time (the gateway stamps it with the period's start).
-    expect(derived.telemetry.map((r) => r.seq)).toEqual([94])
+    expect(derived.telemetry.seq).toEqual([94])
   })
 })
 

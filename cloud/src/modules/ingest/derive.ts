@@ -6,7 +6,7 @@ import {
   type LogEvent,
   type Validator,
 } from '@tendero/protocol'
-import type { NewDataGap, NewTelemetry } from '../../plugins/db/tables.js'
+import type { NewDataGap } from '../../plugins/db/tables.js'
 
 /**
  * Pure steps of ingest, kept apart from SQL so they are tested without a database:
@@ -94,8 +94,28 @@ export type Push =
   | { event: 'alarm'; payload: { siteId: string } & Record<string, unknown> }
   | { event: 'gap'; payload: { siteId: string } & Record<string, unknown> }
 
+/**
+ * Telemetry rows of one batch, column by column: the insert takes one array parameter
+ * per column, so no object per row is built twice. `siteId` and `gatewayId` are the
+ * batch's. Times are epoch ms.
+ */
+export interface TelemetryColumns {
+  deviceId: string[]
+  metric: string[]
+  time: number[]
+  value: number[]
+  seq: number[]
+  /** Set only on points made from a rollup, like `samples`. */
+  min: (number | null)[]
+  max: (number | null)[]
+  samples: (number | null)[]
+}
+
+export const emptyTelemetryColumns = (): TelemetryColumns =>
+  ({ deviceId: [], metric: [], time: [], value: [], seq: [], min: [], max: [], samples: [] })
+
 export interface Derived {
-  telemetry: NewTelemetry[]
+  telemetry: TelemetryColumns
   state: StateUpsert[]
   alarms: AlarmUpsert[]
   /** Inserted idempotently; the `gap` push is built from what was actually inserted. */
@@ -108,12 +128,42 @@ export interface GatewayScope {
   siteId: string
 }
 
+/**
+ * How old a reading may be and still go out as a live `telemetry` push. Older readings
+ * are history (a backlog catching up): the dashboard fetches history by API, and a push
+ * per old reading cost the cloud as much CPU as storing it.
+ */
+export const LIVE_TELEMETRY_MAX_AGE_MS = 5 * 60_000
+
+/** The newest value of one device's metric among a batch's live readings. */
+interface LiveReading {
+  deviceId: string
+  metric: string
+  time: number
+  value: number
+}
+
 /** Read-model rows and pushes for events stored for the first time (never for duplicates). */
 export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[], now = Date.now()): Derived {
   const { gatewayId, siteId } = scope
-  const derived: Derived = { telemetry: [], state: [], alarms: [], gaps: [], pushes: [] }
+  const telemetry = emptyTelemetryColumns()
+  const derived: Derived = { telemetry, state: [], alarms: [], gaps: [], pushes: [] }
+  const addPoint = (deviceId: string, metric: string, time: number, value: number, seq: number,
+    min: number | null = null, max: number | null = null, samples: number | null = null) => {
+    telemetry.deviceId.push(deviceId)
+    telemetry.metric.push(metric)
+    telemetry.time.push(time)
+    telemetry.value.push(value)
+    telemetry.seq.push(seq)
+    telemetry.min.push(min)
+    telemetry.max.push(max)
+    telemetry.samples.push(samples)
+  }
   // One upsert statement cannot touch a row twice, so keep only the newest value per key.
   const newestState = new Map<string, StateUpsert>()
+  // A batch carries several seconds of a device's readings; the live view needs the last.
+  const newestReading = new Map<string, LiveReading>()
+  const liveSince = now - LIVE_TELEMETRY_MAX_AGE_MS
   const ordered = [...events].sort((a, b) => a.seq - b.seq)
 
   for (const event of ordered) {
@@ -124,31 +174,27 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
     // is judged by the times it covers as well: it marks a chart, like the readings.
     if (suspect && event.kind !== 'alarm') continue
     if (event.kind === 'gap' && (isTimeSuspect(event.body.fromTime, now) || isTimeSuspect(event.body.toTime, now))) continue
-    const time = new Date(suspect ? now : event.time)
+    const time = suspect ? now : event.time
     switch (event.kind) {
-      case 'telemetry':
-        for (const [metric, value] of Object.entries(event.body.readings)) {
-          derived.telemetry.push({
-            site_id: siteId,
-            gateway_id: gatewayId,
-            device_id: event.deviceId,
-            metric,
-            time,
-            value,
-            seq: event.seq,
-          })
+      case 'telemetry': {
+        const live = time >= liveSince
+        for (const metric in event.body.readings) {
+          const value = event.body.readings[metric]!
+          addPoint(event.deviceId, metric, time, value, event.seq)
+          if (!live) continue
+          const id = `${event.deviceId}\u0000${metric}`
+          const current = newestReading.get(id)
+          // Seq order: on equal times the later event wins, as it would on the dashboard.
+          if (!current || current.time <= time) newestReading.set(id, { deviceId: event.deviceId, metric, time, value })
         }
-        derived.pushes.push({
-          event: 'telemetry',
-          payload: { siteId, gatewayId, deviceId: event.deviceId, time: event.time, readings: event.body.readings },
-        })
         break
+      }
       case 'state':
         for (const [key, value] of Object.entries(event.body.state)) {
           const id = `${event.deviceId}\u0000${key}`
           const current = newestState.get(id)
           if (!current || current.updated_at.getTime() <= event.time) {
-            newestState.set(id, { site_id: siteId, device_id: event.deviceId, key, value: JSON.stringify(value), updated_at: time })
+            newestState.set(id, { site_id: siteId, device_id: event.deviceId, key, value: JSON.stringify(value), updated_at: new Date(time) })
           }
         }
         derived.pushes.push({
@@ -162,24 +208,13 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
         // No live push: a rollup is history by definition, never the current value.
         const { min, avg, max, count } = event.body
         for (const [metric, value] of Object.entries(avg)) {
-          derived.telemetry.push({
-            site_id: siteId,
-            gateway_id: gatewayId,
-            device_id: event.deviceId,
-            metric,
-            time,
-            value,
-            seq: event.seq,
-            min_value: min[metric] ?? null,
-            max_value: max[metric] ?? null,
-            samples: count,
-          })
+          addPoint(event.deviceId, metric, time, value, event.seq, min[metric] ?? null, max[metric] ?? null, count)
         }
         break
       }
       case 'alarm':
         // The alarm push is built from the row after the upsert, so it carries raisedAt etc.
-        derived.alarms.push({ siteId, time, change: event.body })
+        derived.alarms.push({ siteId, time: new Date(time), change: event.body })
         break
       case 'gap':
         derived.gaps.push({
@@ -194,7 +229,7 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
           removed: event.body.removed,
           written: event.body.written,
           devices: JSON.stringify(event.body.devices),
-          recorded_at: time,
+          recorded_at: new Date(time),
         })
         break
       default:
@@ -203,7 +238,23 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
     }
   }
   derived.state = [...newestState.values()]
+  derived.pushes.push(...telemetryPushes(scope, newestReading.values()))
   return derived
+}
+
+/** One push per device and time: the shape a single reading's push always had. */
+function telemetryPushes({ siteId, gatewayId }: GatewayScope, readings: Iterable<LiveReading>): Push[] {
+  const pushes = new Map<string, Extract<Push, { event: 'telemetry' }>>()
+  for (const { deviceId, metric, time, value } of readings) {
+    const id = `${deviceId}\u0000${time}`
+    let push = pushes.get(id)
+    if (!push) {
+      push = { event: 'telemetry', payload: { siteId, gatewayId, deviceId, time, readings: {} } }
+      pushes.set(id, push)
+    }
+    push.payload.readings[metric] = value
+  }
+  return [...pushes.values()]
 }
 
 /**

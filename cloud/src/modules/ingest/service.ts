@@ -38,23 +38,23 @@ export async function ingestBatch(
   const { valid, quarantined, repeatedInBatch } = triageBatch(batch.events)
 
   const result = await db.transaction().execute(async (trx): Promise<{ ack: UplinkAck; pushes: Push[] }> => {
-    const previousAck = await repo.lockGatewayAckSeq(trx, gateway.id)
+    const { ackSeq: previousAck, siteId } = await repo.lockGateway(trx, gateway.id)
     await repo.insertAbsentRanges(trx, gateway.id, absent)
     await repo.insertQuarantined(trx, gateway.id, quarantined)
     const now = Date.now()
     const inserted = await repo.insertEvents(trx, gateway.id, valid, now)
     const fresh = valid.filter((e) => inserted.has(e.seq))
 
-    const derived = deriveReadModels({ gatewayId: gateway.id, siteId: gateway.siteId }, fresh, now)
-    await repo.insertTelemetry(trx, derived.telemetry)
+    const derived = deriveReadModels({ gatewayId: gateway.id, siteId }, fresh, now)
+    await repo.insertTelemetry(trx, gateway.id, siteId, derived.telemetry)
     await repo.upsertDeviceState(trx, derived.state)
     const pushes = [...derived.pushes]
     for (const alarm of derived.alarms) {
       const item = await repo.upsertAlarm(trx, alarm)
-      if (item) pushes.push({ event: 'alarm', payload: { siteId: gateway.siteId, ...item } })
+      if (item) pushes.push({ event: 'alarm', payload: { siteId, ...item } })
     }
     for (const gap of await repo.insertGaps(trx, derived.gaps)) {
-      pushes.push({ event: 'gap', payload: { siteId: gateway.siteId, ...gap } })
+      pushes.push({ event: 'gap', payload: { siteId, ...gap } })
     }
 
     const ackSeq = await repo.contiguousAckSeq(trx, gateway.id, previousAck)
