@@ -27,19 +27,24 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** The ingest contract in a few lines, answering each batch after `delayMs`, or 503 while `down`. */
+/** The ingest contract in a few lines, answering each batch after `delayMs`, or 503 while `down` or when `refuse` says so. */
 function slowCloud(delayMs: number) {
   const stored = new Set<number>()
   const batches: number[][] = []
+  /** The batches it answered 200 to, in the order it stored them. */
+  const storedBatches: number[][] = []
   let ack = 0
   const cloud = {
-    stored, batches, down: false,
+    stored, batches, storedBatches, down: false,
+    refuse: (_n: number) => false,
     ackSeq: () => ack,
     fetch: (async (_url: string, init: RequestInit) => {
       const batch = JSON.parse(init.body as string) as UplinkBatch
-      batches.push(batch.events.map((e) => e.seq))
+      const seqs = batch.events.map((e) => e.seq)
+      batches.push(seqs)
       await new Promise((r) => setTimeout(r, delayMs))
-      if (cloud.down) return new Response('{"error":{"code":"DOWN","message":"down"}}', { status: 503 })
+      if (cloud.down || cloud.refuse(batches.length)) return new Response('{"error":{"code":"DOWN","message":"down"}}', { status: 503 })
+      storedBatches.push(seqs)
       for (const e of batch.events) stored.add(e.seq)
       while (stored.has(ack + 1)) ack++
       return new Response(JSON.stringify({ ackSeq: ack, stored: batch.events.length, duplicates: 0, quarantined: [] }), { status: 200 })
@@ -103,7 +108,27 @@ describe('live priority events during a backlog', () => {
     expect(committed).toHaveLength(30)
     for (const { seq, nextBatch } of committed) expect({ seq, batch: cloud.batches[nextBatch]!.includes(seq) }).toEqual({ seq, batch: true })
     const alarms = committed.map((c) => c.seq)
-    expect(firstSeen(cloud.batches, new Set(alarms))).toEqual(alarms)
+    await waitFor(() => alarms.every((seq) => cloud.stored.has(seq)))
+    expect(firstSeen(cloud.storedBatches, new Set(alarms))).toEqual(alarms)
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === log.lastSeq(), 60_000)
+    expect(cloud.stored.size).toBe(log.lastSeq())
+  }, 90_000)
+
+  it('keeps live transitions in seq order when batches fail while the next one is being prepared', async () => {
+    await log.append(telemetry(8000))
+    const cloud = slowCloud(3)
+    // Every third batch fails: neither the batch prepared meanwhile nor a later one may carry a newer transition ahead of it.
+    cloud.refuse = (n) => n % 3 === 0
+    startUploader(cloud, 100, { scanPerBatch: 200 })
+    await waitFor(() => cloud.batches.length >= 2)
+    const alarms: number[] = []
+    for (let k = 0; k < 30; k++) {
+      const [alarm] = await log.append([transition(k), ...telemetry(60, k)])
+      alarms.push(alarm!.seq)
+      await sleep(2 + (k % 3) * 3)
+    }
+    await waitFor(() => alarms.every((seq) => cloud.stored.has(seq)))
+    expect(firstSeen(cloud.storedBatches, new Set(alarms))).toEqual(alarms)
     await waitFor(() => log.getCursor(UPLINK_CURSOR) === log.lastSeq(), 60_000)
     expect(cloud.stored.size).toBe(log.lastSeq())
   }, 90_000)
@@ -123,7 +148,7 @@ describe('live priority events during a backlog', () => {
     // Four at a time from memory, the rest read back from the log as the lane drains.
     await waitFor(() => alarms.every((seq) => cloud.stored.has(seq)))
     expect(cloud.ackSeq()).toBeLessThan(alarms[0]!)
-    expect(firstSeen(cloud.batches, new Set(alarms))).toEqual(alarms)
+    expect(firstSeen(cloud.storedBatches, new Set(alarms))).toEqual(alarms)
     await waitFor(() => log.getCursor(UPLINK_CURSOR) === log.lastSeq(), 30_000)
   }, 60_000)
 
@@ -142,7 +167,7 @@ describe('live priority events during a backlog', () => {
     await waitFor(() => cloud.batches.length > next)
     expect(cloud.batches[next]).toContain(live!.seq)
     await waitFor(() => preBoot.every((seq) => cloud.stored.has(seq)))
-    expect(firstSeen(cloud.batches, new Set(preBoot))).toEqual(preBoot)
+    expect(firstSeen(cloud.storedBatches, new Set(preBoot))).toEqual(preBoot)
     expect(cloud.ackSeq()).toBeLessThan(preBoot.at(-1)!)
   }, 60_000)
 })

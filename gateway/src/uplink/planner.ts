@@ -24,6 +24,13 @@ export interface PlannerLimits {
 
 const DEFAULT_LIMITS: PlannerLimits = { scanPerBatch: 50_000, maxQueued: 2000, maxHeld: 50_000 }
 
+/** One planned batch: its events in seq order, and how far its newest-telemetry read went. */
+export interface PlannedBatch {
+  events: SerializedEvent[]
+  /** Becomes the planner's `tailSeen` once the cloud has stored the batch. */
+  tailTop: number
+}
+
 /**
  * Chooses what the next batch carries. The cloud's ack is a contiguous watermark over seq
  * and it stores any seq it gets, so the gateway may send out of seq order as long as it
@@ -48,20 +55,21 @@ const DEFAULT_LIMITS: PlannerLimits = { scanPerBatch: 50_000, maxQueued: 2000, m
  * held nor sent, nor absent: removed by the disk budget (log/budget.ts) and reported to
  * the cloud in `UplinkBatch.absent`.
  *
- * The planner also pins what it has out for the disk budget (`isPinned`): the batch in
- * flight and the held seqs. Folding a row into a rollup under a seq the cloud already
+ * Two batches may be out at once (one in flight, the next prepared meanwhile): a plan
+ * skips whatever an earlier unsettled plan took.
+ *
+ * The planner also pins what it has out for the disk budget (`isPinned`): the batches
+ * planned and not settled, and the held seqs. Folding a row into a rollup under a seq the cloud already
  * stores would lose the rollup to the cloud's dedup.
  */
 export class BatchPlanner {
   private readonly held = new Set<number>()
-  /** Seqs of the batch being sent, until `settled()`. */
-  private inFlight = new Set<number>()
+  /** Seqs of the batches planned and not settled yet (a carrier may be in two: counted). */
+  private readonly inFlight = new Map<number, number>()
   private readonly live: PriorityLane
   private readonly preBoot: PriorityLane
   /** Every row up to here was looked at by a tail read of a batch the cloud stored. */
   private tailSeen = 0
-  /** What the tail of the batch in flight read up to; becomes `tailSeen` once stored. */
-  private tailRead = 0
   private readonly limits: PlannerLimits
 
   constructor(private readonly log: EventLog, limits: Partial<PlannerLimits> = {}) {
@@ -79,26 +87,36 @@ export class BatchPlanner {
     return this.inFlight.has(seq) || this.held.has(seq)
   }
 
-  /** The batch from the last `plan()` is answered or failed. */
-  settled(): void {
-    this.inFlight.clear()
+  /** A planned batch is answered or failed: it is no longer out. */
+  settled(batch: PlannedBatch): void {
+    for (const { seq } of batch.events) this.unpin(seq)
   }
 
-  /** Events for the next batch, in seq order; empty when everything after `cursor` is held. */
-  plan(cursor: number, size: number): SerializedEvent[] {
+  private unpin(seq: number): void {
+    const n = this.inFlight.get(seq) ?? 0
+    if (n > 1) this.inFlight.set(seq, n - 1)
+    else this.inFlight.delete(seq)
+  }
+
+  /**
+   * The next batch, in seq order; no events when everything after `cursor` is held or
+   * out. It stays out (pinned, and skipped by later plans) until `settled()`.
+   */
+  plan(cursor: number, size: number): PlannedBatch {
     const lastSeq = this.log.lastSeq()
-    this.tailRead = 0
-    if (lastSeq <= cursor) return []
+    if (lastSeq <= cursor) return { events: [], tailTop: 0 }
     const picked = new Map<number, SerializedEvent>()
-    const isHeld = (seq: number) => this.held.has(seq)
+    const isOut = (seq: number) => this.inFlight.has(seq)
+    const isHeld = (seq: number) => this.held.has(seq) || isOut(seq)
+    let tailTop = 0
     if (lastSeq - cursor > size) {
       const half = Math.max(1, Math.floor(size / 2))
       this.live.refill(cursor, lastSeq, this.limits.scanPerBatch)
-      this.live.take(picked, half)
+      this.live.take(picked, half, isOut)
       if (this.held.size < this.limits.maxHeld) {
         this.preBoot.refill(cursor, lastSeq, this.limits.scanPerBatch)
-        this.preBoot.take(picked, half)
-        this.takeTail(cursor, lastSeq, Math.max(1, Math.floor(size / 4)), picked)
+        this.preBoot.take(picked, half, isOut)
+        tailTop = this.takeTail(cursor, lastSeq, Math.max(1, Math.floor(size / 4)), picked)
       }
     }
     // Skips what is held; with out-of-order sends, held seqs are scattered above the cursor.
@@ -114,18 +132,45 @@ export class BatchPlanner {
       if (last === from || last >= lastSeq) break
       from = last
     }
-    const batch = picked.size > 0 ? [...picked.values()].sort((a, b) => a.seq - b.seq) : this.coverAbsent(cursor)
-    this.inFlight = new Set(batch.map((e) => e.seq))
-    return batch
+    const events = picked.size > 0 ? [...picked.values()].sort((a, b) => a.seq - b.seq) : this.coverAbsent(cursor)
+    for (const { seq } of events) this.inFlight.set(seq, (this.inFlight.get(seq) ?? 0) + 1)
+    return { events, tailTop }
   }
 
-  /** The newest unsent telemetry and other history, up to `count`, read past what earlier tails saw. */
-  private takeTail(cursor: number, lastSeq: number, count: number, picked: Map<number, SerializedEvent>): void {
+  /**
+   * A batch planned a while ago is about to go: adds the live priority events committed
+   * since, which the lane would otherwise hold for the batch after, making room under
+   * `upTo` by leaving out the batch's newest history (a later batch takes it). Only ever
+   * the lane's oldest, so nothing overtakes an older one still waiting. Returns the
+   * events added.
+   */
+  topUp(batch: PlannedBatch, upTo: number): SerializedEvent[] {
+    const picked = new Map<number, SerializedEvent>()
+    this.live.take(picked, Math.max(1, Math.floor(upTo / 2)), (seq) => this.inFlight.has(seq))
+    if (picked.size === 0) return []
+    let over = batch.events.length + picked.size - upTo
+    const kept: SerializedEvent[] = []
+    for (let i = batch.events.length - 1; i >= 0; i--) {
+      const event = batch.events[i]!
+      if (over > 0 && !PRIORITY_KINDS.has(event.kind)) {
+        over--
+        this.unpin(event.seq)
+      } else kept.push(event)
+    }
+    // Still no room for all: the newest stay in the lane, in order, for the next batch.
+    const added = [...picked.values()].slice(0, picked.size - Math.max(0, over))
+    for (const { seq } of added) this.inFlight.set(seq, (this.inFlight.get(seq) ?? 0) + 1)
+    batch.events = [...kept, ...added].sort((a, b) => a.seq - b.seq)
+    return added
+  }
+
+  /** The newest unsent telemetry and other history, up to `count`, read past what earlier tails saw; returns how far it read. */
+  private takeTail(cursor: number, lastSeq: number, count: number, picked: Map<number, SerializedEvent>): number {
     const from = Math.max(cursor, lastSeq - 2 * count, this.tailSeen)
-    if (from >= lastSeq) return
-    const rows = this.log.readSerialized(from, 2 * count, (seq) => this.held.has(seq) || picked.has(seq))
+    if (from >= lastSeq) return 0
+    const rows = this.log.readSerialized(from, 2 * count, (seq) => this.held.has(seq) || this.inFlight.has(seq) || picked.has(seq))
     for (const event of rows.filter((e) => !PRIORITY_KINDS.has(e.kind)).slice(-count)) picked.set(event.seq, event)
-    this.tailRead = Math.min(lastSeq, from + 2 * count)
+    return Math.min(lastSeq, from + 2 * count)
   }
 
   /**
@@ -146,14 +191,13 @@ export class BatchPlanner {
   }
 
   /** The cloud has stored (or quarantined) every event of a batch it answered 200 to. */
-  stored(events: readonly { seq: number }[]): void {
+  stored(events: readonly { seq: number }[], tailTop = 0): void {
     for (const e of events) {
       this.held.add(e.seq)
       this.live.stored(e.seq)
       this.preBoot.stored(e.seq)
     }
-    this.tailSeen = Math.max(this.tailSeen, this.tailRead)
-    this.tailRead = 0
+    this.tailSeen = Math.max(this.tailSeen, tailTop)
   }
 
   /**

@@ -51,12 +51,15 @@ export class PriorityLane {
     this.seen = rows.length === room ? rows.at(-1)!.seq : upTo
   }
 
-  /** Adds the oldest queued events to `picked` until it holds `upTo` events. */
-  take(picked: Map<number, SerializedEvent>, upTo: number): void {
+  /**
+   * Adds the oldest queued events to `picked` until it holds `upTo` events, passing over
+   * those `isOut` (in a batch not answered yet: they stay queued in case it fails).
+   */
+  take(picked: Map<number, SerializedEvent>, upTo: number, isOut: (seq: number) => boolean): void {
     for (const [seq, event] of this.queued) {
       if (picked.size >= upTo) return
       if (this.held(seq)) this.queued.delete(seq)
-      else picked.set(seq, event)
+      else if (!isOut(seq) && !picked.has(seq)) picked.set(seq, event)
     }
   }
 

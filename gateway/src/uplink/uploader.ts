@@ -3,7 +3,7 @@ import { MAX_BATCH_EVENTS, validators, type AbsentRange, type LogEvent, type Upl
 import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
 import { serializeEvent, type EventLog, type SerializedEvent } from '../log/event-log.js'
-import { BatchPlanner, MAX_ABSENT_RANGES, type PlannerLimits } from './planner.js'
+import { BatchPlanner, MAX_ABSENT_RANGES, type PlannedBatch, type PlannerLimits } from './planner.js'
 
 export const UPLINK_CURSOR = 'uplink'
 
@@ -61,6 +61,21 @@ export interface UplinkStatus {
   heldAhead: number
   /** Events the cloud refused and quarantined since this boot, and the last few with reasons. */
   quarantined: { total: number; recent: QuarantinedEvent[] }
+}
+
+/** A planned batch, run through the clock hook, ready to POST. */
+interface Prepared {
+  batch: PlannedBatch
+}
+
+interface Answer {
+  status: number
+  ok: boolean
+  text: string
+  /** Wall time from the request to the whole answer (ms), for the adaptive size. */
+  elapsedMs: number
+  /** The same on the monotonic clock: the round trip of a time sample. */
+  rttMs: number
 }
 
 /** How many quarantined events /health keeps with their reasons. */
@@ -137,41 +152,105 @@ export class Uploader {
   }
 
   private async run(): Promise<void> {
+    let next: Prepared | undefined
     while (this.running) {
       let delay: number
+      const prepared = next
+      next = undefined
       try {
-        delay = await this.step()
+        ;({ delay, next } = await this.step(prepared))
       } catch (err) {
         delay = this.failed(err as Error)
       }
-      // Answered or failed, the batch is no longer out: the disk budget may have its rows.
-      this.planner.settled()
       if (delay > 0) await this.sleep(delay)
+    }
+    if (next) this.planner.settled(next.batch)
+  }
+
+  /**
+   * Sends one batch, the one prepared during the previous request or a new one, and
+   * prepares the next while it is out. Returns how long to wait before the next step, and
+   * the prepared batch when it may go as it is: only after a clean success. After a
+   * failure it is dropped and planned again, so a batch never goes ahead of an earlier
+   * one that failed (its live alarms would reach the cloud after newer ones).
+   */
+  private async step(prepared: Prepared | undefined): Promise<{ delay: number; next?: Prepared | undefined }> {
+    const cursor = this.o.log.getCursor(UPLINK_CURSOR)
+    const current = prepared ? await this.toppedUp(prepared).catch((err: unknown) => (this.planner.settled(prepared.batch), Promise.reject(err))) : await this.prepare(cursor)
+    if (!current) return { delay: this.o.idleMs }
+    let next: Prepared | undefined
+    try {
+      const sizeBefore = this.size
+      const [answer, following] = await Promise.allSettled([this.post(current, cursor), this.prepareWhileOut(cursor)])
+      if (following.status === 'fulfilled') next = following.value
+      if (answer.status === 'rejected') throw answer.reason
+      const more = this.acknowledged(current, cursor, answer.value)
+      if (!more || this.size < sizeBefore) {
+        if (next) this.planner.settled(next.batch)
+        next = undefined
+      }
+      return { delay: more ? 0 : this.o.idleMs, next }
+    } catch (err) {
+      if (next) this.planner.settled(next.batch)
+      throw err
+    } finally {
+      // Answered or failed, the batch is no longer out: the disk budget may have its rows.
+      this.planner.settled(current.batch)
     }
   }
 
-  /** Sends one batch; returns how long to wait before the next step. */
-  private async step(): Promise<number> {
-    const cursor = this.o.log.getCursor(UPLINK_CURSOR)
-    const planned = this.planner.plan(cursor, this.size)
-    if (planned.length === 0) return this.o.idleMs
-    const events = await this.restamped(planned)
+  /** Plans a batch and runs it through the clock hook; undefined when there is nothing to send. */
+  private async prepare(cursor: number): Promise<Prepared | undefined> {
+    const batch = this.planner.plan(cursor, this.size)
+    if (batch.events.length === 0) return undefined
+    try {
+      batch.events = await this.restamped(batch.events)
+    } catch (err) {
+      this.planner.settled(batch)
+      throw err
+    }
+    return { batch }
+  }
+
+  /**
+   * The next batch, planned while the current one is out: the cloud takes one batch of a
+   * gateway at a time, so one more ready to go is all that helps. Planned after a turn
+   * of the event loop, so the request goes out first.
+   */
+  private async prepareWhileOut(cursor: number): Promise<Prepared | undefined> {
+    await new Promise((r) => setImmediate(r))
+    if (!this.running || this.o.log.lastSeq() - cursor <= this.size) return undefined
+    return this.prepare(cursor)
+  }
+
+  /** A prepared batch about to go, with the live priority events committed since it was planned. */
+  private async toppedUp(prepared: Prepared): Promise<Prepared> {
+    const added = this.planner.topUp(prepared.batch, this.o.batchSize)
+    if (added.length > 0 && added.some((e) => !e.clockSynced)) {
+      const restamped = new Map((await this.restamped(added)).map((e) => [e.seq, e]))
+      prepared.batch.events = prepared.batch.events.map((e) => restamped.get(e.seq) ?? e)
+    }
+    return prepared
+  }
+
+  /** POSTs a batch; resolves with the answer's status, body and round trip, or rejects. */
+  private async post({ batch }: Prepared, cursor: number): Promise<Answer> {
+    const events = batch.events
     // Seqs the disk budget removed below the batch's top, so the cloud's watermark can pass them.
     const absent = this.o.log.absentRanges(cursor, events.at(-1)!.seq, MAX_ABSENT_RANGES)
     this.abort = new AbortController()
     const timeout = setTimeout(() => this.abort?.abort(), this.o.requestTimeoutMs)
     const started = Date.now()
     const startedMono = performance.now()
-    let res: Response
-    let text: string
     try {
-      res = await this.o.fetch(`${this.o.cloudUrl}/api/ingest`, {
+      const res = await this.o.fetch(`${this.o.cloudUrl}/api/ingest`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.gatewayKey}` },
         body: batchJson(this.o.gatewayId, this.o.now(), events, absent),
         signal: this.abort.signal,
       })
-      text = await res.text()
+      const text = await res.text()
+      return { status: res.status, ok: res.ok, text, elapsedMs: Date.now() - started, rttMs: performance.now() - startedMono }
     } catch (err) {
       // A timeout is congestion as much as an outage: retry with less.
       if (this.running && (err as Error).name === 'AbortError') this.shrink('timeout')
@@ -179,24 +258,29 @@ export class Uploader {
     } finally {
       clearTimeout(timeout)
     }
+  }
+
+  /** Takes the cloud's answer to a batch; returns whether more is waiting to be sent. */
+  private acknowledged({ batch }: Prepared, cursor: number, res: Answer): boolean {
+    const events = batch.events
     if (res.status === 413) this.shrink('413')
-    if (!res.ok) throw new GatewayError('UPLINK_ERR_HTTP', `cloud answered ${res.status}: ${text.slice(0, 200)}`, { status: res.status })
+    if (!res.ok) throw new GatewayError('UPLINK_ERR_HTTP', `cloud answered ${res.status}: ${res.text.slice(0, 200)}`, { status: res.status })
     let ack: unknown
     try {
-      ack = JSON.parse(text)
+      ack = JSON.parse(res.text)
     } catch {
       ack = undefined
     }
     if (!validators.uplinkAck.check(ack)) throw new GatewayError('UPLINK_ERR_BAD_ACK', `cloud answered 200 without a valid ack`)
-    this.o.onAck(ack, performance.now() - startedMono)
+    this.o.onAck(ack, res.rttMs)
     // A 200 means the whole batch is stored or quarantined, in one transaction.
-    this.planner.stored(events)
+    this.planner.stored(events, batch.tailTop)
     // Never past what the cloud is known to hold: an ackSeq beyond it cannot vouch for events we never sent.
     const ackSeq = Math.max(cursor, Math.min(ack.ackSeq, this.planner.contiguousHeld(cursor)))
     // A watermark of A says the cloud lacks A+1: whatever we believed, send that run again.
     this.planner.forgetRunAfter(ackSeq)
     this.noteQuarantined(ack.quarantined)
-    this.adapt(Date.now() - started, events.length)
+    this.adapt(res.elapsedMs, events.length)
     this.failures = 0
     this.lastError = null
     this.lastSuccessAt = this.o.now()
@@ -206,8 +290,7 @@ export class Uploader {
     }
     this.o.logger.debug({ from: cursor + 1, ackSeq, sent: events.length, batchSize: this.size }, 'uplink batch acknowledged')
     // More to send: go again at once so history drains promptly.
-    if (this.planner.contiguousHeld(ackSeq) < this.o.log.lastSeq()) return 0
-    return this.o.idleMs
+    return this.planner.contiguousHeld(ackSeq) < this.o.log.lastSeq()
   }
 
   /** The batch with the clock hook's answer for its unsynced events (UploaderOptions.beforeBatch). */
