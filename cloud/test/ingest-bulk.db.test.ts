@@ -60,6 +60,28 @@ describe.each(testDrivers())('bulk ingest on %s', (driver) => {
     expect(telemetry).toEqual(ids.map((id, i) => ({ device_id: id, value: i + 0.25 })))
   })
 
+  it('quarantines an event with text PostgreSQL cannot hold, and stores the rest of the batch', async () => {
+    const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
+    const nul = stateEvent(2, { label: 'a\u0000b' })
+    const lone = { ...telemetryEvent(3, { temperature_c: 3 }), deviceId: 'x\ud800' }
+    // Fails the schema as well: its reason and raw event must still be storable.
+    const bad = { ...telemetryEvent(4, { temperature_c: 4 }), body: { readings: { 'a\u0000': 'hot' } } }
+    const res = await ingest(t.app, gatewayKey, gatewayId, [telemetryEvent(1, { temperature_c: 1 }), nul, lone, bad,
+      telemetryEvent(5, { temperature_c: 5 })])
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ ackSeq: 5, stored: 2 })
+    expect(res.json().quarantined.map((q: { seq: number }) => q.seq).sort()).toEqual([2, 3, 4])
+    const stored = await t.app.db.selectFrom('events').select('seq').where('gateway_id', '=', gatewayId).orderBy('seq').execute()
+    expect(stored.map((r) => Number(r.seq))).toEqual([1, 5])
+    const quarantined = await t.app.db.selectFrom('quarantined_events').select(['seq', 'raw']).where('gateway_id', '=', gatewayId)
+      .orderBy('seq').execute()
+    expect(quarantined.map((q) => [Number(q.seq), q.raw])).toEqual([
+      [2, { ...nul, body: { state: { label: 'a\ufffdb' } } }],
+      [3, { ...lone, deviceId: 'x\ufffd' }],
+      [4, { ...bad, body: { readings: { 'a\ufffd': 'hot' } } }],
+    ])
+  })
+
   it('keeps telemetry rows left behind by deleted events, and stores the rest of the batch', async () => {
     const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
     await ingest(t.app, gatewayKey, gatewayId, [telemetryEvent(1, { temperature_c: 1 }), telemetryEvent(2, { temperature_c: 2 })])

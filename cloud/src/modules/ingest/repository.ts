@@ -4,8 +4,9 @@ import type { Db } from '../../plugins/db/database.js'
 import type { Database, NewDataGap } from '../../plugins/db/tables.js'
 import { toAlarmItem, toGapItem } from '../sites/repository.js'
 import type { AlarmItem, GapItem } from '../sites/schema.js'
-import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert, type TelemetryColumns } from './derive.js'
 import type { LogEvent } from '@tendero/protocol'
+import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert, type TelemetryColumns } from './derive.js'
+import { storableJson, storableText, type StorableEvents } from './storable.js'
 
 type Trx = Transaction<Database>
 
@@ -41,26 +42,32 @@ export async function insertQuarantined(trx: Trx, gatewayId: string, events: rea
   if (events.length === 0) return
   await trx
     .insertInto('quarantined_events')
-    .values(events.map((e) => ({ gateway_id: gatewayId, seq: e.seq, reason: e.reason, raw: JSON.stringify(e.raw) })))
+    .values(events.map((e) => ({ gateway_id: gatewayId, seq: e.seq, reason: storableText(e.reason), raw: storableJson(JSON.stringify(e.raw)) })))
     .onConflict((oc) => oc.columns(['gateway_id', 'seq']).doNothing())
     .execute()
 }
 
 /**
  * Returns the seqs that were not stored before: the only ones that feed read models and
- * pushes. The batch goes as one JSON parameter that PostgreSQL takes apart: a row of
- * bind parameters per event cost more to build, send and plan than to store, and each
- * body is serialized once with the rest instead of on its own.
+ * pushes. One array parameter per column and the bodies as one JSON array, zipped back
+ * into rows by ROWS FROM: a row of bind parameters per event cost more to build, send and
+ * plan than to store, and PostgreSQL reads this shape about three times faster than the
+ * events as one JSON document (json_to_recordset), which copies every body through text.
  */
-export async function insertEvents(trx: Trx, gatewayId: string, events: readonly LogEvent[], now = Date.now()): Promise<Set<number>> {
+export async function insertEvents(trx: Trx, gatewayId: string, { events, bodiesJson }: StorableEvents, now = Date.now()): Promise<Set<number>> {
   if (events.length === 0) return new Set()
-  const suspect = events.filter((e) => isTimeSuspect(e.time, now)).map((e) => e.seq)
+  const column = <T>(pick: (e: LogEvent) => T): T[] => events.map(pick)
   const { rows } = await sql<{ seq: number }>`
     insert into events (gateway_id, seq, kind, device_id, time, received_at, boot_id, clock_synced, time_suspect, body)
-    select ${gatewayId}, e.seq, e.kind, e."deviceId", epoch_ms_to_timestamptz(e.time), epoch_ms_to_timestamptz(e."receivedAt"),
-           e."bootId", e."clockSynced", e.seq = any(${suspect}::int8[]), e.body
-    from json_to_recordset(${JSON.stringify(events)}::json)
-      as e(seq int8, kind text, "deviceId" text, time int8, "receivedAt" int8, "bootId" text, "clockSynced" boolean, body jsonb)
+    select ${gatewayId}, e.seq, e.kind, e.device_id, epoch_ms_to_timestamptz(e.time), epoch_ms_to_timestamptz(e.received_at),
+           e.boot_id, e.clock_synced, e.time_suspect, e.body::jsonb
+    from rows from (
+      unnest(${column((e) => e.seq)}::int8[]), unnest(${column((e) => e.kind)}::text[]),
+      unnest(${column((e) => e.deviceId)}::text[]), unnest(${column((e) => e.time)}::int8[]),
+      unnest(${column((e) => e.receivedAt)}::int8[]), unnest(${column((e) => e.bootId)}::text[]),
+      unnest(${column((e) => e.clockSynced)}::boolean[]), unnest(${column((e) => isTimeSuspect(e.time, now))}::boolean[]),
+      json_array_elements(${bodiesJson}::json)
+    ) as e(seq, kind, device_id, time, received_at, boot_id, clock_synced, time_suspect, body)
     on conflict (gateway_id, seq) do nothing
     returning seq`.execute(trx)
   return new Set(rows.map((r) => Number(r.seq)))

@@ -3,6 +3,7 @@ import { badAbsentRange, badIngestKey, gatewayMismatch } from '../../errors.js'
 import type { Db } from '../../plugins/db/database.js'
 import { absentRangeError, deriveReadModels, triageBatch, type Push } from './derive.js'
 import * as repo from './repository.js'
+import { storableEvents } from './storable.js'
 
 export interface IngestGateway {
   id: string
@@ -35,14 +36,17 @@ export async function ingestBatch(
   // over events that may still arrive, and those would never be asked for again.
   const rangeError = absentRangeError(absent, batch.events)
   if (rangeError) throw badAbsentRange(rangeError)
-  const { valid, quarantined, repeatedInBatch } = triageBatch(batch.events)
+  const triage = triageBatch(batch.events)
+  const storable = storableEvents(triage.valid)
+  const valid = storable.events
+  const quarantined = [...triage.quarantined, ...storable.quarantined]
 
   const result = await db.transaction().execute(async (trx): Promise<{ ack: UplinkAck; pushes: Push[] }> => {
     const { ackSeq: previousAck, siteId } = await repo.lockGateway(trx, gateway.id)
     await repo.insertAbsentRanges(trx, gateway.id, absent)
     await repo.insertQuarantined(trx, gateway.id, quarantined)
     const now = Date.now()
-    const inserted = await repo.insertEvents(trx, gateway.id, valid, now)
+    const inserted = await repo.insertEvents(trx, gateway.id, storable, now)
     const fresh = valid.filter((e) => inserted.has(e.seq))
 
     const derived = deriveReadModels({ gatewayId: gateway.id, siteId }, fresh, now)
@@ -63,7 +67,7 @@ export async function ingestBatch(
       ack: {
         ackSeq,
         stored: inserted.size,
-        duplicates: valid.length - inserted.size + repeatedInBatch,
+        duplicates: valid.length - inserted.size + triage.repeatedInBatch,
         quarantined: quarantined.map(({ seq, reason }) => ({ seq, reason })),
       },
       pushes,
