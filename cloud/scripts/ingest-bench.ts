@@ -150,7 +150,7 @@ async function main() {
     if (args.explain === undefined) return
     await c.query(`alter database ${name} set session_preload_libraries = 'auto_explain'`)
     await c.query(`alter database ${name} set auto_explain.log_min_duration = '${Number(args.explain)}ms'`)
-    await c.query(`alter database ${name} set auto_explain.log_analyze = on`)
+    await c.query(`alter database ${name} set auto_explain.log_analyze = ${Number(args.explain) > 0 ? 'on' : 'off'}`)
   })
   const url = new URL(SERVER)
   url.pathname = `/${name}`

@@ -6,6 +6,7 @@ import { toAlarmItem, toGapItem } from '../sites/repository.js'
 import type { AlarmItem, GapItem } from '../sites/schema.js'
 import type { LogEvent } from '@tendero/protocol'
 import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert, type TelemetryColumns } from './derive.js'
+import { booleanArrayLiteral, nullableNumberArrayLiteral, numberArrayLiteral, textArrayLiteral } from './array-literal.js'
 import { storableJson, storableText, type StorableEvents } from './storable.js'
 
 type Trx = Transaction<Database>
@@ -62,10 +63,14 @@ export async function insertEvents(trx: Trx, gatewayId: string, { events, bodies
     select ${gatewayId}, e.seq, e.kind, e.device_id, epoch_ms_to_timestamptz(e.time), epoch_ms_to_timestamptz(e.received_at),
            e.boot_id, e.clock_synced, e.time_suspect, e.body::jsonb
     from rows from (
-      unnest(${column((e) => e.seq)}::int8[]), unnest(${column((e) => e.kind)}::text[]),
-      unnest(${column((e) => e.deviceId)}::text[]), unnest(${column((e) => e.time)}::int8[]),
-      unnest(${column((e) => e.receivedAt)}::int8[]), unnest(${column((e) => e.bootId)}::text[]),
-      unnest(${column((e) => e.clockSynced)}::boolean[]), unnest(${column((e) => isTimeSuspect(e.time, now))}::boolean[]),
+      unnest(${numberArrayLiteral(column((e) => e.seq))}::int8[]),
+      unnest(${textArrayLiteral(column((e) => e.kind))}::text[]),
+      unnest(${textArrayLiteral(column((e) => e.deviceId))}::text[]),
+      unnest(${numberArrayLiteral(column((e) => e.time))}::int8[]),
+      unnest(${numberArrayLiteral(column((e) => e.receivedAt))}::int8[]),
+      unnest(${textArrayLiteral(column((e) => e.bootId))}::text[]),
+      unnest(${booleanArrayLiteral(column((e) => e.clockSynced))}::boolean[]),
+      unnest(${booleanArrayLiteral(column((e) => isTimeSuspect(e.time, now)))}::boolean[]),
       json_array_elements(${bodiesJson}::json)
     ) as e(seq, kind, device_id, time, received_at, boot_id, clock_synced, time_suspect, body)
     on conflict (gateway_id, seq) do nothing
@@ -87,16 +92,21 @@ export async function insertTelemetry(trx: Trx, gatewayId: string, siteId: strin
   // join that reads every row of the gateway (it did, with a few thousand rows of stats).
   const { rows: [leftover] } = await sql<{ found: boolean }>`
     select exists (
-      select 1 from unnest(${runs.from}::int8[], ${runs.to}::int8[]) as r(from_seq, to_seq)
+      select 1 from unnest(${numberArrayLiteral(runs.from)}::int8[], ${numberArrayLiteral(runs.to)}::int8[]) as r(from_seq, to_seq)
       cross join lateral (
         select 1 from telemetry where gateway_id = ${gatewayId} and seq between r.from_seq and r.to_seq limit 1
       ) as stored
     ) as found`.execute(trx)
+  // Raw readings leave the rollup columns empty: unnest pads shorter arrays with NULL.
+  const rollups = rows.samples.some((n) => n !== null)
+  const nullable = (values: (number | null)[]) => nullableNumberArrayLiteral(rollups ? values : [])
   await sql`
     insert into telemetry (site_id, gateway_id, device_id, metric, time, value, seq, min_value, max_value, samples)
     select ${siteId}::uuid, ${gatewayId}, r.device_id, r.metric, epoch_ms_to_timestamptz(r.time), r.value, r.seq, r.min_value, r.max_value, r.samples
-    from unnest(${rows.deviceId}::text[], ${rows.metric}::text[], ${rows.time}::int8[], ${rows.value}::float8[],
-                ${rows.seq}::int8[], ${rows.min}::float8[], ${rows.max}::float8[], ${rows.samples}::int4[])
+    from unnest(${textArrayLiteral(rows.deviceId)}::text[], ${textArrayLiteral(rows.metric)}::text[],
+                ${numberArrayLiteral(rows.time)}::int8[], ${numberArrayLiteral(rows.value)}::float8[],
+                ${numberArrayLiteral(rows.seq)}::int8[], ${nullable(rows.min)}::float8[], ${nullable(rows.max)}::float8[],
+                ${nullable(rows.samples)}::int4[])
       as r(device_id, metric, time, value, seq, min_value, max_value, samples)
     ${leftover?.found ? sql`on conflict (gateway_id, seq, metric) do nothing` : sql``}`.execute(trx)
 }
