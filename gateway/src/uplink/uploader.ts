@@ -66,6 +66,10 @@ export interface UplinkStatus {
 /** A planned batch, run through the clock hook, ready to POST. */
 interface Prepared {
   batch: PlannedBatch
+  /** The adaptive size it was planned with: a full batch of that size may grow the next. */
+  size: number
+  /** Its events' JSON, joined ahead of the send while the previous request is out. */
+  eventsJson: string
 }
 
 interface Answer {
@@ -201,7 +205,8 @@ export class Uploader {
 
   /** Plans a batch and runs it through the clock hook; undefined when there is nothing to send. */
   private async prepare(cursor: number): Promise<Prepared | undefined> {
-    const batch = this.planner.plan(cursor, this.size)
+    const size = this.size
+    const batch = this.planner.plan(cursor, size)
     if (batch.events.length === 0) return undefined
     try {
       batch.events = await this.restamped(batch.events)
@@ -209,7 +214,7 @@ export class Uploader {
       this.planner.settled(batch)
       throw err
     }
-    return { batch }
+    return { batch, size, eventsJson: eventsJson(batch.events) }
   }
 
   /**
@@ -226,15 +231,17 @@ export class Uploader {
   /** A prepared batch about to go, with the live priority events committed since it was planned. */
   private async toppedUp(prepared: Prepared): Promise<Prepared> {
     const added = this.planner.topUp(prepared.batch, this.o.batchSize)
-    if (added.length > 0 && added.some((e) => !e.clockSynced)) {
+    if (added.length === 0) return prepared
+    if (added.some((e) => !e.clockSynced)) {
       const restamped = new Map((await this.restamped(added)).map((e) => [e.seq, e]))
       prepared.batch.events = prepared.batch.events.map((e) => restamped.get(e.seq) ?? e)
     }
+    prepared.eventsJson = eventsJson(prepared.batch.events)
     return prepared
   }
 
   /** POSTs a batch; resolves with the answer's status, body and round trip, or rejects. */
-  private async post({ batch }: Prepared, cursor: number): Promise<Answer> {
+  private async post({ batch, eventsJson }: Prepared, cursor: number): Promise<Answer> {
     const events = batch.events
     // Seqs the disk budget removed below the batch's top, so the cloud's watermark can pass them.
     const absent = this.o.log.absentRanges(cursor, events.at(-1)!.seq, MAX_ABSENT_RANGES)
@@ -246,7 +253,7 @@ export class Uploader {
       const res = await this.o.fetch(`${this.o.cloudUrl}/api/ingest`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.gatewayKey}` },
-        body: batchJson(this.o.gatewayId, this.o.now(), events, absent),
+        body: batchJson(this.o.gatewayId, this.o.now(), eventsJson, absent),
         signal: this.abort.signal,
       })
       const text = await res.text()
@@ -261,7 +268,7 @@ export class Uploader {
   }
 
   /** Takes the cloud's answer to a batch; returns whether more is waiting to be sent. */
-  private acknowledged({ batch }: Prepared, cursor: number, res: Answer): boolean {
+  private acknowledged({ batch, size }: Prepared, cursor: number, res: Answer): boolean {
     const events = batch.events
     if (res.status === 413) this.shrink('413')
     if (!res.ok) throw new GatewayError('UPLINK_ERR_HTTP', `cloud answered ${res.status}: ${res.text.slice(0, 200)}`, { status: res.status })
@@ -280,7 +287,7 @@ export class Uploader {
     // A watermark of A says the cloud lacks A+1: whatever we believed, send that run again.
     this.planner.forgetRunAfter(ackSeq)
     this.noteQuarantined(ack.quarantined)
-    this.adapt(res.elapsedMs, events.length)
+    this.adapt(res.elapsedMs, events.length, size)
     this.failures = 0
     this.lastError = null
     this.lastSuccessAt = this.o.now()
@@ -305,10 +312,10 @@ export class Uploader {
     })
   }
 
-  /** AIMD: a fast full batch grows the next one a little; a slow one halves it. */
-  private adapt(elapsedMs: number, sent: number): void {
+  /** AIMD: a fast full batch (of the size it was planned with) grows the next one a little; a slow one halves it. */
+  private adapt(elapsedMs: number, sent: number, plannedSize: number): void {
     if (elapsedMs > this.o.slowMs) this.shrink('slow')
-    else if (sent >= this.size) this.size = Math.min(this.o.batchSize, this.size + Math.max(1, Math.ceil(this.o.batchSize / 20)))
+    else if (sent >= Math.min(plannedSize, this.size)) this.size = Math.min(this.o.batchSize, this.size + Math.max(1, Math.ceil(this.o.batchSize / 20)))
   }
 
   private shrink(why: string): void {
@@ -350,7 +357,12 @@ export class Uploader {
  * An UplinkBatch as JSON, spliced from the events' own JSON: the rows' bodies go out as
  * the log stored them, with no parse and stringify round trip.
  */
-function batchJson(gatewayId: string, sentAt: number, events: readonly SerializedEvent[], absent: readonly AbsentRange[]): string {
+function batchJson(gatewayId: string, sentAt: number, eventsJson: string, absent: readonly AbsentRange[]): string {
   const tail = absent.length > 0 ? `],"absent":${JSON.stringify(absent)}}` : ']}'
-  return `{"gatewayId":${JSON.stringify(gatewayId)},"sentAt":${sentAt},"events":[${events.map((e) => e.json).join(',')}${tail}`
+  return `{"gatewayId":${JSON.stringify(gatewayId)},"sentAt":${sentAt},"events":[${eventsJson}${tail}`
+}
+
+/** The events of a batch as the inside of a JSON array. */
+function eventsJson(events: readonly SerializedEvent[]): string {
+  return events.map((e) => e.json).join(',')
 }
