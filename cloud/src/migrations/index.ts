@@ -4,6 +4,7 @@ import * as clockTrust from './0002_clock_trust.js'
 import * as fleet from './0003_fleet.js'
 import * as storeAndForward from './0004_store_and_forward.js'
 import * as leanIngest from './0005_lean_ingest.js'
+import * as gatewaySeqOrder from './0006_gateway_seq_order.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003_fleet': fleet,
   '0004_store_and_forward': storeAndForward,
   '0005_lean_ingest': leanIngest,
+  '0006_gateway_seq_order': gatewaySeqOrder,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -129,6 +129,9 @@ export interface DeviceStateTable {
   key: string
   value: Json<boolean | number | string>
   updated_at: Timestamp
+  /** The event that wrote the value: same-gateway writes are ordered by seq (migration 0006). */
+  gateway_id: string | null
+  seq: number | null
 }
 
 export interface AlarmsTable {
@@ -143,6 +146,9 @@ export interface AlarmsTable {
   raised_at: Timestamp | null
   updated_at: Timestamp
   cleared_at: Timestamp | null
+  /** The last transition applied: same-gateway transitions are ordered by seq (migration 0006). */
+  gateway_id: string | null
+  seq: number | null
 }
 
 export interface Database {
