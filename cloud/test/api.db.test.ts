@@ -109,7 +109,7 @@ describe.each(testDrivers())('API on %s', (driver) => {
     expect(active).toEqual([{
       alarmId: 'camara-alta:camara-1', ruleId: 'camara-alta', deviceId: 'camara-1', severity: 'critical',
       state: 'raised', message: 'Cámara de frío sobre 5 °C por 2 minutos', value: 5.4,
-      raisedAt: now - 900, updatedAt: now - 900, clearedAt: null,
+      raisedAt: now - 900, updatedAt: now - 900, clearedAt: null, gatewayId: DEMO.gateway.id, seq: 5,
     }])
     await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [alarmEvent(6, 'cleared', now - 100, 4)])
     expect((await get(`${base}/alarms?state=active`)).json().items).toEqual([])

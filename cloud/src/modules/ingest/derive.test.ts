@@ -60,14 +60,15 @@ describe('deriveReadModels', () => {
     ])
   })
 
-  it('keeps only the newest state value per key, by event time', () => {
+  it('keeps only the last state value per key in seq order, even when its time is earlier', () => {
     const derived = deriveReadModels(scope, [
+      // Re-stamped after a clock sync: later in seq, earlier in time. The gateway's seq is its order.
       { ...envelope, seq: 2, time: 500, kind: 'state', body: { state: { compressor: false } } },
       { ...envelope, seq: 1, time: 900, kind: 'state', body: { state: { compressor: true, fw: '1' } } },
     ], 10_000)
-    expect(derived.state.map((s) => [s.key, s.value, s.updated_at.getTime()])).toEqual([
-      ['compressor', 'true', 900],
-      ['fw', '"1"', 900],
+    expect(derived.state.map((s) => [s.key, s.value, s.updated_at.getTime(), s.gateway_id, s.seq])).toEqual([
+      ['compressor', 'false', 500, 'gw-1', 2],
+      ['fw', '"1"', 900, 'gw-1', 1],
     ])
     expect(derived.pushes.map((p) => p.event)).toEqual(['state', 'state'])
   })
@@ -80,7 +81,7 @@ describe('deriveReadModels', () => {
       { ...envelope, seq: 3, time: 3, kind: 'alarm', body: change },
       { ...envelope, seq: 5, time: 5, kind: 'event', body: { kind: 'door.opened' } },
     ], 10_000)
-    expect(derived.alarms.map((a) => a.change.state)).toEqual(['raised', 'cleared'])
+    expect(derived.alarms.map((a) => [a.change.state, a.gatewayId, a.seq])).toEqual([['raised', 'gw-1', 3], ['cleared', 'gw-1', 4]])
     expect(derived.telemetry.seq).toEqual([])
     expect(derived.pushes).toEqual([])
   })

@@ -68,16 +68,24 @@ export function triageBatch(events: readonly unknown[]): Triage {
   return { valid, quarantined, repeatedInBatch }
 }
 
+/**
+ * Device state and alarm transitions carry the event's (gateway, seq): one gateway's
+ * writes are applied in seq order, whatever their times (repository.ts).
+ */
 export interface StateUpsert {
   site_id: string
   device_id: string
   key: string
   value: string
   updated_at: Date
+  gateway_id: string
+  seq: number
 }
 
 export interface AlarmUpsert {
   siteId: string
+  gatewayId: string
+  seq: number
   time: Date
   change: AlarmChange
 }
@@ -159,7 +167,8 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
     telemetry.max.push(max)
     telemetry.samples.push(samples)
   }
-  // One upsert statement cannot touch a row twice, so keep only the newest value per key.
+  // One upsert statement cannot touch a row twice, so keep only the last value per key:
+  // the last in seq order, as the gateway decided it, even if its time is earlier.
   const newestState = new Map<string, StateUpsert>()
   // A batch carries several seconds of a device's readings; the live view needs the last.
   const newestReading = new Map<string, LiveReading>()
@@ -191,11 +200,8 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
       }
       case 'state':
         for (const [key, value] of Object.entries(event.body.state)) {
-          const id = `${event.deviceId}\u0000${key}`
-          const current = newestState.get(id)
-          if (!current || current.updated_at.getTime() <= event.time) {
-            newestState.set(id, { site_id: siteId, device_id: event.deviceId, key, value: JSON.stringify(value), updated_at: new Date(time) })
-          }
+          newestState.set(`${event.deviceId}\u0000${key}`, { site_id: siteId, device_id: event.deviceId, key,
+            value: JSON.stringify(value), updated_at: new Date(time), gateway_id: gatewayId, seq: event.seq })
         }
         derived.pushes.push({
           event: 'state',
@@ -213,8 +219,9 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
         break
       }
       case 'alarm':
-        // The alarm push is built from the row after the upsert, so it carries raisedAt etc.
-        derived.alarms.push({ siteId, time: new Date(time), change: event.body })
+        // Applied one by one in this (seq) order; the push is built from the row after
+        // each upsert, so it carries raisedAt etc.
+        derived.alarms.push({ siteId, gatewayId, seq: event.seq, time: new Date(time), change: event.body })
         break
       case 'gap':
         derived.gaps.push({

@@ -126,7 +126,19 @@ export function seqRuns(seqs: readonly number[]): { from: number[]; to: number[]
   return { from, to }
 }
 
-/** Last writer by event time wins, so a late, older batch cannot roll state back. */
+/**
+ * Whether the incoming row (`excluded`) comes after the stored one. One gateway decides in
+ * seq order, and its seq never goes back, but its times can: events from before a clock
+ * sync are re-stamped with an estimated offset, devices send their own times, NTP steps.
+ * So the same gateway's writes are ordered by seq. Between gateways (a replaced one with
+ * a fresh log, two on one site) seqs do not compare, and time decides, as it does for
+ * rows stored before migration 0006 (no gateway); on equal times the later arrival wins.
+ */
+const comesAfterStored = (table: 'alarms' | 'device_state') => sql<boolean>`case
+  when ${sql.ref(`${table}.gateway_id`)} = excluded.gateway_id then ${sql.ref(`${table}.seq`)} < excluded.seq
+  else ${sql.ref(`${table}.updated_at`)} <= excluded.updated_at end`
+
+/** Last writer wins (comesAfterStored), so a late, older batch cannot roll state back. */
 export async function upsertDeviceState(trx: Trx, rows: readonly StateUpsert[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     await trx
@@ -135,15 +147,20 @@ export async function upsertDeviceState(trx: Trx, rows: readonly StateUpsert[]):
       .onConflict((oc) =>
         oc
           .columns(['site_id', 'device_id', 'key'])
-          .doUpdateSet({ value: sql`excluded.value`, updated_at: sql`excluded.updated_at` })
-          .where(sql<boolean>`device_state.updated_at <= excluded.updated_at`),
+          .doUpdateSet({ value: sql`excluded.value`, updated_at: sql`excluded.updated_at`,
+            gateway_id: sql`excluded.gateway_id`, seq: sql`excluded.seq` })
+          .where(comesAfterStored('device_state')),
       )
       .execute()
   }
 }
 
-/** Applies one alarm transition if it is not older than what is stored; returns the row it left. */
-export async function upsertAlarm(trx: Trx, { siteId, time, change }: AlarmUpsert): Promise<AlarmItem | undefined> {
+/**
+ * Applies one alarm transition if it comes after what is stored (comesAfterStored);
+ * returns the row it left, or nothing when it was skipped. The stored times are the
+ * events' own, so after a re-stamp a clear may show a little before its raise.
+ */
+export async function upsertAlarm(trx: Trx, { siteId, gatewayId, seq, time, change }: AlarmUpsert): Promise<AlarmItem | undefined> {
   const row = await trx
     .insertInto('alarms')
     .values({
@@ -158,6 +175,8 @@ export async function upsertAlarm(trx: Trx, { siteId, time, change }: AlarmUpser
       raised_at: change.state === 'raised' ? time : null,
       updated_at: time,
       cleared_at: change.state === 'cleared' ? time : null,
+      gateway_id: gatewayId,
+      seq,
     })
     .onConflict((oc) =>
       oc
@@ -174,8 +193,10 @@ export async function upsertAlarm(trx: Trx, { siteId, time, change }: AlarmUpser
           raised_at: sql`case when excluded.state = 'raised' then excluded.raised_at else alarms.raised_at end`,
           cleared_at: sql`case when excluded.state = 'cleared' then excluded.cleared_at
                                when excluded.state = 'raised' then null else alarms.cleared_at end`,
+          gateway_id: sql`excluded.gateway_id`,
+          seq: sql`excluded.seq`,
         })
-        .where(sql<boolean>`alarms.updated_at <= excluded.updated_at`),
+        .where(comesAfterStored('alarms')),
     )
     .returningAll()
     .executeTakeFirst()

@@ -70,7 +70,7 @@ export async function listAlarms(db: Db, siteId: string, activeOnly: boolean): P
 }
 
 export function toAlarmItem(row: AlarmRow): AlarmItem {
-  return {
+  const item: AlarmItem = {
     alarmId: row.alarm_id,
     ruleId: row.rule_id,
     deviceId: row.device_id,
@@ -82,6 +82,11 @@ export function toAlarmItem(row: AlarmRow): AlarmItem {
     updatedAt: toEpochMs(row.updated_at),
     clearedAt: toEpochMs(row.cleared_at),
   }
+  if (row.gateway_id !== null && row.seq !== null) {
+    item.gatewayId = row.gateway_id
+    item.seq = row.seq
+  }
+  return item
 }
 
 export interface GapFilter {

@@ -78,6 +78,14 @@ export const AlarmItem = Type.Object({
   raisedAt: NullableEpochMs,
   updatedAt: EpochMs,
   clearedAt: NullableEpochMs,
+  /**
+   * The gateway event behind the last transition (absent on alarms stored before these
+   * were kept). One gateway's transitions are ordered by seq, not by time: a client that
+   * merges alarms prefers the higher seq from the same gateway, and the newer updatedAt
+   * otherwise.
+   */
+  gatewayId: Type.Optional(Type.String()),
+  seq: Type.Optional(Type.Integer({ minimum: 1 })),
 })
 export type AlarmItem = Type.Static<typeof AlarmItem>
 export const AlarmList = Type.Object({ items: Type.Array(AlarmItem) })
