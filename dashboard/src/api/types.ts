@@ -105,6 +105,9 @@ export interface Alarm {
   raisedAt: number
   updatedAt: number
   clearedAt: number | null
+  /** The gateway event behind the last transition; absent on alarms the cloud stored before it kept them. */
+  gatewayId?: string
+  seq?: number
 }
 
 export type GapReason = 'downsampled' | 'dropped'

@@ -173,6 +173,18 @@ describe('site store', () => {
     expect(store.activeAlarms).toHaveLength(0)
   })
 
+  it('applies a later alarm transition from the same gateway even when its time is earlier', async () => {
+    const store = await openedStore()
+
+    handlers().alarm({ siteId: SITE_ID, ...alarm({ gatewayId: 'gw-demo-01', seq: 10, updatedAt: T0 + 3000 }) })
+    // Re-stamped by the gateway after its clock synced: later in seq, earlier in time.
+    handlers().alarm({ siteId: SITE_ID, ...alarm({ gatewayId: 'gw-demo-01', seq: 11, state: 'cleared',
+      updatedAt: T0 + 1000, clearedAt: T0 + 1000 }) })
+
+    expect(store.alarms[0]).toMatchObject({ alarmId: 'cold-room-high:camara-1', state: 'cleared', seq: 11 })
+    expect(store.activeAlarms).toHaveLength(0)
+  })
+
   it('applies live relay state and ignores older updates', async () => {
     const store = await openedStore()
 
