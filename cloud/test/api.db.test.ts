@@ -102,7 +102,7 @@ describe.each(testDrivers())('API on %s', (driver) => {
     expect((await get(`${base}/telemetry?limit=5001`)).statusCode).toBe(400)
 
     expect((await get(`${base}/state`)).json()).toEqual({
-      items: [{ deviceId: 'camara-1', key: 'compressor', value: true, updatedAt: now - 1000 }],
+      items: [{ deviceId: 'camara-1', key: 'compressor', value: true, updatedAt: now - 1000, gatewayId: DEMO.gateway.id, seq: 4 }],
     })
 
     const active = (await get(`${base}/alarms`)).json().items

@@ -14,14 +14,16 @@ import { testDrivers } from './support/drivers.js'
  */
 describe.each(testDrivers())('read models in gateway seq order on %s', (driver) => {
   let t: TestApp
-  /** Every `alarm` push the app emitted, in order; the real emitter still runs. */
+  /** Every `alarm` and `state` push the app emitted, in order; the real emitter still runs. */
   const alarmPushes: Record<string, unknown>[] = []
+  const statePushes: Record<string, unknown>[] = []
 
   beforeAll(async () => {
     t = await buildTestApp(driver)
     const emit = t.app.realtime.emitToSite
     t.app.realtime.emitToSite = (siteId, event, payload) => {
       if (event === 'alarm') alarmPushes.push(payload as Record<string, unknown>)
+      if (event === 'state') statePushes.push(payload as Record<string, unknown>)
       emit(siteId, event, payload)
     }
   })
@@ -138,5 +140,8 @@ describe.each(testDrivers())('read models in gateway seq order on %s', (driver) 
     expect(await compressor()).toEqual([true, t0 + 500, old.gatewayId, 12])
     await send(successor.gatewayKey, successor.gatewayId, [state(deviceId, 2, { compressor: false }, t0 + 500)])
     expect(await compressor()).toEqual([false, t0 + 500, successor.gatewayId, 2])
+    // Every state event is pushed with its gateway and seq: the dashboard orders them the same way.
+    expect(statePushes.filter((p) => p.deviceId === deviceId).map((p) => [p.gatewayId === old.gatewayId ? 'old' : 'successor', p.seq]))
+      .toEqual([['old', 10], ['old', 11], ['old', 12], ['old', 9], ['successor', 1], ['successor', 2]])
   })
 })

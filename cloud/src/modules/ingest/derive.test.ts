@@ -70,7 +70,8 @@ describe('deriveReadModels', () => {
       ['compressor', 'false', 500, 'gw-1', 2],
       ['fw', '"1"', 900, 'gw-1', 1],
     ])
-    expect(derived.pushes.map((p) => p.event)).toEqual(['state', 'state'])
+    // Every state event is pushed, in seq order, with what a client needs to order it.
+    expect(derived.pushes.map((p) => [p.event, p.event === 'state' && p.payload.seq, p.event === 'state' && p.payload.gatewayId])).toEqual([['state', 1, 'gw-1'], ['state', 2, 'gw-1']])
   })
 
   it('passes alarm changes through in seq order and ignores kinds without a read model', () => {

@@ -97,7 +97,15 @@ export type Push =
     }
   | {
       event: 'state'
-      payload: { siteId: string; deviceId: string; time: number; state: Record<string, boolean | number | string> }
+      payload: {
+        siteId: string
+        deviceId: string
+        time: number
+        state: Record<string, boolean | number | string>
+        /** A client orders one gateway's state by seq, not time (as upsertDeviceState does). */
+        gatewayId: string
+        seq: number
+      }
     }
   | { event: 'alarm'; payload: { siteId: string } & Record<string, unknown> }
   | { event: 'gap'; payload: { siteId: string } & Record<string, unknown> }
@@ -205,7 +213,7 @@ export function deriveReadModels(scope: GatewayScope, events: readonly LogEvent[
         }
         derived.pushes.push({
           event: 'state',
-          payload: { siteId, deviceId: event.deviceId, time: event.time, state: event.body.state },
+          payload: { siteId, deviceId: event.deviceId, time: event.time, state: event.body.state, gatewayId, seq: event.seq },
         })
         break
       case 'rollup': {

@@ -54,12 +54,19 @@ export async function queryTelemetry(db: Db, siteId: string, filter: TelemetryFi
 export async function listState(db: Db, siteId: string): Promise<StateItem[]> {
   const rows = await db
     .selectFrom('device_state')
-    .select(['device_id', 'key', 'value', 'updated_at'])
+    .select(['device_id', 'key', 'value', 'updated_at', 'gateway_id', 'seq'])
     .where('site_id', '=', siteId)
     .orderBy('device_id')
     .orderBy('key')
     .execute()
-  return rows.map((r) => ({ deviceId: r.device_id, key: r.key, value: r.value, updatedAt: toEpochMs(r.updated_at) }))
+  return rows.map((r) => {
+    const item: StateItem = { deviceId: r.device_id, key: r.key, value: r.value, updatedAt: toEpochMs(r.updated_at) }
+    if (r.gateway_id !== null && r.seq !== null) {
+      item.gatewayId = r.gateway_id
+      item.seq = r.seq
+    }
+    return item
+  })
 }
 
 export async function listAlarms(db: Db, siteId: string, activeOnly: boolean): Promise<AlarmItem[]> {

@@ -57,6 +57,9 @@ export const StateItem = Type.Object({
   key: Type.String(),
   value: StateValue,
   updatedAt: EpochMs,
+  /** As on AlarmItem: one gateway's writes are ordered by seq, others' by updatedAt. */
+  gatewayId: Type.Optional(Type.String()),
+  seq: Type.Optional(Type.Integer({ minimum: 1 })),
 })
 export type StateItem = Type.Static<typeof StateItem>
 export const StateList = Type.Object({ items: Type.Array(StateItem) })
