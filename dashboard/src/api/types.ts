@@ -92,6 +92,9 @@ export interface StateItem {
   key: string
   value: StateValue
   updatedAt: number
+  /** As on Alarm: the gateway event that wrote the value, when the cloud kept it. */
+  gatewayId?: string
+  seq?: number
 }
 
 export interface Alarm {
@@ -151,6 +154,9 @@ export interface StateEvent {
   deviceId: string
   time: number
   state: Record<string, StateValue>
+  /** The gateway event: one gateway's state is ordered by seq (features/sync/order.ts). */
+  gatewayId?: string
+  seq?: number
 }
 
 export interface AlarmEvent extends Alarm {

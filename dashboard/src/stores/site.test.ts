@@ -195,6 +195,20 @@ describe('site store', () => {
     expect(store.stateOf('camara-1', 'compressor')?.value).toBe(true)
   })
 
+  it('orders one gateway\'s relay state by seq, whatever its time', async () => {
+    const store = await openedStore()
+    const push = (seq: number, time: number, on: boolean) =>
+      handlers().state({ siteId: SITE_ID, deviceId: 'camara-1', time, state: { compressor: on }, gatewayId: 'gw-demo-01', seq })
+
+    push(10, T0 + 3000, true)
+    // Re-stamped after the gateway's clock synced: later in seq, earlier in time.
+    push(11, T0 + 1000, false)
+    expect(store.stateOf('camara-1', 'compressor')).toEqual({ value: false, updatedAt: T0 + 1000, gatewayId: 'gw-demo-01', seq: 11 })
+    // A backlog event with a lower seq does not roll it back, however late its time.
+    push(9, T0 + 5000, true)
+    expect(store.stateOf('camara-1', 'compressor')?.value).toBe(false)
+  })
+
   it('tracks the connection status and re-fetches after a reconnection', async () => {
     const store = await openedStore()
     expect(store.isLive).toBe(false)

@@ -18,6 +18,7 @@ import type {
   TelemetryEvent,
 } from '../api/types.js'
 import { isActiveAlarm, upsertAlarm } from '../features/alarms/alarms.js'
+import { comesAfter, writeOrder, type WriteOrder } from '../features/sync/order.js'
 import { upsertGap } from '../features/telemetry/gaps.js'
 import { mergeSeries, seriesKey, toSeriesPoint, type SeriesPoint } from '../features/telemetry/series.js'
 import { useSessionStore } from './session.js'
@@ -35,9 +36,8 @@ export const GATEWAY_REFRESH_MS = 30_000
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
 
-export interface StateEntry {
+export interface StateEntry extends WriteOrder {
   value: StateValue
-  updatedAt: number
 }
 
 /** One gateway as the sync panel shows it. */
@@ -130,14 +130,14 @@ export const useSiteStore = defineStore('site', () => {
     seriesByKey.value = { ...seriesByKey.value, [key]: mergeSeries(seriesByKey.value[key] ?? EMPTY_SERIES, points) }
   }
 
-  function applyState(deviceId: string, values: Record<string, StateValue>, updatedAt: number) {
+  function applyState(deviceId: string, values: Record<string, StateValue>, order: WriteOrder) {
     const device = { ...stateByDevice.value[deviceId] }
     let changed = false
     for (const [key, value] of Object.entries(values)) {
       const current = device[key]
       // Out-of-order delivery (re-fetch vs live event) must not roll a relay back.
-      if (current && current.updatedAt > updatedAt) continue
-      device[key] = { value, updatedAt }
+      if (current && !comesAfter(order, current)) continue
+      device[key] = { value, ...order }
       changed = true
     }
     if (changed) stateByDevice.value = { ...stateByDevice.value, [deviceId]: device }
@@ -150,7 +150,7 @@ export const useSiteStore = defineStore('site', () => {
   }
 
   function onState(event: StateEvent) {
-    applyState(event.deviceId, event.state, event.time)
+    applyState(event.deviceId, event.state, writeOrder(event.time, event))
   }
 
   function onAlarm(event: AlarmEvent) {
@@ -188,7 +188,7 @@ export const useSiteStore = defineStore('site', () => {
   }
 
   function applyStateItems(items: StateItem[]) {
-    for (const item of items) applyState(item.deviceId, { [item.key]: item.value }, item.updatedAt)
+    for (const item of items) applyState(item.deviceId, { [item.key]: item.value }, writeOrder(item.updatedAt, item))
   }
 
   /** Last hour of history, current state and alarms; merged with whatever live events already arrived. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Alarm } from '../../api/types.js'
-import { comesAfter, upsertAlarm } from './alarms.js'
+import { comesAfter } from '../sync/order.js'
+import { upsertAlarm } from './alarms.js'
 
 const T0 = Date.UTC(2025, 0, 15, 15, 5)
 const alarm = (overrides: Partial<Alarm>): Alarm => ({
