@@ -274,6 +274,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       for (const listener of ruleListeners) listener({ rules: next, source: 'cloud', savedAt: now() })
     },
     sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'cloud' }),
+    // The channel opening means the cloud is back: the uplink stops backing off and drains now.
+    onOpen: () => uplink.wake(),
     // `access` is assigned below, long before start() opens the channel.
     ...(config.site.access ? { openDoor: (open: RemoteOpen) => access!.openRemotely(open) } : {}),
     syncStatus: () =>

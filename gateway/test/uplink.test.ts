@@ -177,3 +177,45 @@ describe('uplink', () => {
     expect(up.status().lastSuccessAt).not.toBeNull()
   })
 })
+
+describe('uplink wake-ups', () => {
+  const slowUploader = () => {
+    uploader = new Uploader({
+      log,
+      logger: pino({ level: 'silent' }),
+      gatewayId: 'gw-demo-01',
+      cloudUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      gatewayKey: 'k3y',
+      // Long enough that only a wake-up can explain a prompt send.
+      idleMs: 60_000,
+      backoffBaseMs: 60_000,
+      backoffCapMs: 60_000,
+    })
+    uploader.start()
+    return uploader
+  }
+  const state = () => log.append([{ kind: 'state', deviceId: 'camara-1', body: { state: { compressor: true } } }])
+
+  it('sends a priority event committed while idle at once, and lets telemetry wait for the idle poll', async () => {
+    await fill(1)
+    slowUploader()
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 1)
+    await fill(3)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(received).toHaveLength(1)
+    const [stored] = await state()
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === stored!.seq, 3000)
+    // The readings logged before it ride in the same batch.
+    expect(received.at(-1)!.body.events.map((e) => e.seq)).toEqual([2, 3, 4, 5])
+  })
+
+  it('ends a backoff when told the cloud is back (the downlink channel opened)', async () => {
+    await fill(2)
+    answer = (b, n) => (n === 1 ? { status: 503, body: { error: { code: 'DOWN', message: 'down' } } } : ack(watermark(b)))
+    const up = slowUploader()
+    await waitFor(() => up.status().lastError)
+    expect(log.getCursor(UPLINK_CURSOR)).toBe(0)
+    up.wake()
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 2, 3000)
+  })
+})

@@ -50,6 +50,8 @@ export interface DownlinkOptions {
   syncStatus?: () => SyncStatus
   /** Default 10 s. */
   syncStatusEveryMs?: number
+  /** Told each time the channel opens: the cloud is up, so whatever waits for it may try now. */
+  onOpen?: () => void
   backoffBaseMs?: number
   backoffCapMs?: number
 }
@@ -247,6 +249,7 @@ export class Downlink {
       this.attempt = 0
       heard()
       this.o.logger.info('downlink channel open')
+      this.o.onOpen?.()
       if (this.o.syncStatus) {
         this.sendSyncStatus(ws)
         clearInterval(this.statusTimer)

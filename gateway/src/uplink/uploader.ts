@@ -3,7 +3,7 @@ import { MAX_BATCH_EVENTS, validators, type AbsentRange, type LogEvent, type Upl
 import { WakeableSleep, jitteredBackoff } from '../backoff.js'
 import { GatewayError } from '../errors.js'
 import { serializeEvent, type EventLog, type SerializedEvent } from '../log/event-log.js'
-import { BatchPlanner, MAX_ABSENT_RANGES, type PlannedBatch, type PlannerLimits } from './planner.js'
+import { BatchPlanner, PRIORITY_KINDS, MAX_ABSENT_RANGES, type PlannedBatch, type PlannerLimits } from './planner.js'
 
 export const UPLINK_CURSOR = 'uplink'
 
@@ -101,6 +101,8 @@ export class Uploader {
   private running = false
   private loop: Promise<void> | undefined
   private readonly pause = new WakeableSleep()
+  /** Sleeping because everything was sent, not backing off after a failure. */
+  private idle = false
   private abort: AbortController | undefined
   private failures = 0
   private lastError: string | null = null
@@ -127,6 +129,20 @@ export class Uploader {
     // Start below the top: the first batches after an outage probe the link before growing.
     this.size = Math.max(this.minBatch, Math.floor(this.o.batchSize / 4))
     this.planner = new BatchPlanner(this.o.log, this.o.planner)
+    // An alarm, a door or a payment should not wait out the idle poll: it goes at once.
+    // Telemetry keeps the poll's pace, so an idle gateway sends a few batches a second, not one per reading.
+    this.o.log.onCommit((events) => {
+      if (this.idle && events.some((e) => PRIORITY_KINDS.has(e.kind))) this.pause.wake()
+    })
+  }
+
+  /**
+   * The cloud is reachable again (e.g. the downlink channel just opened): end the current
+   * wait, idle or backoff, so a backlog starts draining now instead of at the next retry,
+   * up to `backoffCapMs` later. One wake is one attempt; a failure backs off again.
+   */
+  wake(): void {
+    this.pause.wake()
   }
 
   start(): void {
@@ -166,7 +182,11 @@ export class Uploader {
       } catch (err) {
         delay = this.failed(err as Error)
       }
-      if (delay > 0) await this.sleep(delay)
+      if (delay > 0) {
+        this.idle = delay === this.o.idleMs && this.failures === 0
+        await this.sleep(delay)
+        this.idle = false
+      }
     }
     if (next) this.planner.settled(next.batch)
   }
