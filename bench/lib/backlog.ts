@@ -35,7 +35,8 @@ const STATE_EVERY_S = 300
 const wave = (device: number, t: number, period: number) => Math.sin((t / period + device * 0.37) * 2 * Math.PI)
 const r1 = (n: number) => Math.round(n * 10) / 10
 
-function readings(device: number, t: number): Record<string, number> {
+/** The readings device `device` reports at second `t` (also used by bench/tools/ingest-bench.ts). */
+export function backlogReadings(device: number, t: number): Record<string, number> {
   switch (device % 4) {
     case 0:
       return { temperature_c: r1(3.5 + 1.2 * wave(device, t, 1800)), humidity_pct: r1(82 + 6 * wave(device, t, 3600)) }
@@ -82,7 +83,7 @@ export async function writeBacklog(opts: BacklogOptions): Promise<Backlog> {
         // Devices report spread over the second, not all at its start.
         const time = t + Math.floor((d * 1000) / opts.devices)
         lastTime = time
-        inputs.push({ kind: 'telemetry', deviceId: `${prefix}${d}`, time, body: { seq: counters[d]!++, readings: readings(d, time / 1000) } })
+        inputs.push({ kind: 'telemetry', deviceId: `${prefix}${d}`, time, body: { seq: counters[d]!++, readings: backlogReadings(d, time / 1000) } })
         telemetry++
         if ((s + d) % STATE_EVERY_S === 0 && written + inputs.length < opts.events) {
           inputs.push({ kind: 'state', deviceId: `${prefix}${d}`, time, body: { state: { relay_1: Math.floor((s + d) / STATE_EVERY_S) % 2 === 0 } } })

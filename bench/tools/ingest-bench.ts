@@ -5,7 +5,7 @@
  * 4 kinds at 1 Hz, a relay state change per device every 5 minutes), one batch at a time
  * as one gateway sends them.
  *
- *   node --import tsx cloud/scripts/ingest-bench.ts [--batches 60] [--size 1000]
+ *   node --import tsx bench/tools/ingest-bench.ts [--batches 60] [--size 1000]
  *     [--history-s 5000] [--warmup 5] [--keep] [--explain <ms>]
  *
  * Reports events/s and CPU per event of this process (the cloud; requests are built
@@ -21,8 +21,9 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { buildApp } from '../src/app.js'
-import { DEMO } from '../src/seed.js'
+import { buildApp } from '../../cloud/src/app.js'
+import { DEMO } from '../../cloud/src/seed.js'
+import { backlogReadings as readings } from '../lib/backlog.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -44,24 +45,6 @@ const STATE_EVERY_S = 300
 const SERVER = process.env.INGEST_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const KEY = 'ingest-bench-gateway-key'
 
-const wave = (device: number, t: number, period: number) => Math.sin((t / period + device * 0.37) * 2 * Math.PI)
-const r1 = (n: number) => Math.round(n * 10) / 10
-
-// The same readings as bench/lib/backlog.ts.
-function readings(device: number, t: number): Record<string, number> {
-  switch (device % 4) {
-    case 0:
-      return { temperature_c: r1(3.5 + 1.2 * wave(device, t, 1800)), humidity_pct: r1(82 + 6 * wave(device, t, 3600)) }
-    case 1: {
-      const power = Math.round(2400 + 900 * wave(device, t, 900))
-      return { power_w: power, voltage_v: r1(220 + 3 * wave(device, t, 60)), current_a: r1(power / 220), energy_kwh: r1(1500 + (device * 37 + t * 0.0007)) }
-    }
-    case 2:
-      return { temperature_c: r1(180 + 40 * wave(device, t, 2400)) }
-    default:
-      return { soil_moisture_pct: r1(35 + 10 * wave(device, t, 7200)), flow_lpm: r1(Math.max(0, 12 * wave(device, t, 1200))) }
-  }
-}
 
 /** The backlog as the gateway's uplink sends it: each batch serialized up front. */
 function backlogBodies(startAt: number): { bodies: string[]; telemetryRows: number } {
