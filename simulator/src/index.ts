@@ -31,3 +31,11 @@ export {
   type ColdRoomFleetSnapshot,
 } from './devices/cold-room-fleet.js'
 export { AckLog, readAckLog, type AckRecord } from './ack-log.js'
+export { smoothNoise, hash01, type SmoothNoise } from './models/smooth-noise.js'
+export {
+  AmbientModel,
+  defaultAmbientParams,
+  saturationVapourPressureHpa,
+  type AmbientParams,
+  type AmbientSample,
+} from './models/ambient.js'
