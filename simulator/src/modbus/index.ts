@@ -1,0 +1,6 @@
+export * from './register-maps.js'
+export { encodeEntry, decodeEntry } from './codec.js'
+export { ModbusTcpServer, ModbusException, type ModbusDevice, type ModbusFaults } from './tcp-server.js'
+export { ColdRoomController, DefrostState, type ColdRoomControllerOptions } from './cold-room-controller.js'
+export { EnergyMeter, defaultCircuitLoads, type CircuitLoad, type EnergyMeterOptions } from './energy-meter.js'
+export { wallClock, manualClock, type SimClock, type ManualClock } from './sim-clock.js'

@@ -1,0 +1,130 @@
+/**
+ * The register maps of the simulated Modbus devices, as data: the README tables are written
+ * from these, the servers encode from them, and the gateway's driver config can be generated
+ * from them, so the three never disagree.
+ *
+ * Addresses are 0-based protocol (PDU) addresses. Tools that count from 1 (mbpoll without
+ * `-0`, many SCADA screens as "30001") add one. A reading is `raw × scale` in `unit`.
+ */
+export type RegisterTable = 'coil' | 'discrete' | 'input' | 'holding'
+export type RegisterType = 'bool' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32'
+/**
+ * Order of the two 16-bit words of a 32-bit value. Bytes inside a word are always
+ * big-endian (the Modbus rule); only the word order varies between vendors.
+ * 'ABCD' = high word first (big-endian), 'CDAB' = low word first ("word swapped").
+ */
+export type WordOrder = 'ABCD' | 'CDAB'
+
+export interface RegisterEntry {
+  /** Stable key: the device's value name and the gateway's reading name. */
+  name: string
+  table: RegisterTable
+  address: number
+  type: RegisterType
+  /** Only meaningful for 32-bit types; 16-bit and bool entries carry 'ABCD'. */
+  wordOrder: WordOrder
+  /** Engineering value = raw × scale. */
+  scale: number
+  unit: string
+  description: string
+  writable: boolean
+  /** Accepted engineering range for writes (inclusive). */
+  writeRange?: readonly [number, number]
+}
+
+export interface RegisterMap {
+  /** Device model, as the gateway's driver config names it. */
+  model: string
+  description: string
+  /** Modbus unit id (slave id) the server answers to; requests for other ids are ignored. */
+  unitId: number
+  entries: readonly RegisterEntry[]
+}
+
+export function registerCount(type: RegisterType): number {
+  return type === 'int32' || type === 'uint32' || type === 'float32' ? 2 : 1
+}
+
+/** Modbus function codes that read (and write) each table, for the documentation. */
+export const tableFunctions: Readonly<Record<RegisterTable, string>> = Object.freeze({
+  coil: 'FC1 read, FC5/FC15 write',
+  discrete: 'FC2 read',
+  input: 'FC4 read',
+  holding: 'FC3 read, FC6/FC16 write',
+})
+
+type EntryInit = Omit<RegisterEntry, 'wordOrder' | 'scale' | 'unit' | 'writable'> &
+  Partial<Pick<RegisterEntry, 'wordOrder' | 'scale' | 'unit' | 'writable'>>
+
+function entry(init: EntryInit): RegisterEntry {
+  return Object.freeze({ wordOrder: 'ABCD', scale: 1, unit: '', writable: false, ...init })
+}
+
+/**
+ * Cold-room controller (a generic refrigeration controller of the Carel/Dixell kind):
+ * its own thermostat drives the compressor relay around the setpoint, with scheduled
+ * defrosts. The same probe temperature is also published in every 32-bit type and word
+ * order, so one known value exercises each decoding path of a Modbus driver.
+ */
+export const coldRoomControllerMap: RegisterMap = Object.freeze({
+  model: 'tendero-sim-cold-room-controller',
+  description: 'Controlador de cámara frigorífica (simulado)',
+  unitId: 1,
+  entries: Object.freeze([
+    entry({ name: 'temperature', table: 'input', address: 0, type: 'int16', scale: 0.1, unit: '°C', description: 'Probe temperature, 0.1 °C resolution' }),
+    entry({ name: 'humidity', table: 'input', address: 1, type: 'uint16', scale: 0.1, unit: '%RH', description: 'Relative humidity in the room' }),
+    entry({ name: 'defrostState', table: 'input', address: 2, type: 'uint16', description: 'Defrost state: 0 idle, 1 defrosting, 2 dripping' }),
+    entry({ name: 'alarmBits', table: 'input', address: 3, type: 'uint16', description: 'Alarms: bit 0 high temperature, bit 1 low temperature, bit 2 door open too long' }),
+    entry({ name: 'compressorRunHours', table: 'input', address: 4, type: 'uint32', wordOrder: 'ABCD', scale: 0.01, unit: 'h', description: 'Compressor run-time counter' }),
+    entry({ name: 'doorOpenings', table: 'input', address: 6, type: 'uint32', wordOrder: 'CDAB', description: 'Door openings since start' }),
+    entry({ name: 'temperatureFloatAbcd', table: 'input', address: 8, type: 'float32', wordOrder: 'ABCD', unit: '°C', description: 'Model temperature, unquantised' }),
+    entry({ name: 'temperatureFloatCdab', table: 'input', address: 10, type: 'float32', wordOrder: 'CDAB', unit: '°C', description: 'Same value, low word first' }),
+    entry({ name: 'temperatureMilliAbcd', table: 'input', address: 12, type: 'int32', wordOrder: 'ABCD', scale: 0.001, unit: '°C', description: 'Same value in m°C, signed' }),
+    entry({ name: 'temperatureMilliCdab', table: 'input', address: 14, type: 'int32', wordOrder: 'CDAB', scale: 0.001, unit: '°C', description: 'Same value in m°C, low word first' }),
+    entry({ name: 'setpoint', table: 'holding', address: 0, type: 'int16', scale: 0.1, unit: '°C', writable: true, writeRange: [-40, 30], description: 'Thermostat setpoint' }),
+    entry({ name: 'hysteresis', table: 'holding', address: 1, type: 'uint16', scale: 0.1, unit: 'K', writable: true, writeRange: [0.2, 10], description: 'Thermostat differential: cuts in at setpoint + hysteresis' }),
+    entry({ name: 'defrostIntervalMin', table: 'holding', address: 2, type: 'uint16', unit: 'min', writable: true, writeRange: [0, 1440], description: 'Time between scheduled defrosts, 0 = none' }),
+    entry({ name: 'defrostDurationMin', table: 'holding', address: 3, type: 'uint16', unit: 'min', writable: true, writeRange: [1, 120], description: 'Length of a defrost' }),
+    entry({ name: 'highAlarmFloat', table: 'holding', address: 4, type: 'float32', wordOrder: 'CDAB', unit: '°C', writable: true, writeRange: [-40, 40], description: 'High-temperature alarm threshold' }),
+    entry({ name: 'compressor', table: 'coil', address: 0, type: 'bool', writable: true, description: 'Compressor relay; writing it switches the thermostat to manual' }),
+    entry({ name: 'thermostatAuto', table: 'coil', address: 1, type: 'bool', writable: true, description: 'Thermostat in charge of the relay (1) or manual (0)' }),
+    entry({ name: 'defrostRequest', table: 'coil', address: 2, type: 'bool', writable: true, description: 'Write 1 to start a defrost, 0 to end it; reads 1 while defrosting' }),
+    entry({ name: 'doorOpen', table: 'discrete', address: 0, type: 'bool', description: 'Door contact, 1 = open' }),
+    entry({ name: 'compressorRunning', table: 'discrete', address: 1, type: 'bool', description: 'Relay feedback, 1 = compressor running' }),
+    entry({ name: 'highTempAlarm', table: 'discrete', address: 2, type: 'bool', description: 'High-temperature alarm active' }),
+  ]),
+})
+
+/** Circuits of the simulated meter, in register-block order. */
+export const energyMeterCircuits = Object.freeze(['camara', 'horno', 'iluminacion'] as const)
+export type EnergyMeterCircuit = (typeof energyMeterCircuits)[number]
+/** Registers per circuit block: circuit n starts at input register n × 10. */
+export const ENERGY_CIRCUIT_STRIDE = 10
+const TOTALS_BASE = 100
+
+function circuitEntries(circuit: string, index: number): RegisterEntry[] {
+  const base = index * ENERGY_CIRCUIT_STRIDE
+  const phase = `L${index + 1}`
+  return [
+    entry({ name: `${circuit}.kw`, table: 'input', address: base, type: 'float32', wordOrder: 'ABCD', unit: 'kW', description: `Active power, circuit ${circuit} (${phase})` }),
+    entry({ name: `${circuit}.kwh`, table: 'input', address: base + 2, type: 'uint32', wordOrder: 'ABCD', scale: 0.01, unit: 'kWh', description: `Active energy imported, circuit ${circuit}` }),
+    entry({ name: `${circuit}.voltage`, table: 'input', address: base + 4, type: 'uint16', scale: 0.1, unit: 'V', description: `Voltage ${phase}–N` }),
+    entry({ name: `${circuit}.current`, table: 'input', address: base + 5, type: 'uint16', scale: 0.01, unit: 'A', description: `Current, circuit ${circuit}` }),
+    entry({ name: `${circuit}.powerFactor`, table: 'input', address: base + 6, type: 'int16', scale: 0.001, description: `Power factor, circuit ${circuit}` }),
+  ]
+}
+
+/** A 3-phase meter with one circuit per phase (the usual shop sub-metering). */
+export const energyMeterMap: RegisterMap = Object.freeze({
+  model: 'tendero-sim-energy-meter',
+  description: 'Medidor de energía trifásico por circuito (simulado)',
+  unitId: 1,
+  entries: Object.freeze([
+    ...energyMeterCircuits.flatMap((c, i) => circuitEntries(c, i)),
+    entry({ name: 'total.kw', table: 'input', address: TOTALS_BASE, type: 'float32', wordOrder: 'CDAB', unit: 'kW', description: 'Total active power, all circuits' }),
+    entry({ name: 'total.kwh', table: 'input', address: TOTALS_BASE + 2, type: 'uint32', wordOrder: 'CDAB', scale: 0.01, unit: 'kWh', description: 'Total active energy imported' }),
+    entry({ name: 'frequency', table: 'input', address: TOTALS_BASE + 4, type: 'uint16', scale: 0.01, unit: 'Hz', description: 'Grid frequency' }),
+  ]),
+})
+
+export const registerMaps: readonly RegisterMap[] = Object.freeze([coldRoomControllerMap, energyMeterMap])
