@@ -39,3 +39,15 @@ export {
   type AmbientParams,
   type AmbientSample,
 } from './models/ambient.js'
+export {
+  SoilMoistureModel,
+  defaultSoilMoistureParams,
+  soilTypes,
+  makkinkEt0MmPerH,
+  type SoilType,
+  type SoilHydraulics,
+  type SoilMoistureParams,
+  type SoilMoistureInit,
+  type SoilMoistureSnapshot,
+  type SoilWaterTotals,
+} from './models/soil-moisture.js'
