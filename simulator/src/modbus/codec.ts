@@ -32,7 +32,7 @@ export function encodeEntry(entry: RegisterEntry, value: number): number[] {
 /** Register words → engineering value; the inverse of `encodeEntry` up to the raw step. */
 export function decodeEntry(entry: RegisterEntry, words: readonly number[]): number {
   if (entry.type === 'bool') return words[0] ? 1 : 0
-  const [w0 = 0, w1 = 0] = entry.wordOrder === 'CDAB' ? [words[1], words[0]] : words
+  const [w0 = 0, w1 = 0] = entry.wordOrder === 'little' ? [words[1], words[0]] : words
   const buf = Buffer.alloc(4)
   buf.writeUInt16BE(w0 & 0xffff, 0)
   buf.writeUInt16BE(w1 & 0xffff, 2)
@@ -58,7 +58,7 @@ export function decodeEntry(entry: RegisterEntry, words: readonly number[]): num
 }
 
 function order(entry: RegisterEntry, highFirst: [number, number]): number[] {
-  return entry.wordOrder === 'CDAB' ? [highFirst[1], highFirst[0]] : highFirst
+  return entry.wordOrder === 'little' ? [highFirst[1], highFirst[0]] : highFirst
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -78,46 +78,46 @@ export class ColdRoomController implements ModbusDevice {
     const alarms =
       (t > this.highAlarm ? 1 : 0) | (t < this.setpoint - LOW_ALARM_BAND_K ? 2 : 0) | (this.doorOpenS > DOOR_ALARM_S ? 4 : 0)
     return {
-      temperature: this.model.sensorC,
-      humidity: this.humidity,
-      defrostState: this.defrost,
-      alarmBits: alarms,
-      compressorRunHours: this.runS / 3600,
-      doorOpenings: this.model.snapshot().doorOpenings,
-      temperatureFloatAbcd: t,
-      temperatureFloatCdab: t,
-      temperatureMilliAbcd: t,
-      temperatureMilliCdab: t,
-      setpoint: this.setpoint,
-      hysteresis: this.hysteresis,
-      defrostIntervalMin: this.defrostIntervalMin,
-      defrostDurationMin: this.defrostDurationMin,
-      highAlarmFloat: this.highAlarm,
+      temperature_c: this.model.sensorC,
+      humidity_pct: this.humidity,
+      defrost_state: this.defrost,
+      alarm_bits: alarms,
+      compressor_run_h: this.runS / 3600,
+      door_openings: this.model.snapshot().doorOpenings,
+      temperature_float_big_c: t,
+      temperature_float_little_c: t,
+      temperature_int32_big_c: t,
+      temperature_int32_little_c: t,
+      setpoint_c: this.setpoint,
+      hysteresis_k: this.hysteresis,
+      defrost_interval_min: this.defrostIntervalMin,
+      defrost_duration_min: this.defrostDurationMin,
+      high_alarm_c: this.highAlarm,
       compressor: this.relay ? 1 : 0,
-      thermostatAuto: this.auto ? 1 : 0,
-      defrostRequest: this.defrost === DefrostState.defrosting ? 1 : 0,
-      doorOpen: this.model.doorOpen ? 1 : 0,
-      compressorRunning: this.model.compressorOn ? 1 : 0,
-      highTempAlarm: alarms & 1,
+      thermostat_auto: this.auto ? 1 : 0,
+      defrost_request: this.defrost === DefrostState.defrosting ? 1 : 0,
+      door_open: this.model.doorOpen ? 1 : 0,
+      compressor_running: this.model.compressorOn ? 1 : 0,
+      high_temp_alarm: alarms & 1,
     }
   }
 
   write(name: string, value: number): void {
     this.advance()
     switch (name) {
-      case 'setpoint':
+      case 'setpoint_c':
         this.setpoint = value
         break
-      case 'hysteresis':
+      case 'hysteresis_k':
         this.hysteresis = value
         break
-      case 'defrostIntervalMin':
+      case 'defrost_interval_min':
         this.defrostIntervalMin = value
         break
-      case 'defrostDurationMin':
+      case 'defrost_duration_min':
         this.defrostDurationMin = value
         break
-      case 'highAlarmFloat':
+      case 'high_alarm_c':
         this.highAlarm = value
         break
       case 'compressor':
@@ -126,10 +126,10 @@ export class ColdRoomController implements ModbusDevice {
         if (this.defrost !== DefrostState.idle) this.endDefrost()
         this.relay = value !== 0
         break
-      case 'thermostatAuto':
+      case 'thermostat_auto':
         this.auto = value !== 0
         break
-      case 'defrostRequest':
+      case 'defrost_request':
         if (value) this.startDefrost()
         else if (this.defrost !== DefrostState.idle) this.endDefrost()
         break

@@ -74,17 +74,17 @@ export class EnergyMeter implements ModbusDevice {
       // Each phase drifts slowly through the day, offset so the three differ.
       const v = NOMINAL_V + 3 * Math.sin((2 * Math.PI * t) / 86_400 + (i * 2 * Math.PI) / 3) - SAG_V_PER_KW * kw
       const pf = this.load(c).powerFactor
-      out[`${c}.kw`] = kw
-      out[`${c}.kwh`] = kwh
-      out[`${c}.voltage`] = v
-      out[`${c}.current`] = (kw * 1000) / (v * pf)
-      out[`${c}.powerFactor`] = pf
+      out[`${c}_kw`] = kw
+      out[`${c}_kwh`] = kwh
+      out[`${c}_voltage_v`] = v
+      out[`${c}_current_a`] = (kw * 1000) / (v * pf)
+      out[`${c}_power_factor`] = pf
       totalKw += kw
       totalKwh += kwh
     })
-    out['total.kw'] = totalKw
-    out['total.kwh'] = totalKwh
-    out.frequency = 50 + 0.03 * Math.sin((2 * Math.PI * t) / 300)
+    out.total_kw = totalKw
+    out.total_kwh = totalKwh
+    out.frequency_hz = 50 + 0.03 * Math.sin((2 * Math.PI * t) / 300)
     return out
   }
 

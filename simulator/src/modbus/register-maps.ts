@@ -11,9 +11,10 @@ export type RegisterType = 'bool' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'f
 /**
  * Order of the two 16-bit words of a 32-bit value. Bytes inside a word are always
  * big-endian (the Modbus rule); only the word order varies between vendors.
- * 'ABCD' = high word first (big-endian), 'CDAB' = low word first ("word swapped").
+ * 'big' = high word at the lower address (ABCD, the Modbus convention); 'little' = low
+ * word first (CDAB, "word swapped"). Same vocabulary as the gateway's driver config.
  */
-export type WordOrder = 'ABCD' | 'CDAB'
+export type WordOrder = 'big' | 'little'
 
 export interface RegisterEntry {
   /** Stable key: the device's value name and the gateway's reading name. */
@@ -21,7 +22,7 @@ export interface RegisterEntry {
   table: RegisterTable
   address: number
   type: RegisterType
-  /** Only meaningful for 32-bit types; 16-bit and bool entries carry 'ABCD'. */
+  /** Only meaningful for 32-bit types; 16-bit and bool entries carry 'big'. */
   wordOrder: WordOrder
   /** Engineering value = raw × scale. */
   scale: number
@@ -57,7 +58,7 @@ type EntryInit = Omit<RegisterEntry, 'wordOrder' | 'scale' | 'unit' | 'writable'
   Partial<Pick<RegisterEntry, 'wordOrder' | 'scale' | 'unit' | 'writable'>>
 
 function entry(init: EntryInit): RegisterEntry {
-  return Object.freeze({ wordOrder: 'ABCD', scale: 1, unit: '', writable: false, ...init })
+  return Object.freeze({ wordOrder: 'big', scale: 1, unit: '', writable: false, ...init })
 }
 
 /**
@@ -71,27 +72,27 @@ export const coldRoomControllerMap: RegisterMap = Object.freeze({
   description: 'Controlador de cámara frigorífica (simulado)',
   unitId: 1,
   entries: Object.freeze([
-    entry({ name: 'temperature', table: 'input', address: 0, type: 'int16', scale: 0.1, unit: '°C', description: 'Probe temperature, 0.1 °C resolution' }),
-    entry({ name: 'humidity', table: 'input', address: 1, type: 'uint16', scale: 0.1, unit: '%RH', description: 'Relative humidity in the room' }),
-    entry({ name: 'defrostState', table: 'input', address: 2, type: 'uint16', description: 'Defrost state: 0 idle, 1 defrosting, 2 dripping' }),
-    entry({ name: 'alarmBits', table: 'input', address: 3, type: 'uint16', description: 'Alarms: bit 0 high temperature, bit 1 low temperature, bit 2 door open too long' }),
-    entry({ name: 'compressorRunHours', table: 'input', address: 4, type: 'uint32', wordOrder: 'ABCD', scale: 0.01, unit: 'h', description: 'Compressor run-time counter' }),
-    entry({ name: 'doorOpenings', table: 'input', address: 6, type: 'uint32', wordOrder: 'CDAB', description: 'Door openings since start' }),
-    entry({ name: 'temperatureFloatAbcd', table: 'input', address: 8, type: 'float32', wordOrder: 'ABCD', unit: '°C', description: 'Model temperature, unquantised' }),
-    entry({ name: 'temperatureFloatCdab', table: 'input', address: 10, type: 'float32', wordOrder: 'CDAB', unit: '°C', description: 'Same value, low word first' }),
-    entry({ name: 'temperatureMilliAbcd', table: 'input', address: 12, type: 'int32', wordOrder: 'ABCD', scale: 0.001, unit: '°C', description: 'Same value in m°C, signed' }),
-    entry({ name: 'temperatureMilliCdab', table: 'input', address: 14, type: 'int32', wordOrder: 'CDAB', scale: 0.001, unit: '°C', description: 'Same value in m°C, low word first' }),
-    entry({ name: 'setpoint', table: 'holding', address: 0, type: 'int16', scale: 0.1, unit: '°C', writable: true, writeRange: [-40, 30], description: 'Thermostat setpoint' }),
-    entry({ name: 'hysteresis', table: 'holding', address: 1, type: 'uint16', scale: 0.1, unit: 'K', writable: true, writeRange: [0.2, 10], description: 'Thermostat differential: cuts in at setpoint + hysteresis' }),
-    entry({ name: 'defrostIntervalMin', table: 'holding', address: 2, type: 'uint16', unit: 'min', writable: true, writeRange: [0, 1440], description: 'Time between scheduled defrosts, 0 = none' }),
-    entry({ name: 'defrostDurationMin', table: 'holding', address: 3, type: 'uint16', unit: 'min', writable: true, writeRange: [1, 120], description: 'Length of a defrost' }),
-    entry({ name: 'highAlarmFloat', table: 'holding', address: 4, type: 'float32', wordOrder: 'CDAB', unit: '°C', writable: true, writeRange: [-40, 40], description: 'High-temperature alarm threshold' }),
+    entry({ name: 'temperature_c', table: 'input', address: 0, type: 'int16', scale: 0.1, unit: '°C', description: 'Probe temperature, 0.1 °C resolution' }),
+    entry({ name: 'humidity_pct', table: 'input', address: 1, type: 'uint16', scale: 0.1, unit: '%RH', description: 'Relative humidity in the room' }),
+    entry({ name: 'defrost_state', table: 'input', address: 2, type: 'uint16', description: 'Defrost state: 0 idle, 1 defrosting, 2 dripping' }),
+    entry({ name: 'alarm_bits', table: 'input', address: 3, type: 'uint16', description: 'Alarms: bit 0 high temperature, bit 1 low temperature, bit 2 door open too long' }),
+    entry({ name: 'compressor_run_h', table: 'input', address: 4, type: 'uint32', wordOrder: 'big', scale: 0.01, unit: 'h', description: 'Compressor run-time counter' }),
+    entry({ name: 'door_openings', table: 'input', address: 6, type: 'uint32', wordOrder: 'little', description: 'Door openings since start' }),
+    entry({ name: 'temperature_float_big_c', table: 'input', address: 8, type: 'float32', wordOrder: 'big', unit: '°C', description: 'Model temperature, unquantised' }),
+    entry({ name: 'temperature_float_little_c', table: 'input', address: 10, type: 'float32', wordOrder: 'little', unit: '°C', description: 'Same value, low word first' }),
+    entry({ name: 'temperature_int32_big_c', table: 'input', address: 12, type: 'int32', wordOrder: 'big', scale: 0.001, unit: '°C', description: 'Same value in m°C, signed' }),
+    entry({ name: 'temperature_int32_little_c', table: 'input', address: 14, type: 'int32', wordOrder: 'little', scale: 0.001, unit: '°C', description: 'Same value in m°C, low word first' }),
+    entry({ name: 'setpoint_c', table: 'holding', address: 0, type: 'int16', scale: 0.1, unit: '°C', writable: true, writeRange: [-40, 30], description: 'Thermostat setpoint' }),
+    entry({ name: 'hysteresis_k', table: 'holding', address: 1, type: 'uint16', scale: 0.1, unit: 'K', writable: true, writeRange: [0.2, 10], description: 'Thermostat differential: cuts in at setpoint + hysteresis' }),
+    entry({ name: 'defrost_interval_min', table: 'holding', address: 2, type: 'uint16', unit: 'min', writable: true, writeRange: [0, 1440], description: 'Time between scheduled defrosts, 0 = none' }),
+    entry({ name: 'defrost_duration_min', table: 'holding', address: 3, type: 'uint16', unit: 'min', writable: true, writeRange: [1, 120], description: 'Length of a defrost' }),
+    entry({ name: 'high_alarm_c', table: 'holding', address: 4, type: 'float32', wordOrder: 'little', unit: '°C', writable: true, writeRange: [-40, 40], description: 'High-temperature alarm threshold' }),
     entry({ name: 'compressor', table: 'coil', address: 0, type: 'bool', writable: true, description: 'Compressor relay; writing it switches the thermostat to manual' }),
-    entry({ name: 'thermostatAuto', table: 'coil', address: 1, type: 'bool', writable: true, description: 'Thermostat in charge of the relay (1) or manual (0)' }),
-    entry({ name: 'defrostRequest', table: 'coil', address: 2, type: 'bool', writable: true, description: 'Write 1 to start a defrost, 0 to end it; reads 1 while defrosting' }),
-    entry({ name: 'doorOpen', table: 'discrete', address: 0, type: 'bool', description: 'Door contact, 1 = open' }),
-    entry({ name: 'compressorRunning', table: 'discrete', address: 1, type: 'bool', description: 'Relay feedback, 1 = compressor running' }),
-    entry({ name: 'highTempAlarm', table: 'discrete', address: 2, type: 'bool', description: 'High-temperature alarm active' }),
+    entry({ name: 'thermostat_auto', table: 'coil', address: 1, type: 'bool', writable: true, description: 'Thermostat in charge of the relay (1) or manual (0)' }),
+    entry({ name: 'defrost_request', table: 'coil', address: 2, type: 'bool', writable: true, description: 'Write 1 to start a defrost, 0 to end it; reads 1 while defrosting' }),
+    entry({ name: 'door_open', table: 'discrete', address: 0, type: 'bool', description: 'Door contact, 1 = open' }),
+    entry({ name: 'compressor_running', table: 'discrete', address: 1, type: 'bool', description: 'Relay feedback, 1 = compressor running' }),
+    entry({ name: 'high_temp_alarm', table: 'discrete', address: 2, type: 'bool', description: 'High-temperature alarm active' }),
   ]),
 })
 
@@ -106,11 +107,11 @@ function circuitEntries(circuit: string, index: number): RegisterEntry[] {
   const base = index * ENERGY_CIRCUIT_STRIDE
   const phase = `L${index + 1}`
   return [
-    entry({ name: `${circuit}.kw`, table: 'input', address: base, type: 'float32', wordOrder: 'ABCD', unit: 'kW', description: `Active power, circuit ${circuit} (${phase})` }),
-    entry({ name: `${circuit}.kwh`, table: 'input', address: base + 2, type: 'uint32', wordOrder: 'ABCD', scale: 0.01, unit: 'kWh', description: `Active energy imported, circuit ${circuit}` }),
-    entry({ name: `${circuit}.voltage`, table: 'input', address: base + 4, type: 'uint16', scale: 0.1, unit: 'V', description: `Voltage ${phase}–N` }),
-    entry({ name: `${circuit}.current`, table: 'input', address: base + 5, type: 'uint16', scale: 0.01, unit: 'A', description: `Current, circuit ${circuit}` }),
-    entry({ name: `${circuit}.powerFactor`, table: 'input', address: base + 6, type: 'int16', scale: 0.001, description: `Power factor, circuit ${circuit}` }),
+    entry({ name: `${circuit}_kw`, table: 'input', address: base, type: 'float32', wordOrder: 'big', unit: 'kW', description: `Active power, circuit ${circuit} (${phase})` }),
+    entry({ name: `${circuit}_kwh`, table: 'input', address: base + 2, type: 'uint32', wordOrder: 'big', scale: 0.01, unit: 'kWh', description: `Active energy imported, circuit ${circuit}` }),
+    entry({ name: `${circuit}_voltage_v`, table: 'input', address: base + 4, type: 'uint16', scale: 0.1, unit: 'V', description: `Voltage ${phase}–N` }),
+    entry({ name: `${circuit}_current_a`, table: 'input', address: base + 5, type: 'uint16', scale: 0.01, unit: 'A', description: `Current, circuit ${circuit}` }),
+    entry({ name: `${circuit}_power_factor`, table: 'input', address: base + 6, type: 'int16', scale: 0.001, description: `Power factor, circuit ${circuit}` }),
   ]
 }
 
@@ -121,10 +122,29 @@ export const energyMeterMap: RegisterMap = Object.freeze({
   unitId: 1,
   entries: Object.freeze([
     ...energyMeterCircuits.flatMap((c, i) => circuitEntries(c, i)),
-    entry({ name: 'total.kw', table: 'input', address: TOTALS_BASE, type: 'float32', wordOrder: 'CDAB', unit: 'kW', description: 'Total active power, all circuits' }),
-    entry({ name: 'total.kwh', table: 'input', address: TOTALS_BASE + 2, type: 'uint32', wordOrder: 'CDAB', scale: 0.01, unit: 'kWh', description: 'Total active energy imported' }),
-    entry({ name: 'frequency', table: 'input', address: TOTALS_BASE + 4, type: 'uint16', scale: 0.01, unit: 'Hz', description: 'Grid frequency' }),
+    entry({ name: 'total_kw', table: 'input', address: TOTALS_BASE, type: 'float32', wordOrder: 'little', unit: 'kW', description: 'Total active power, all circuits' }),
+    entry({ name: 'total_kwh', table: 'input', address: TOTALS_BASE + 2, type: 'uint32', wordOrder: 'little', scale: 0.01, unit: 'kWh', description: 'Total active energy imported' }),
+    entry({ name: 'frequency_hz', table: 'input', address: TOTALS_BASE + 4, type: 'uint16', scale: 0.01, unit: 'Hz', description: 'Grid frequency' }),
   ]),
 })
 
 export const registerMaps: readonly RegisterMap[] = Object.freeze([coldRoomControllerMap, energyMeterMap])
+
+/**
+ * The map as the gateway's Modbus driver declares registers (gateway/src/modbus/codec.ts
+ * RegisterSpec), so a device config can be generated instead of retyped. Bits carry no
+ * type or word order there.
+ */
+export function toDriverRegisters(map: RegisterMap) {
+  return map.entries.map((e) => {
+    const bit = e.table === 'coil' || e.table === 'discrete'
+    return {
+      name: e.name,
+      address: e.address,
+      fn: e.table,
+      ...(bit ? {} : { type: e.type as Exclude<RegisterType, 'bool'>, wordOrder: e.wordOrder }),
+      ...(e.scale !== 1 ? { scale: e.scale } : {}),
+      ...(e.unit ? { unit: e.unit } : {}),
+    }
+  })
+}
