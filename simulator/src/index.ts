@@ -51,3 +51,10 @@ export {
   type SoilMoistureSnapshot,
   type SoilWaterTotals,
 } from './models/soil-moisture.js'
+export {
+  EnergyMeterModel,
+  defaultEnergyMeterParams,
+  type EnergyMeterParams,
+  type EnergyMeterReading,
+  type LoadSpec,
+} from './models/energy-meter.js'
