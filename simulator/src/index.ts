@@ -58,3 +58,4 @@ export {
   type EnergyMeterReading,
   type LoadSpec,
 } from './models/energy-meter.js'
+export { OvenModel, defaultOvenParams, type OvenParams, type OvenInit, type OvenSnapshot } from './models/oven.js'
