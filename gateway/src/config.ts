@@ -11,6 +11,7 @@ import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
 import { DeviceLimitsSchema, type SecurityConfig } from './broker/device-limits.js'
 import type { RetentionOptions } from './log/event-log.js'
 import { CLOCK_MODES, type ClockMode } from './clock/clock.js'
+import { ModbusDeviceSchema, explainModbus, type ModbusDeviceConfig } from './modbus/schema.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -35,6 +36,8 @@ const Device = Type.Object(
     relays: Type.Optional(Type.Array(RelayEntry, { maxItems: 32 })),
     /** Per-device rate limit and payload size, overriding the GATEWAY_DEVICE_* defaults. */
     limits: Type.Optional(DeviceLimitsSchema),
+    /** The gateway polls this device over Modbus TCP instead of it speaking MQTT (src/modbus/). */
+    modbus: Type.Optional(ModbusDeviceSchema),
   },
   { additionalProperties: false },
 )
@@ -82,7 +85,7 @@ export const SiteConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 )
-export type DeviceConfig = Omit<Static<typeof Device>, 'relays'> & { relays?: RelayEntry[] }
+export type DeviceConfig = Omit<Static<typeof Device>, 'relays' | 'modbus'> & { relays?: RelayEntry[]; modbus?: ModbusDeviceConfig }
 export interface SiteConfig {
   gatewayId: string
   devices: DeviceConfig[]
@@ -151,6 +154,7 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
       if (typeof entry !== 'string' && entry.failsafe !== undefined)
         reasons.push(...explainFailsafe(entry.failsafe, `/devices/${i}/relays/${j}/failsafe`))
     })
+    if (d.modbus) reasons.push(...explainModbus(d.modbus, (d.relays ?? []).map(relayName), `/devices/${i}/modbus`))
   })
   site.services?.forEach((svc, i) => {
     if (devices.has(svc.id)) reasons.push(`/services/${i}/id: "${svc.id}" is already a device id`)

@@ -25,6 +25,8 @@ import type { RuleSpec } from './rules/registry.js'
 import { DeviceLinks } from './failsafe/device-link.js'
 import { GatewayClock, type ClockOptions, type ClockStatus } from './clock/clock.js'
 import { Restamper } from './clock/restamp.js'
+import { ModbusPoller } from './modbus/poller.js'
+import { modbusCommandWriter } from './modbus/commands.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -78,6 +80,8 @@ export interface Gateway {
   readonly access: AccessController | undefined
   /** Fail-safe states sent on connect; online/offline state events. */
   readonly links: DeviceLinks
+  /** Polls the site's Modbus devices and writes their coils and setpoints (src/modbus/). */
+  readonly modbus: ModbusPoller
   /** The wall clock everything is stamped with, and whether it is synced (src/clock/). */
   readonly clock: GatewayClock
   /** Re-stamps events recorded before the clock synced. */
@@ -190,7 +194,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       // which is logged, still names it.
       const [logged] = await Promise.all([
         log.append([{ kind: 'command', deviceId, body: command }]),
-        broker.publishCommand(deviceId, command as Command),
+        // A Modbus device gets a write instead; its ack is logged when the write settles.
+        modbus.has(deviceId) ? modbusWrites.send(deviceId, command as Command) : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
@@ -220,6 +225,27 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     sendCommand: (deviceId, intent) => effects.sendCommand(deviceId, intent, { ruleId: 'failsafe' }),
     async recordState(deviceId, state) {
       onCommitted(await log.append([{ kind: 'state', deviceId, body: { state } }]))
+    },
+  })
+
+  // Modbus devices are polled, not connected; their readings and presence enter the log
+  // and the rules the way an MQTT device's do.
+  const modbus = new ModbusPoller({
+    devices: config.site.devices.flatMap((d) => (d.modbus ? [{ id: d.id, modbus: d.modbus }] : [])),
+    logger: logger.child({ component: 'modbus' }),
+    async onReadings(deviceId, readings) {
+      onCommitted(await log.append([{ kind: 'telemetry', deviceId, body: { readings } }]))
+    },
+    async onState(deviceId, online) {
+      onCommitted(await log.append([{ kind: 'state', deviceId, body: { state: { online } } }]))
+    },
+  })
+  const modbusWrites = modbusCommandWriter({
+    poller: modbus,
+    logger: logger.child({ component: 'modbus' }),
+    now,
+    async record(events) {
+      onCommitted(await log.append(events))
     },
   })
 
@@ -348,6 +374,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     stopping ??= (async () => {
       // First: a time request in flight would hold up the uplink's stop.
       await clock.stop()
+      await modbus.stop()
+      await modbusWrites.settled()
       await downlink.stop()
       await uplink.stop()
       await influx?.stop()
@@ -384,6 +412,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     clock.start()
     rules.start()
     alarms.start()
+    modbus.start()
     uplink.start()
     downlink.start()
     influx?.start()
@@ -392,5 +421,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, clock, restamper, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, clock, restamper, api, start, stop, health, rejectedCounts }
 }

@@ -1,0 +1,277 @@
+import ModbusRTU from 'modbus-serial'
+import type { Logger } from 'pino'
+import { jitteredBackoff, WakeableSleep } from '../backoff.js'
+import { planBlocks, type ReadBlock } from './blocks.js'
+import { decodeRegister, encodeRegister, type RegisterSpec } from './codec.js'
+import type { ModbusDeviceConfig } from './schema.js'
+
+export interface ModbusPollerOptions {
+  devices: { id: string; modbus: ModbusDeviceConfig }[]
+  /** One poll's readings, scaled, keyed by register name; called only when there are some. */
+  onReadings(deviceId: string, readings: Record<string, number>): Promise<void>
+  /** Presence: online after the first answer, offline after `unavailableAfter` failed polls. */
+  onState(deviceId: string, online: boolean): Promise<void>
+  logger: Logger
+  random?: () => number
+}
+
+export interface ModbusException {
+  fn: string
+  start: number
+  length: number
+  /** The exception code the device answered (1 illegal function, 2 illegal address, ...). */
+  code: number
+  message: string
+}
+
+export interface ModbusDeviceStatus {
+  deviceId: string
+  /** Undefined until the first poll settles. */
+  online: boolean | undefined
+  consecutiveFailures: number
+  polls: number
+  lastError?: string
+  /** Exceptions of the last poll, one per block the device refused. */
+  exceptions: ModbusException[]
+}
+
+/** A write refused by configuration or by the device; `code` says which. */
+export class ModbusWriteError extends Error {
+  constructor(
+    readonly code: 'MODBUS_ERR_UNKNOWN_DEVICE' | 'MODBUS_ERR_UNKNOWN_REGISTER' | 'MODBUS_ERR_READ_ONLY' | 'MODBUS_ERR_RANGE' | 'MODBUS_ERR_EXCEPTION' | 'MODBUS_ERR_IO',
+    message: string,
+    readonly exceptionCode?: number,
+  ) {
+    super(message)
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+const exceptionCode = (err: unknown): number | undefined => {
+  const code = (err as { modbusCode?: unknown })?.modbusCode
+  return typeof code === 'number' ? code : undefined
+}
+
+/**
+ * One device: its own TCP connection and its own timer, so a device that does not answer
+ * only ever waits on itself. Requests on the connection (polls and writes) go one at a
+ * time, since many small controllers answer only one transaction at once.
+ */
+class DeviceChannel {
+  private client: ModbusRTU | undefined
+  private readonly blocks: ReadBlock[]
+  private readonly sleep = new WakeableSleep()
+  private stopped = false
+  private loop: Promise<void> | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  readonly status: ModbusDeviceStatus
+
+  constructor(
+    readonly id: string,
+    readonly cfg: ModbusDeviceConfig,
+    private readonly opts: ModbusPollerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.blocks = planBlocks(cfg.registers)
+    this.status = { deviceId: id, online: undefined, consecutiveFailures: 0, polls: 0, exceptions: [] }
+  }
+
+  private get pollMs() {
+    return this.cfg.pollMs ?? 5000
+  }
+  private get timeoutMs() {
+    return this.cfg.timeoutMs ?? 1000
+  }
+
+  start(): void {
+    this.loop ??= this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.sleep.wake()
+    await this.loop
+    await this.queue.catch(() => {})
+    this.disconnect()
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const started = performance.now()
+      const ok = await this.exclusive(() => this.pollOnce())
+      if (this.stopped) break
+      // Fixed rate while healthy: the interval counts from the start of the poll.
+      const delay = ok
+        ? Math.max(0, started + this.pollMs - performance.now())
+        : jitteredBackoff(this.status.consecutiveFailures, this.pollMs, Math.max(this.pollMs, this.cfg.backoffCapMs ?? 60_000), this.opts.random)
+      await this.sleep.sleep(delay)
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn)
+    this.queue = next.catch(() => {})
+    return next
+  }
+
+  private async connect(): Promise<ModbusRTU> {
+    if (this.client?.isOpen) return this.client
+    this.disconnect()
+    const client = new ModbusRTU()
+    // The port re-emits socket errors; the failed request already reports them.
+    client.on('error', () => {})
+    this.client = client
+    const port = this.cfg.port ?? 502
+    await withTimeout(client.connectTCP(this.cfg.host, { port, timeout: this.timeoutMs }), this.timeoutMs, `connect to ${this.cfg.host}:${port}`)
+    client.setID(this.cfg.unitId ?? 1)
+    client.setTimeout(this.timeoutMs)
+    return client
+  }
+
+  private disconnect(): void {
+    const client = this.client
+    this.client = undefined
+    // Destroy, not close: a device that went silent would never finish a graceful close.
+    if (client) client.destroy(() => {})
+  }
+
+  private async read(client: ModbusRTU, block: ReadBlock): Promise<(number | boolean)[]> {
+    const request =
+      block.fn === 'holding'
+        ? client.readHoldingRegisters(block.start, block.length)
+        : block.fn === 'input'
+          ? client.readInputRegisters(block.start, block.length)
+          : block.fn === 'coil'
+            ? client.readCoils(block.start, block.length)
+            : client.readDiscreteInputs(block.start, block.length)
+    // The client's own timeout covers a silent device; this one covers a half-open socket.
+    const { data } = await withTimeout<{ data: (number | boolean)[] }>(request, this.timeoutMs + 100, `read ${block.fn} ${block.start}+${block.length}`)
+    return data.slice(0, block.length)
+  }
+
+  /** True when the device answered, exceptions included; false on timeout or I/O error. */
+  private async pollOnce(): Promise<boolean> {
+    if (this.stopped) return true
+    this.status.polls++
+    const readings: Record<string, number> = {}
+    const exceptions: ModbusException[] = []
+    try {
+      const client = await this.connect()
+      for (const block of this.blocks) {
+        let data: (number | boolean)[]
+        try {
+          data = await this.read(client, block)
+        } catch (err) {
+          const code = exceptionCode(err)
+          if (code === undefined) throw err
+          // The device is there and said no to this block: report it, keep the others.
+          exceptions.push({ fn: block.fn, start: block.start, length: block.length, code, message: (err as Error).message })
+          continue
+        }
+        for (const spec of block.registers) readings[spec.name] = decodeRegister(spec, data, block.start)
+      }
+    } catch (err) {
+      this.disconnect()
+      this.status.consecutiveFailures++
+      this.status.lastError = (err as Error).message
+      const failures = this.status.consecutiveFailures
+      this.logger.debug({ deviceId: this.id, failures, err: (err as Error).message }, 'modbus poll failed')
+      if (failures >= (this.cfg.unavailableAfter ?? 3) && this.status.online !== false) {
+        this.status.online = false
+        this.logger.warn({ deviceId: this.id, failures, err: (err as Error).message }, 'modbus device unavailable')
+        await this.report(this.opts.onState(this.id, false), 'offline state')
+      }
+      return false
+    }
+    this.status.consecutiveFailures = 0
+    this.status.exceptions = exceptions
+    if (exceptions.length > 0) this.logger.warn({ deviceId: this.id, exceptions }, 'modbus exception response')
+    if (this.status.online !== true) {
+      if (this.status.online === false) this.logger.info({ deviceId: this.id }, 'modbus device answering again')
+      this.status.online = true
+      await this.report(this.opts.onState(this.id, true), 'online state')
+    }
+    if (Object.keys(readings).length > 0) await this.report(this.opts.onReadings(this.id, readings), 'readings')
+    return true
+  }
+
+  private async report(p: Promise<void>, what: string): Promise<void> {
+    try {
+      await p
+    } catch (err) {
+      this.logger.error({ deviceId: this.id, err }, `modbus ${what} not recorded`)
+    }
+  }
+
+  /** Writes one register by name, encoded like it reads; between polls, never during one. */
+  write(name: string, value: number | boolean): Promise<void> {
+    const spec: RegisterSpec | undefined = this.cfg.registers.find((r) => r.name === name)
+    if (!spec) return Promise.reject(new ModbusWriteError('MODBUS_ERR_UNKNOWN_REGISTER', `device "${this.id}" has no register "${name}"`))
+    if (spec.fn !== 'coil' && spec.fn !== 'holding')
+      return Promise.reject(new ModbusWriteError('MODBUS_ERR_READ_ONLY', `register "${name}" of "${this.id}" is a read-only ${spec.fn}`))
+    let payload: number[] | boolean
+    try {
+      payload = encodeRegister(spec, typeof value === 'boolean' ? Number(value) : value)
+    } catch (err) {
+      return Promise.reject(new ModbusWriteError('MODBUS_ERR_RANGE', `register "${name}" of "${this.id}": ${(err as Error).message}`))
+    }
+    return this.exclusive(async () => {
+      try {
+        const client = await this.connect()
+        const request =
+          typeof payload === 'boolean'
+            ? client.writeCoil(spec.address, payload)
+            : payload.length === 1
+              ? client.writeRegister(spec.address, payload[0]!)
+              : client.writeRegisters(spec.address, payload)
+        await withTimeout<unknown>(request, this.timeoutMs + 100, `write ${name}`)
+      } catch (err) {
+        const code = exceptionCode(err)
+        if (code !== undefined) throw new ModbusWriteError('MODBUS_ERR_EXCEPTION', (err as Error).message, code)
+        this.disconnect()
+        throw new ModbusWriteError('MODBUS_ERR_IO', `write ${name} to "${this.id}": ${(err as Error).message}`)
+      }
+    })
+  }
+}
+
+/** Polls every Modbus device of the site, each on its own schedule and connection. */
+export class ModbusPoller {
+  private readonly channels = new Map<string, DeviceChannel>()
+
+  constructor(opts: ModbusPollerOptions) {
+    for (const d of opts.devices) this.channels.set(d.id, new DeviceChannel(d.id, d.modbus, opts, opts.logger))
+  }
+
+  has(deviceId: string): boolean {
+    return this.channels.has(deviceId)
+  }
+
+  start(): void {
+    for (const ch of this.channels.values()) ch.start()
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.channels.values()].map((ch) => ch.stop()))
+  }
+
+  status(): ModbusDeviceStatus[] {
+    return [...this.channels.values()].map((ch) => structuredClone(ch.status))
+  }
+
+  /** Writes a coil (relay) or holding register (setpoint) by its register name. */
+  write(deviceId: string, name: string, value: number | boolean): Promise<void> {
+    const ch = this.channels.get(deviceId)
+    if (!ch) return Promise.reject(new ModbusWriteError('MODBUS_ERR_UNKNOWN_DEVICE', `"${deviceId}" is not a Modbus device`))
+    return ch.write(name, value)
+  }
+}
