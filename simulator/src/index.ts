@@ -59,3 +59,9 @@ export {
   type LoadSpec,
 } from './models/energy-meter.js'
 export { OvenModel, defaultOvenParams, type OvenParams, type OvenInit, type OvenSnapshot } from './models/oven.js'
+export {
+  WaterFlowMeterModel,
+  defaultWaterFlowParams,
+  type WaterFlowParams,
+  type WaterFlowReading,
+} from './models/water-flow.js'
