@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type ModbusRTU from 'modbus-serial'
 import { ColdRoomModel } from '../src/models/cold-room.js'
@@ -12,6 +13,7 @@ import {
   energyMeterMap,
   manualClock,
   registerCount,
+  registerMapTable,
   toDriverRegisters,
   type RegisterMap,
   type RegisterTable,
@@ -273,5 +275,10 @@ describe('register maps as data', () => {
       expect(() => new ModbusTcpServer({ map, values: () => ({}), write() {} })).not.toThrow()
     }
     expect(toDriverRegisters(coldRoomControllerMap).find((r) => r.name === 'door_open')).toEqual({ name: 'door_open', address: 0, fn: 'discrete' })
+  })
+
+  it('the README documents exactly these maps', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    for (const map of [coldRoomControllerMap, energyMeterMap]) expect(readme).toContain(registerMapTable(map))
   })
 })

@@ -4,3 +4,4 @@ export { ModbusTcpServer, ModbusException, type ModbusDevice, type ModbusFaults 
 export { ColdRoomController, DefrostState, type ColdRoomControllerOptions } from './cold-room-controller.js'
 export { EnergyMeter, defaultCircuitLoads, type CircuitLoad, type EnergyMeterOptions } from './energy-meter.js'
 export { wallClock, manualClock, type SimClock, type ManualClock } from './sim-clock.js'
+export { registerMapTable } from './register-map-docs.js'
