@@ -65,3 +65,12 @@ export {
   type WaterFlowParams,
   type WaterFlowReading,
 } from './models/water-flow.js'
+export {
+  OccupancyModel,
+  defaultOccupancyParams,
+  shopArrivalProfile,
+  type OccupancyParams,
+  type OccupancyInit,
+  type OccupancySnapshot,
+  type OccupancyStepResult,
+} from './models/occupancy.js'
