@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type ModbusRTU from 'modbus-serial'
 import { ColdRoomModel } from '../src/models/cold-room.js'
+import { EnergyMeterModel } from '../src/models/energy-meter.js'
 import {
   ColdRoomController,
   DefrostState,
@@ -33,8 +34,8 @@ async function start<D extends ColdRoomController | EnergyMeter>(device: D) {
   return { server, client, device }
 }
 
-function coldRoom(opts: ConstructorParameters<typeof ColdRoomController>[0] = {}) {
-  const clock = manualClock()
+function coldRoom(opts: ConstructorParameters<typeof ColdRoomController>[0] & { clock?: ReturnType<typeof manualClock> } = {}) {
+  const clock = opts.clock ?? manualClock()
   const model = new ColdRoomModel({ doorOpeningsPerHour: 6, seed: 7 }, { startTempC: 6 })
   return { clock, controller: new ColdRoomController({ model, clock, ...opts }) }
 }
@@ -207,6 +208,26 @@ describe('energy meter over Modbus TCP', () => {
       expect(integral[c]!).toBeGreaterThan(0.5)
       expect(Math.abs(last[`${c}_kwh`]! - first[`${c}_kwh`]! - integral[c]!), c).toBeLessThanOrEqual(0.0101)
     }
+  })
+
+  it('a circuit can meter the cold-room controller\'s compressor through the physics meter model', async () => {
+    const clock = manualClock()
+    const { controller } = coldRoom({ defrostIntervalMin: 0, clock })
+    const camara = new EnergyMeterModel({ baseLoadKw: 0.05 }, {
+      compressor: { kw: 1.1, powerFactor: 0.8, tracked: { isOn: () => controller.model.compressorOn, onSeconds: () => controller.compressorOnSeconds() } },
+    }, 100)
+    const { client } = await start(new EnergyMeter({ clock, models: { camara } }))
+    controller.write('compressor', 1)
+    clock.advance(3600)
+    let read = await readAll(client, energyMeterMap)
+    expect(read.camara_kw).toBeCloseTo(1.15, 5)
+    expect(read.camara_kwh).toBeCloseTo(100 + 1.15, 2)
+    expect(read.camara_power_factor).toBeGreaterThan(0.79)
+    controller.write('compressor', 0)
+    clock.advance(3600)
+    read = await readAll(client, energyMeterMap)
+    expect(read.camara_kw).toBeCloseTo(0.05, 5)
+    expect(read.camara_kwh).toBeCloseTo(100 + 1.15 + 0.05, 2)
   })
 
   it('kWh is the integral of kW for irregular loads and steps (model, fine grid)', () => {

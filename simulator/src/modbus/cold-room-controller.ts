@@ -67,6 +67,15 @@ export class ColdRoomController implements ModbusDevice {
     return this.model.elapsedS
   }
 
+  /**
+   * Cumulative compressor on-time, s, after catching up with the clock: what an energy
+   * meter model's tracked load reads so the meter charges exactly the compressor's run.
+   */
+  compressorOnSeconds(): number {
+    this.advance()
+    return this.runS
+  }
+
   advance(): void {
     const target = this.clock()
     while (this.model.elapsedS < target) this.control(Math.min(CONTROL_STEP_S, target - this.model.elapsedS))

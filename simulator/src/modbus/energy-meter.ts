@@ -1,3 +1,4 @@
+import type { EnergyMeterModel } from '../models/energy-meter.js'
 import { energyMeterCircuits, energyMeterMap, type RegisterMap } from './register-maps.js'
 import { wallClock, type SimClock } from './sim-clock.js'
 import type { ModbusDevice } from './tcp-server.js'
@@ -29,6 +30,12 @@ export interface EnergyMeterOptions {
   clock?: SimClock
   speed?: number
   loads?: Partial<Record<string, Partial<CircuitLoad>>>
+  /**
+   * Circuits measured from a physics meter model (src/models/energy-meter.ts) instead of a
+   * square wave, e.g. with the cold-room controller's compressor as a tracked load. The
+   * device steps each model to the clock before reading it.
+   */
+  models?: Partial<Record<string, EnergyMeterModel>>
 }
 
 const NOMINAL_V = 230
@@ -39,6 +46,7 @@ export class EnergyMeter implements ModbusDevice {
   readonly map: RegisterMap = energyMeterMap
   readonly loads: Readonly<Record<string, CircuitLoad>>
   private readonly clock: SimClock
+  private readonly models: Partial<Record<string, EnergyMeterModel>>
 
   constructor(opts: EnergyMeterOptions = {}) {
     this.clock = opts.clock ?? wallClock(opts.speed ?? 1)
@@ -49,6 +57,10 @@ export class EnergyMeter implements ModbusDevice {
       loads[c] = load
     }
     this.loads = Object.freeze(loads)
+    this.models = { ...opts.models }
+    for (const name of Object.keys(this.models)) {
+      if (!(energyMeterCircuits as readonly string[]).includes(name)) throw new RangeError(`energy meter: no circuit ${name}`)
+    }
   }
 
   kwAt(circuit: string, t: number): number {
@@ -69,16 +81,29 @@ export class EnergyMeter implements ModbusDevice {
     let totalKw = 0
     let totalKwh = 0
     energyMeterCircuits.forEach((c, i) => {
-      const kw = this.kwAt(c, t)
-      const kwh = this.kwhAt(c, t)
-      // Each phase drifts slowly through the day, offset so the three differ.
-      const v = NOMINAL_V + 3 * Math.sin((2 * Math.PI * t) / 86_400 + (i * 2 * Math.PI) / 3) - SAG_V_PER_KW * kw
-      const pf = this.load(c).powerFactor
+      const model = this.models[c]
+      let kw: number
+      let kwh: number
+      if (model) {
+        if (t > model.elapsedS) model.step(t - model.elapsedS)
+        const r = model.reading()
+        kw = r.kw
+        kwh = r.kwh
+        out[`${c}_voltage_v`] = r.voltageV
+        out[`${c}_current_a`] = r.currentA
+        out[`${c}_power_factor`] = r.powerFactor
+      } else {
+        kw = this.kwAt(c, t)
+        kwh = this.kwhAt(c, t)
+        // Each phase drifts slowly through the day, offset so the three differ.
+        const v = NOMINAL_V + 3 * Math.sin((2 * Math.PI * t) / 86_400 + (i * 2 * Math.PI) / 3) - SAG_V_PER_KW * kw
+        const pf = this.load(c).powerFactor
+        out[`${c}_voltage_v`] = v
+        out[`${c}_current_a`] = (kw * 1000) / (v * pf)
+        out[`${c}_power_factor`] = pf
+      }
       out[`${c}_kw`] = kw
       out[`${c}_kwh`] = kwh
-      out[`${c}_voltage_v`] = v
-      out[`${c}_current_a`] = (kw * 1000) / (v * pf)
-      out[`${c}_power_factor`] = pf
       totalKw += kw
       totalKwh += kwh
     })
