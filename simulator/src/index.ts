@@ -74,3 +74,12 @@ export {
   type OccupancySnapshot,
   type OccupancyStepResult,
 } from './models/occupancy.js'
+export {
+  ActuatorModel,
+  relayParams,
+  motorisedValveParams,
+  type ActuatorParams,
+  type ActuatorState,
+  type ActuatorSnapshot,
+} from './models/actuator.js'
+export { nextHourlyPoisson, hourOfDayIndex } from './models/hourly-poisson.js'

@@ -1,3 +1,4 @@
+import { hourOfDayIndex, nextHourlyPoisson, validateHourlyProfile } from './hourly-poisson.js'
 import { mulberry32 } from './seeded-random.js'
 
 /**
@@ -80,7 +81,6 @@ export interface OccupancySnapshot {
 export class OccupancyModel {
   readonly params: Readonly<OccupancyParams>
   private readonly random: () => number
-  private readonly peakPerS: number
   private elapsed = 0
   private co2: number
   private fan: boolean
@@ -93,9 +93,7 @@ export class OccupancyModel {
   constructor(params: Partial<OccupancyParams> = {}, init: OccupancyInit = {}) {
     this.params = Object.freeze({ ...defaultOccupancyParams, ...params })
     const p = this.params
-    if (p.hourlyArrivals.length !== 24 || !p.hourlyArrivals.every((r) => r >= 0 && Number.isFinite(r))) {
-      throw new RangeError('occupancy: hourlyArrivals needs 24 finite rates >= 0')
-    }
+    validateHourlyProfile(p.hourlyArrivals, 'occupancy')
     for (const key of ['dwellMeanS', 'volumeM3', 'ventilationAch'] as const) {
       if (!(p[key] > 0)) throw new RangeError(`occupancy: ${key} must be > 0`)
     }
@@ -106,7 +104,6 @@ export class OccupancyModel {
     if (!(this.co2 >= 0)) throw new RangeError('occupancy: startPpm must be >= 0')
     this.fan = init.fanOn ?? false
     this.random = mulberry32(p.seed)
-    this.peakPerS = Math.max(...p.hourlyArrivals) / 3600
     this.nextArrival = this.drawArrival(0)
   }
 
@@ -133,8 +130,7 @@ export class OccupancyModel {
 
   /** Arrival rate at simulated time `tS`, per hour. */
   arrivalsPerHourAt(tS: number): number {
-    const hour = Math.floor((((this.params.startHour * 3600 + tS) % 86_400) + 86_400) % 86_400 / 3600)
-    return this.params.hourlyArrivals[hour] ?? 0
+    return this.params.hourlyArrivals[hourOfDayIndex(this.params.startHour, tS)] ?? 0
   }
 
   /** Outdoor air supply, m³/s. */
@@ -185,14 +181,8 @@ export class OccupancyModel {
     this.leaving.splice(lo, 0, at)
   }
 
-  /** Next arrival after `fromS` by thinning against the peak hourly rate. */
   private drawArrival(fromS: number): number {
-    if (this.peakPerS === 0) return Number.POSITIVE_INFINITY
-    let t = fromS
-    for (;;) {
-      t += -Math.log(1 - this.random()) / this.peakPerS
-      if (this.random() * this.peakPerS * 3600 < this.arrivalsPerHourAt(t)) return t
-    }
+    return nextHourlyPoisson(this.random, this.params.hourlyArrivals, this.params.startHour, fromS)
   }
 
   snapshot(): OccupancySnapshot {
