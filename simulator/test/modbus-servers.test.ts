@@ -270,6 +270,14 @@ describe('fault hooks', () => {
     expect((await client.readInputRegisters(0, 2)).data).toHaveLength(2)
   })
 
+  it('requests for another unit id go unanswered, as on a shared bus', async () => {
+    const { client } = await start(new EnergyMeter({ clock: manualClock() }))
+    client.setID(7)
+    await expect(client.readInputRegisters(0, 2)).rejects.toMatchObject({ errno: 'ETIMEDOUT' })
+    client.setID(1)
+    expect((await client.readInputRegisters(0, 2)).data).toHaveLength(2)
+  })
+
   it('a stuck value stays frozen while the model moves on, and follows it again when released', async () => {
     const { clock, controller } = coldRoom({ defrostIntervalMin: 0 })
     const { server, client } = await start(controller)

@@ -1,4 +1,4 @@
-import type { RegisterEntry } from './register-maps.js'
+import { registerCount, type RegisterEntry } from './register-maps.js'
 
 /**
  * Engineering value → register words (or one 0/1 for a bit), as the map entry says.
@@ -32,7 +32,9 @@ export function encodeEntry(entry: RegisterEntry, value: number): number[] {
 /** Register words → engineering value; the inverse of `encodeEntry` up to the raw step. */
 export function decodeEntry(entry: RegisterEntry, words: readonly number[]): number {
   if (entry.type === 'bool') return words[0] ? 1 : 0
-  const [w0 = 0, w1 = 0] = entry.wordOrder === 'little' ? [words[1], words[0]] : words
+  // Word order only applies to 32-bit values; a 16-bit entry is one word whatever it says.
+  const swap = entry.wordOrder === 'little' && registerCount(entry.type) === 2
+  const [w0 = 0, w1 = 0] = swap ? [words[1], words[0]] : words
   const buf = Buffer.alloc(4)
   buf.writeUInt16BE(w0 & 0xffff, 0)
   buf.writeUInt16BE(w1 & 0xffff, 2)
