@@ -83,3 +83,17 @@ export {
   type ActuatorSnapshot,
 } from './models/actuator.js'
 export { nextHourlyPoisson, hourOfDayIndex } from './models/hourly-poisson.js'
+export {
+  DoorContactModel,
+  defaultDoorContactParams,
+  type DoorContactParams,
+  type DoorContactEvent,
+} from './models/door-contact.js'
+export {
+  RfidReaderModel,
+  defaultRfidReaderParams,
+  nightlifeSwipeProfile,
+  type RfidCard,
+  type RfidReaderParams,
+  type RfidSwipe,
+} from './models/rfid-reader.js'
