@@ -13,6 +13,7 @@ import {
   energyMeterCircuits,
   energyMeterMap,
   manualClock,
+  wallClock,
   registerCount,
   registerMapTable,
   toDriverRegisters,
@@ -99,6 +100,16 @@ describe('cold-room controller over Modbus TCP', () => {
     expect(final.door_openings).toBeGreaterThan(10)
     expect(final.humidity_pct).toBeGreaterThan(60)
     expect(final.humidity_pct).toBeLessThan(95)
+  })
+
+  it('runs at the speed factor on a wall clock: one real second at 3600× is a simulated hour', async () => {
+    let now = 0
+    const controller = new ColdRoomController({ clock: wallClock(3600, () => now), defrostIntervalMin: 0 })
+    const { client } = await start(controller)
+    now = 1000
+    const read = await readAll(client, coldRoomControllerMap)
+    expect(controller.elapsedS).toBeCloseTo(3600, 6)
+    expect(read.temperature_c).toBeCloseTo(controller.model.sensorC, 5)
   })
 
   it('the thermostat holds the room around a written setpoint', async () => {
