@@ -11,7 +11,7 @@ import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
 import { DeviceLimitsSchema, type SecurityConfig } from './broker/device-limits.js'
 import type { RetentionOptions } from './log/event-log.js'
 import { CLOCK_MODES, type ClockMode } from './clock/clock.js'
-import { ModbusDeviceSchema, explainModbus, type ModbusDeviceConfig } from './modbus/schema.js'
+import { ModbusDeviceSchema, explainModbus, explainSerialBuses, type ModbusDeviceConfig } from './modbus/schema.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -156,6 +156,7 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
     })
     if (d.modbus) reasons.push(...explainModbus(d.modbus, (d.relays ?? []).map(relayName), `/devices/${i}/modbus`))
   })
+  reasons.push(...explainSerialBuses(site.devices))
   site.services?.forEach((svc, i) => {
     if (devices.has(svc.id)) reasons.push(`/services/${i}/id: "${svc.id}" is already a device id`)
     if (site.services!.findIndex((other) => other.id === svc.id) !== i) reasons.push(`/services/${i}/id: duplicate service id "${svc.id}"`)

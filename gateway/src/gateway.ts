@@ -230,6 +230,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
 
   // Modbus devices are polled, not connected; their readings and presence enter the log
   // and the rules the way an MQTT device's do.
+  const modbusSession = {}
   const modbus = new ModbusPoller({
     devices: config.site.devices.flatMap((d) => (d.modbus ? [{ id: d.id, modbus: d.modbus }] : [])),
     logger: logger.child({ component: 'modbus' }),
@@ -237,6 +238,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       onCommitted(await log.append([{ kind: 'telemetry', deviceId, body: { readings } }]))
     },
     async onState(deviceId, online) {
+      // The local API's presence follows sessions; a Modbus device's "session" is answering.
+      live.onLink(deviceId, online ? 'connected' : 'disconnected', modbusSession)
       onCommitted(await log.append([{ kind: 'state', deviceId, body: { state: { online } } }]))
     },
   })

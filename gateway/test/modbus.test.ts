@@ -207,4 +207,27 @@ describe('modbus driver over TCP', () => {
       }),
     ).rejects.toThrow(/devices\/\d+\/modbus\/registers\/0\/address[\s\S]*registers\/1\/name: duplicate[\s\S]*registers\/1\/scale[\s\S]*relay "compressor" needs a coil/)
   })
+
+  it('checks transports and shared serial buses', async () => {
+    const site = (devices: ModbusDeviceConfig[]) =>
+      testSite((s) => {
+        const passwordHash = s.devices[0]!.passwordHash
+        devices.forEach((modbus, i) => s.devices.push({ id: `mb-${i}`, kind: 'cold_room', passwordHash, modbus }))
+      })
+    const registers: RegisterSpec[] = [{ name: 'a', address: 0, fn: 'holding' }]
+    await expect(site([{ registers }])).rejects.toThrow(/modbus\/host: required for Modbus TCP/)
+    await expect(site([{ transport: 'rtu', host: 'x', registers }])).rejects.toThrow(/modbus\/path: required for Modbus RTU[\s\S]*modbus\/host: only for transport "tcp"/)
+    await expect(
+      site([
+        { transport: 'rtu', path: '/dev/ttyUSB0', registers },
+        { transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200, registers },
+      ]),
+    ).rejects.toThrow(/devices\/\d+\/modbus\/baudRate: differs from[\s\S]*modbus\/unitId: 1 is already used on \/dev\/ttyUSB0/)
+    await expect(
+      site([
+        { transport: 'rtu', path: '/dev/ttyUSB0', registers },
+        { transport: 'rtu', path: '/dev/ttyUSB0', unitId: 2, registers },
+      ]),
+    ).resolves.toBeDefined()
+  })
 })

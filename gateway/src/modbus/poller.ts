@@ -1,9 +1,10 @@
-import ModbusRTU from 'modbus-serial'
+import type ModbusRTU from 'modbus-serial'
 import type { Logger } from 'pino'
 import { jitteredBackoff, WakeableSleep } from '../backoff.js'
 import { planBlocks, type ReadBlock } from './blocks.js'
 import { decodeRegister, encodeRegister, type RegisterSpec } from './codec.js'
 import type { ModbusDeviceConfig } from './schema.js'
+import { linkKey, ModbusLink, withTimeout } from './link.js'
 
 export interface ModbusPollerOptions {
   devices: { id: string; modbus: ModbusDeviceConfig }[]
@@ -46,38 +47,26 @@ export class ModbusWriteError extends Error {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
-}
-
 const exceptionCode = (err: unknown): number | undefined => {
   const code = (err as { modbusCode?: unknown })?.modbusCode
   return typeof code === 'number' ? code : undefined
 }
 
 /**
- * One device: its own TCP connection and its own timer, so a device that does not answer
- * only ever waits on itself. Requests on the connection (polls and writes) go one at a
- * time, since many small controllers answer only one transaction at once.
+ * One device on its own timer, so a device that does not answer only ever delays itself
+ * (and, on a serial bus, the devices sharing the wire). Polls and writes share the link.
  */
 class DeviceChannel {
-  private client: ModbusRTU | undefined
   private readonly blocks: ReadBlock[]
   private readonly sleep = new WakeableSleep()
   private stopped = false
   private loop: Promise<void> | undefined
-  private queue: Promise<unknown> = Promise.resolve()
   readonly status: ModbusDeviceStatus
 
   constructor(
     readonly id: string,
     readonly cfg: ModbusDeviceConfig,
+    private readonly link: ModbusLink,
     private readonly opts: ModbusPollerOptions,
     private readonly logger: Logger,
   ) {
@@ -91,6 +80,9 @@ class DeviceChannel {
   private get timeoutMs() {
     return this.cfg.timeoutMs ?? 1000
   }
+  private get unitId() {
+    return this.cfg.unitId ?? 1
+  }
 
   start(): void {
     this.loop ??= this.run()
@@ -100,14 +92,12 @@ class DeviceChannel {
     this.stopped = true
     this.sleep.wake()
     await this.loop
-    await this.queue.catch(() => {})
-    this.disconnect()
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       const started = performance.now()
-      const ok = await this.exclusive(() => this.pollOnce())
+      const ok = await this.pollOnce()
       if (this.stopped) break
       // Fixed rate while healthy: the interval counts from the start of the poll.
       const delay = ok
@@ -115,33 +105,6 @@ class DeviceChannel {
         : jitteredBackoff(this.status.consecutiveFailures, this.pollMs, Math.max(this.pollMs, this.cfg.backoffCapMs ?? 60_000), this.opts.random)
       await this.sleep.sleep(delay)
     }
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn)
-    this.queue = next.catch(() => {})
-    return next
-  }
-
-  private async connect(): Promise<ModbusRTU> {
-    if (this.client?.isOpen) return this.client
-    this.disconnect()
-    const client = new ModbusRTU()
-    // The port re-emits socket errors; the failed request already reports them.
-    client.on('error', () => {})
-    this.client = client
-    const port = this.cfg.port ?? 502
-    await withTimeout(client.connectTCP(this.cfg.host, { port, timeout: this.timeoutMs }), this.timeoutMs, `connect to ${this.cfg.host}:${port}`)
-    client.setID(this.cfg.unitId ?? 1)
-    client.setTimeout(this.timeoutMs)
-    return client
-  }
-
-  private disconnect(): void {
-    const client = this.client
-    this.client = undefined
-    // Destroy, not close: a device that went silent would never finish a graceful close.
-    if (client) client.destroy(() => {})
   }
 
   private async read(client: ModbusRTU, block: ReadBlock): Promise<(number | boolean)[]> {
@@ -160,27 +123,28 @@ class DeviceChannel {
 
   /** True when the device answered, exceptions included; false on timeout or I/O error. */
   private async pollOnce(): Promise<boolean> {
-    if (this.stopped) return true
     this.status.polls++
     const readings: Record<string, number> = {}
     const exceptions: ModbusException[] = []
     try {
-      const client = await this.connect()
-      for (const block of this.blocks) {
-        let data: (number | boolean)[]
-        try {
-          data = await this.read(client, block)
-        } catch (err) {
-          const code = exceptionCode(err)
-          if (code === undefined) throw err
-          // The device is there and said no to this block: report it, keep the others.
-          exceptions.push({ fn: block.fn, start: block.start, length: block.length, code, message: (err as Error).message })
-          continue
+      await this.link.exclusive(this.unitId, async (client) => {
+        for (const block of this.blocks) {
+          if (this.stopped) return
+          let data: (number | boolean)[]
+          try {
+            data = await this.read(client, block)
+          } catch (err) {
+            const code = exceptionCode(err)
+            if (code === undefined) throw err
+            // The device is there and said no to this block: report it, keep the others.
+            exceptions.push({ fn: block.fn, start: block.start, length: block.length, code, message: (err as Error).message })
+            continue
+          }
+          for (const spec of block.registers) readings[spec.name] = decodeRegister(spec, data, block.start)
         }
-        for (const spec of block.registers) readings[spec.name] = decodeRegister(spec, data, block.start)
-      }
+      })
     } catch (err) {
-      this.disconnect()
+      this.link.failed()
       this.status.consecutiveFailures++
       this.status.lastError = (err as Error).message
       const failures = this.status.consecutiveFailures
@@ -192,6 +156,7 @@ class DeviceChannel {
       }
       return false
     }
+    if (this.stopped) return true
     this.status.consecutiveFailures = 0
     this.status.exceptions = exceptions
     if (exceptions.length > 0) this.logger.warn({ deviceId: this.id, exceptions }, 'modbus exception response')
@@ -213,43 +178,47 @@ class DeviceChannel {
   }
 
   /** Writes one register by name, encoded like it reads; between polls, never during one. */
-  write(name: string, value: number | boolean): Promise<void> {
+  async write(name: string, value: number | boolean): Promise<void> {
     const spec: RegisterSpec | undefined = this.cfg.registers.find((r) => r.name === name)
-    if (!spec) return Promise.reject(new ModbusWriteError('MODBUS_ERR_UNKNOWN_REGISTER', `device "${this.id}" has no register "${name}"`))
-    if (spec.fn !== 'coil' && spec.fn !== 'holding')
-      return Promise.reject(new ModbusWriteError('MODBUS_ERR_READ_ONLY', `register "${name}" of "${this.id}" is a read-only ${spec.fn}`))
+    if (!spec) throw new ModbusWriteError('MODBUS_ERR_UNKNOWN_REGISTER', `device "${this.id}" has no register "${name}"`)
+    if (spec.fn !== 'coil' && spec.fn !== 'holding') throw new ModbusWriteError('MODBUS_ERR_READ_ONLY', `register "${name}" of "${this.id}" is a read-only ${spec.fn}`)
     let payload: number[] | boolean
     try {
       payload = encodeRegister(spec, typeof value === 'boolean' ? Number(value) : value)
     } catch (err) {
-      return Promise.reject(new ModbusWriteError('MODBUS_ERR_RANGE', `register "${name}" of "${this.id}": ${(err as Error).message}`))
+      throw new ModbusWriteError('MODBUS_ERR_RANGE', `register "${name}" of "${this.id}": ${(err as Error).message}`)
     }
-    return this.exclusive(async () => {
-      try {
-        const client = await this.connect()
+    try {
+      await this.link.exclusive(this.unitId, (client) => {
         const request =
           typeof payload === 'boolean'
             ? client.writeCoil(spec.address, payload)
             : payload.length === 1
               ? client.writeRegister(spec.address, payload[0]!)
               : client.writeRegisters(spec.address, payload)
-        await withTimeout<unknown>(request, this.timeoutMs + 100, `write ${name}`)
-      } catch (err) {
-        const code = exceptionCode(err)
-        if (code !== undefined) throw new ModbusWriteError('MODBUS_ERR_EXCEPTION', (err as Error).message, code)
-        this.disconnect()
-        throw new ModbusWriteError('MODBUS_ERR_IO', `write ${name} to "${this.id}": ${(err as Error).message}`)
-      }
-    })
+        return withTimeout<unknown>(request, this.timeoutMs + 100, `write ${name}`)
+      })
+    } catch (err) {
+      const code = exceptionCode(err)
+      if (code !== undefined) throw new ModbusWriteError('MODBUS_ERR_EXCEPTION', (err as Error).message, code)
+      this.link.failed()
+      throw new ModbusWriteError('MODBUS_ERR_IO', `write ${name} to "${this.id}": ${(err as Error).message}`)
+    }
   }
 }
 
-/** Polls every Modbus device of the site, each on its own schedule and connection. */
+/** Polls every Modbus device of the site, each on its own schedule (and TCP connection). */
 export class ModbusPoller {
   private readonly channels = new Map<string, DeviceChannel>()
+  private readonly links = new Map<string, ModbusLink>()
 
   constructor(opts: ModbusPollerOptions) {
-    for (const d of opts.devices) this.channels.set(d.id, new DeviceChannel(d.id, d.modbus, opts, opts.logger))
+    for (const d of opts.devices) {
+      const key = linkKey(d.modbus, d.id)
+      let link = this.links.get(key)
+      if (!link) this.links.set(key, (link = new ModbusLink(d.modbus)))
+      this.channels.set(d.id, new DeviceChannel(d.id, d.modbus, link, opts, opts.logger))
+    }
   }
 
   has(deviceId: string): boolean {
@@ -262,6 +231,7 @@ export class ModbusPoller {
 
   async stop(): Promise<void> {
     await Promise.all([...this.channels.values()].map((ch) => ch.stop()))
+    await Promise.all([...this.links.values()].map((link) => link.close()))
   }
 
   status(): ModbusDeviceStatus[] {

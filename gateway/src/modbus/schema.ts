@@ -20,11 +20,18 @@ export const ModbusRegisterSchema = Type.Object(
 /** A site device's `modbus` section: where it answers, how often to ask, and what. */
 export const ModbusDeviceSchema = Type.Object(
   {
-    /** Only Modbus TCP for now; RTU over a serial line is planned. */
-    transport: Type.Optional(Type.Literal('tcp')),
-    host: Type.String({ minLength: 1, maxLength: 253 }),
+    /** `tcp` (default): Modbus TCP to `host`:`port`. `rtu`: a serial line at `path`. */
+    transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('rtu')])),
+    host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     /** Default 502. */
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535 })),
+    /** RTU: the serial device, e.g. `/dev/ttyUSB0`; every device on it shares the bus. */
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    /** RTU line settings; defaults 9600 8N1. */
+    baudRate: Type.Optional(Type.Integer({ minimum: 300, maximum: 921_600 })),
+    parity: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')])),
+    dataBits: Type.Optional(Type.Union([Type.Literal(7), Type.Literal(8)])),
+    stopBits: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
     /** Default 1; gateways in front of RTU buses route by it. */
     unitId: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
     /** Poll interval (ms), default 5000. */
@@ -44,6 +51,13 @@ export type ModbusDeviceConfig = Omit<Static<typeof ModbusDeviceSchema>, 'regist
 /** Checks the schema cannot express; reasons name their JSON path under `path`. */
 export function explainModbus(modbus: ModbusDeviceConfig, relays: string[], path: string): string[] {
   const reasons: string[] = []
+  if ((modbus.transport ?? 'tcp') === 'tcp') {
+    if (modbus.host === undefined) reasons.push(`${path}/host: required for Modbus TCP`)
+    if (modbus.path !== undefined) reasons.push(`${path}/path: only for transport "rtu"`)
+  } else {
+    if (modbus.path === undefined) reasons.push(`${path}/path: required for Modbus RTU (e.g. /dev/ttyUSB0)`)
+    if (modbus.host !== undefined || modbus.port !== undefined) reasons.push(`${path}/host: only for transport "tcp"`)
+  }
   const names = new Set<string>()
   modbus.registers.forEach((r, i) => {
     if (names.has(r.name)) reasons.push(`${path}/registers/${i}/name: duplicate register "${r.name}"`)
@@ -57,5 +71,28 @@ export function explainModbus(modbus: ModbusDeviceConfig, relays: string[], path
   for (const relay of relays)
     if (!modbus.registers.some((r) => r.name === relay && r.fn === 'coil'))
       reasons.push(`${path}/registers: relay "${relay}" needs a coil register named "${relay}"`)
+  return reasons
+}
+
+const LINE_SETTINGS = ['baudRate', 'parity', 'dataBits', 'stopBits'] as const
+
+/** Devices sharing a serial port must agree on its line settings and have distinct unit ids. */
+export function explainSerialBuses(devices: { modbus?: ModbusDeviceConfig }[]): string[] {
+  const reasons: string[] = []
+  const buses = new Map<string, { index: number; modbus: ModbusDeviceConfig; units: Set<number> }>()
+  devices.forEach((d, i) => {
+    const m = d.modbus
+    if (m?.transport !== 'rtu' || m.path === undefined) return
+    const unit = m.unitId ?? 1
+    const bus = buses.get(m.path)
+    if (!bus) {
+      buses.set(m.path, { index: i, modbus: m, units: new Set([unit]) })
+      return
+    }
+    for (const key of LINE_SETTINGS)
+      if (m[key] !== bus.modbus[key]) reasons.push(`/devices/${i}/modbus/${key}: differs from /devices/${bus.index} on the same bus ${m.path}`)
+    if (bus.units.has(unit)) reasons.push(`/devices/${i}/modbus/unitId: ${unit} is already used on ${m.path}`)
+    bus.units.add(unit)
+  })
   return reasons
 }
