@@ -11,6 +11,12 @@ import { DoorSchedule } from './door-schedule.js'
  * T_eq = T_amb + (Q_door · door + Q_product − Q_comp · on) / UA. `step` integrates piecewise
  * with that solution, sub-stepping at every door transition: it is unconditionally
  * stable and never overshoots T_eq, whatever the time acceleration.
+ *
+ * Defrost: like a refrigeration controller's defrost timer, every `defrostIntervalS` the
+ * evaporator heater runs for `defrostDurationS` and the compressor's cooling is cut while
+ * it does (the relay may stay commanded on; the controller locks it out). `setDefrost`
+ * forces a manual defrost. The room warms a few kelvin during each defrost, which is the
+ * pattern alarm rules must not mistake for a failure.
  */
 export interface ColdRoomParams {
   /** C: heat capacity of air, walls and stored product, J/K (≈ 1 t of meat ≈ 3 MJ/K; a lightly stocked room less). */
@@ -31,6 +37,12 @@ export interface ColdRoomParams {
   doorOpenMeanS: number
   /** Seed of the door schedule: same seed, same openings. */
   seed: number
+  /** Evaporator defrost heater, W. */
+  defrostHeaterW: number
+  /** Time between scheduled defrosts, s; 0 = no scheduled defrost. The first starts at t = interval. */
+  defrostIntervalS: number
+  /** Length of each scheduled defrost, s. */
+  defrostDurationS: number
 }
 
 export const defaultColdRoomParams: Readonly<ColdRoomParams> = Object.freeze({
@@ -43,6 +55,9 @@ export const defaultColdRoomParams: Readonly<ColdRoomParams> = Object.freeze({
   doorOpeningsPerHour: 4, // 1/h
   doorOpenMeanS: 40, // s
   seed: 1,
+  defrostHeaterW: 1_000, // W
+  defrostIntervalS: 0, // s (typical when enabled: 6 h)
+  defrostDurationS: 20 * 60, // s
 })
 
 export interface ColdRoomInit {
@@ -66,6 +81,7 @@ export interface ColdRoomSnapshot {
   compressorOn: boolean
   doorOpen: boolean
   doorOpenings: number
+  defrosting: boolean
 }
 
 export class ColdRoomModel {
@@ -74,6 +90,7 @@ export class ColdRoomModel {
   private compressor: boolean
   private elapsed = 0
   private openings = 0
+  private manualDefrost = false
   private readonly door: DoorSchedule
 
   constructor(params: Partial<ColdRoomParams> = {}, init: ColdRoomInit = {}) {
@@ -82,7 +99,16 @@ export class ColdRoomModel {
     for (const key of ['capacitanceJPerK', 'uaWPerK', 'doorOpenMeanS'] as const) {
       if (!(p[key] > 0)) throw new RangeError(`cold room: ${key} must be > 0`)
     }
-    for (const key of ['compressorCapacityW', 'doorHeatW', 'productLoadW', 'doorOpeningsPerHour'] as const) {
+    const nonNegative = [
+      'compressorCapacityW',
+      'doorHeatW',
+      'productLoadW',
+      'doorOpeningsPerHour',
+      'defrostHeaterW',
+      'defrostIntervalS',
+      'defrostDurationS',
+    ] as const
+    for (const key of nonNegative) {
       if (!(p[key] >= 0)) throw new RangeError(`cold room: ${key} must be >= 0`)
     }
     this.temperature = init.startTempC ?? 4
@@ -90,6 +116,9 @@ export class ColdRoomModel {
       throw new RangeError('cold room: temperatures must be finite')
     }
     this.compressor = init.compressorOn ?? false
+    if (p.defrostIntervalS > 0 && !(p.defrostDurationS < p.defrostIntervalS)) {
+      throw new RangeError('cold room: defrostDurationS must be shorter than defrostIntervalS')
+    }
     this.door = new DoorSchedule({ openingsPerHour: p.doorOpeningsPerHour, meanOpenS: p.doorOpenMeanS, seed: p.seed })
   }
 
@@ -120,10 +149,38 @@ export class ColdRoomModel {
     this.compressor = on
   }
 
+  /** Force a defrost (true) until released (false); scheduled defrosts run regardless. */
+  setDefrost(on: boolean): void {
+    this.manualDefrost = on
+  }
+
+  /** Whether the defrost heater is on (and the compressor locked out) at simulated time `tS`. */
+  defrostingAt(tS = this.elapsed): boolean {
+    if (this.manualDefrost) return true
+    const { defrostIntervalS: every, defrostDurationS: lasts } = this.params
+    if (every === 0) return false
+    const k = Math.floor(tS / every)
+    return k >= 1 && tS - k * every < lasts
+  }
+
+  get defrosting(): boolean {
+    return this.defrostingAt()
+  }
+
+  /** Next scheduled defrost start or end after `tS`, s. */
+  private nextDefrostEdge(tS: number): number {
+    const { defrostIntervalS: every, defrostDurationS: lasts } = this.params
+    if (every === 0) return Number.POSITIVE_INFINITY
+    const k = Math.floor(tS / every)
+    if (k >= 1 && tS < k * every + lasts) return k * every + lasts
+    return (k + 1) * every
+  }
+
   /** Where T settles if nothing changes: door closed, compressor as given, °C. */
-  equilibriumC(compressorOn = this.compressor, doorOpen = false): number {
+  equilibriumC(compressorOn = this.compressor, doorOpen = false, defrosting = false): number {
     const p = this.params
-    const heatW = p.productLoadW + (doorOpen ? p.doorHeatW : 0) - (compressorOn ? p.compressorCapacityW : 0)
+    const cooling = compressorOn && !defrosting ? p.compressorCapacityW : 0
+    const heatW = p.productLoadW + (doorOpen ? p.doorHeatW : 0) + (defrosting ? p.defrostHeaterW : 0) - cooling
     return p.ambientC + heatW / p.uaWPerK
   }
 
@@ -134,9 +191,9 @@ export class ColdRoomModel {
     const end = this.elapsed + dtS
     const rate = this.params.uaWPerK / this.params.capacitanceJPerK // 1/s
     while (this.elapsed < end) {
-      const boundary = Math.min(end, this.door.nextTransitionAt)
+      const boundary = Math.min(end, this.door.nextTransitionAt, this.nextDefrostEdge(this.elapsed))
       const h = boundary - this.elapsed
-      const target = this.equilibriumC(this.compressor, this.door.isOpen)
+      const target = this.equilibriumC(this.compressor, this.door.isOpen, this.defrostingAt(this.elapsed))
       this.temperature = target + (this.temperature - target) * Math.exp(-rate * h)
       this.elapsed = boundary
       if (boundary === this.door.nextTransitionAt) {
@@ -158,6 +215,7 @@ export class ColdRoomModel {
       compressorOn: this.compressor,
       doorOpen: this.door.isOpen,
       doorOpenings: this.openings,
+      defrosting: this.defrosting,
     }
   }
 }
