@@ -97,3 +97,8 @@ export {
   type RfidReaderParams,
   type RfidSwipe,
 } from './models/rfid-reader.js'
+export {
+  IrrigationSector,
+  defaultIrrigationSectorParams,
+  type IrrigationSectorParams,
+} from './models/irrigation-sector.js'

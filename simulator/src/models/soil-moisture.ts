@@ -120,6 +120,8 @@ export class SoilMoistureModel {
   readonly ambient: AmbientModel
   private storageMm: number
   private valve: boolean
+  /** Irrigation supplied from outside (a flow meter upstream), mm/h; overrides the valve. */
+  private supplied: number | null = null
   private elapsed = 0
   private readonly random: () => number
   private rainOn = false
@@ -181,6 +183,17 @@ export class SoilMoistureModel {
     return this.elapsed
   }
 
+  /**
+   * Drive irrigation from measured water instead of the valve flag: `mmPerH` (= L/m²/h over
+   * the wetted area) until called again with null.
+   */
+  supplyIrrigation(mmPerH: number | null): void {
+    if (mmPerH !== null && !(mmPerH >= 0 && Number.isFinite(mmPerH))) {
+      throw new RangeError('soil moisture: supplied irrigation must be a finite rate >= 0')
+    }
+    this.supplied = mmPerH
+  }
+
   /** The irrigation valve; only commands move it. */
   setValve(open: boolean): void {
     this.valve = open
@@ -224,7 +237,8 @@ export class SoilMoistureModel {
     const capacityMm = hy.saturation * p.rootDepthMm
 
     // Water arriving at the surface, and the part the soil can take in this sub-step.
-    const irrigationMm = this.valve ? p.irrigationMmPerH * hours : 0
+    const irrigationRate = this.supplied ?? (this.valve ? p.irrigationMmPerH : 0)
+    const irrigationMm = irrigationRate * hours
     const rainMm = this.rainOn ? this.rainRate * hours : 0
     const arriving = irrigationMm + rainMm
     const infiltrated = Math.min(arriving, this.infiltrationCapacityMmPerH(theta) * hours, capacityMm - this.storageMm)

@@ -59,6 +59,17 @@ describe('water-flow meter model', () => {
     expect(r.pulses).toBe(Math.floor(r.liters))
   })
 
+  it('a valve part way open passes flow in proportion, and loses less pressure', () => {
+    const full = new WaterFlowMeterModel({ seed: 4 }, { valveOpen: true })
+    const half = new WaterFlowMeterModel({ seed: 4 })
+    half.setOpening(0.5)
+    full.step(1_800)
+    half.step(1_800)
+    expect(half.liters).toBeCloseTo(full.liters / 2, 9)
+    expect(half.reading().pressureBar).toBeGreaterThan(full.reading().pressureBar)
+    expect(() => half.setOpening(1.5)).toThrow(RangeError)
+  })
+
   it('a leaking valve passes water while shut', () => {
     const m = new WaterFlowMeterModel({ leakLpm: 0.2 })
     m.step(3_600)

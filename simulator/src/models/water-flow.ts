@@ -8,7 +8,8 @@ import { smoothNoise, type SmoothNoise } from './smooth-noise.js'
  * Q = Q_nom · √(P / P_nom). Pressure is sampled on a fixed grid of absolute simulated time
  * (`gridS`) and held in each cell, so flow is piecewise constant and the totaliser is its
  * exact integral, identical however the caller slices time. A `leakLpm` models a valve
- * that does not seal: flow with the valve shut, for leak-detection demos.
+ * that does not seal: flow with the valve shut, for leak-detection demos. A valve part way
+ * through its stroke (`setOpening`) passes flow in proportion to its opening.
  */
 export interface WaterFlowParams {
   /** Flow with the valve open at nominal pressure, L/min. */
@@ -52,7 +53,8 @@ export interface WaterFlowReading {
 
 export class WaterFlowMeterModel {
   readonly params: Readonly<WaterFlowParams>
-  private valve: boolean
+  /** Valve opening, 0 (shut) .. 1 (fully open). */
+  private opening: number
   private elapsed = 0
   private total: number
   private readonly pressureNoise: SmoothNoise
@@ -66,18 +68,28 @@ export class WaterFlowMeterModel {
     if (!(p.pressureWander >= 0 && p.pressureWander < 1) || !(p.dynamicDrop >= 0 && p.dynamicDrop < 1) || !(p.leakLpm >= 0)) {
       throw new RangeError('water flow: need 0 <= pressureWander < 1, 0 <= dynamicDrop < 1, leakLpm >= 0')
     }
-    this.valve = init.valveOpen ?? false
+    this.opening = init.valveOpen ? 1 : 0
     this.total = init.startLiters ?? 0
     if (!(this.total >= 0)) throw new RangeError('water flow: startLiters must be >= 0')
     this.pressureNoise = smoothNoise(p.seed, 10 * 60)
   }
 
   get valveOpen(): boolean {
-    return this.valve
+    return this.opening > 0
+  }
+
+  get valveOpening(): number {
+    return this.opening
   }
 
   setValve(open: boolean): void {
-    this.valve = open
+    this.opening = open ? 1 : 0
+  }
+
+  /** A motorised valve mid-stroke: 0 (shut) .. 1 (open). */
+  setOpening(fraction: number): void {
+    if (!(fraction >= 0 && fraction <= 1)) throw new RangeError('water flow: opening must be within 0..1')
+    this.opening = fraction
   }
 
   get elapsedS(): number {
@@ -98,14 +110,14 @@ export class WaterFlowMeterModel {
   /** Flow at `tS` with the valve as it is now, L/min. */
   flowLpmAt(tS = this.elapsed): number {
     const p = this.params
-    if (!this.valve) return p.leakLpm
-    return p.nominalLpm * Math.sqrt(this.supplyBarAt(tS) / p.nominalBar)
+    if (this.opening === 0) return p.leakLpm
+    return p.nominalLpm * this.opening * Math.sqrt(this.supplyBarAt(tS) / p.nominalBar)
   }
 
   step(dtS: number): void {
     if (!(dtS >= 0) || !Number.isFinite(dtS)) throw new RangeError(`water flow: step needs a finite dt >= 0, got ${dtS}`)
     const end = this.elapsed + dtS
-    if (!this.valve) {
+    if (this.opening === 0) {
       // Leak flow does not depend on pressure here, so one product is exact.
       this.total += (this.params.leakLpm * dtS) / 60
       this.elapsed = end
@@ -125,9 +137,10 @@ export class WaterFlowMeterModel {
     const supply = this.supplyBarAt(this.elapsed)
     return {
       elapsedS: this.elapsed,
-      valveOpen: this.valve,
+      valveOpen: this.valveOpen,
       flowLpm: this.flowLpmAt(),
-      pressureBar: this.valve ? supply * (1 - p.dynamicDrop) : supply,
+      // The line loses pressure with the square of the flow.
+      pressureBar: supply * (1 - p.dynamicDrop * this.opening ** 2),
       liters: this.total,
       pulses: Math.floor(this.total / p.litersPerPulse + 1e-9),
     }
