@@ -116,6 +116,8 @@ describe('modbus driver over TCP', () => {
     expect(mean).toBeGreaterThan(pollMs - 5)
     expect(mean).toBeLessThan(pollMs + 15)
     expect(p95).toBeLessThan(pollMs + 40)
+    // The dead one is retried with growing gaps, not hammered every interval.
+    expect(poller.status().find((s) => s.deviceId === 'dead')!.polls).toBeLessThan(10)
     expect(states).toContainEqual(['dead', false])
     expect(poller.status().find((s) => s.deviceId === 'dead')).toMatchObject({ online: false })
     expect(poller.status().find((s) => s.deviceId === 'dead')!.lastError).toMatch(/timed out/i)
