@@ -221,7 +221,9 @@ export class SoilMoistureModel {
     }
     const end = this.elapsed + dtS
     while (this.elapsed < end) {
-      const boundary = Math.min(end, this.nextRainAt, this.elapsed + this.params.maxSubstepS)
+      // Sub-steps on a grid of absolute time, so different slicings share most sub-steps.
+      const grid = this.params.maxSubstepS
+      const boundary = Math.min(end, this.nextRainAt, (Math.floor(this.elapsed / grid) + 1) * grid)
       this.integrate(boundary - this.elapsed)
       this.elapsed = boundary
       if (boundary === this.nextRainAt) this.rainTransition()
