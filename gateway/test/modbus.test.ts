@@ -139,7 +139,7 @@ describe('modbus driver over TCP', () => {
   })
 
   it('reports exception responses with their code and keeps reading the other blocks', async () => {
-    const dev = await fakeDevice({ holding: [42], input: [] })
+    const dev = await fakeDevice({ holding: [42, ...words('float32', NaN)], input: [] })
     const t = await gatewayWith([
       {
         id: 'medidor-x',
@@ -149,6 +149,8 @@ describe('modbus driver over TCP', () => {
           pollMs: 80,
           registers: [
             { name: 'power_w', address: 0, fn: 'holding' },
+            // A meter's fault value: left out of the readings, never logged as NaN.
+            { name: 'voltage_v', address: 1, fn: 'holding', type: 'float32' },
             // Not on this device: it answers exception 2 (illegal data address).
             { name: 'energy_kwh', address: 300, fn: 'input', type: 'uint32' },
           ],

@@ -126,6 +126,7 @@ class DeviceChannel {
     this.status.polls++
     const readings: Record<string, number> = {}
     const exceptions: ModbusException[] = []
+    const nonFinite: string[] = []
     try {
       await this.link.exclusive(this.unitId, async (client) => {
         for (const block of this.blocks) {
@@ -140,7 +141,13 @@ class DeviceChannel {
             exceptions.push({ fn: block.fn, start: block.start, length: block.length, code, message: (err as Error).message })
             continue
           }
-          for (const spec of block.registers) readings[spec.name] = decodeRegister(spec, data, block.start)
+          for (const spec of block.registers) {
+            const value = decodeRegister(spec, data, block.start)
+            // A float32 register can hold NaN or Infinity (a sensor fault on many meters);
+            // telemetry is finite numbers only, as the broker enforces for MQTT devices.
+            if (Number.isFinite(value)) readings[spec.name] = value
+            else nonFinite.push(spec.name)
+          }
         }
       })
     } catch (err) {
@@ -160,6 +167,7 @@ class DeviceChannel {
     this.status.consecutiveFailures = 0
     this.status.exceptions = exceptions
     if (exceptions.length > 0) this.logger.warn({ deviceId: this.id, exceptions }, 'modbus exception response')
+    if (nonFinite.length > 0) this.logger.warn({ deviceId: this.id, registers: nonFinite }, 'modbus registers read NaN or Infinity; left out')
     if (this.status.online !== true) {
       if (this.status.online === false) this.logger.info({ deviceId: this.id }, 'modbus device answering again')
       this.status.online = true

@@ -42,7 +42,8 @@ export const ModbusDeviceSchema = Type.Object(
     unavailableAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** Longest wait between retries of a failing device (ms), default 60000. */
     backoffCapMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
-    registers: Type.Array(ModbusRegisterSchema, { minItems: 1, maxItems: 256 }),
+    /** At most 64: one reading each, and a telemetry event carries at most 64 (protocol Readings). */
+    registers: Type.Array(ModbusRegisterSchema, { minItems: 1, maxItems: 64 }),
   },
   { additionalProperties: false },
 )
