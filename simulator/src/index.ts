@@ -102,3 +102,4 @@ export {
   defaultIrrigationSectorParams,
   type IrrigationSectorParams,
 } from './models/irrigation-sector.js'
+export { vaccineFridge, butcherColdRoom, bakeryDeckOven, clinicWaitingRoom, barFloor } from './models/presets.js'
