@@ -115,7 +115,8 @@ describe('modbus driver over TCP', () => {
     // A poll of the dead device waits 300 ms per attempt; none of that shows up here.
     expect(mean).toBeGreaterThan(pollMs - 5)
     expect(mean).toBeLessThan(pollMs + 15)
-    expect(p95).toBeLessThan(pollMs + 40)
+    // Headroom for a shared CI machine; waiting on the dead device would cost 300 ms or more.
+    expect(p95).toBeLessThan(pollMs * 1.5)
     // The dead one is retried with growing gaps, not hammered every interval.
     expect(poller.status().find((s) => s.deviceId === 'dead')!.polls).toBeLessThan(10)
     expect(states).toContainEqual(['dead', false])

@@ -27,7 +27,7 @@ export interface ModbusException {
 
 export interface ModbusDeviceStatus {
   deviceId: string
-  /** Undefined until the first poll settles. */
+  /** Undefined until the device first answers or first reaches `unavailableAfter` failures. */
   online: boolean | undefined
   consecutiveFailures: number
   polls: number
