@@ -36,7 +36,7 @@ const Device = Type.Object(
     relays: Type.Optional(Type.Array(RelayEntry, { maxItems: 32 })),
     /** Per-device rate limit and payload size, overriding the GATEWAY_DEVICE_* defaults. */
     limits: Type.Optional(DeviceLimitsSchema),
-    /** The gateway polls this device over Modbus TCP instead of it speaking MQTT (src/modbus/). */
+    /** The gateway polls this device over Modbus (TCP or RTU) instead of it speaking MQTT (src/modbus/). */
     modbus: Type.Optional(ModbusDeviceSchema),
   },
   { additionalProperties: false },

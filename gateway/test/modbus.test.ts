@@ -191,6 +191,9 @@ describe('modbus driver over TCP', () => {
     const ack = await waitFor(() => events(t, 'camara-mb', 'ack')[0])
     expect(ack.body).toMatchObject({ id: (command.body as { id: string }).id, ok: true })
     await waitFor(() => events(t, 'camara-mb', 'telemetry').some((e) => (e.body as { readings: Record<string, number> }).readings.compressor === 1))
+
+    await t.gw.modbus.stop()
+    await expect(t.gw.modbus.write('camara-mb', 'compressor', false)).rejects.toMatchObject({ code: 'MODBUS_ERR_IO' })
   })
 
   it('rejects bad register maps naming their JSON path', async () => {

@@ -219,6 +219,7 @@ class DeviceChannel {
 export class ModbusPoller {
   private readonly channels = new Map<string, DeviceChannel>()
   private readonly links = new Map<string, ModbusLink>()
+  private stopped = false
 
   constructor(opts: ModbusPollerOptions) {
     for (const d of opts.devices) {
@@ -238,6 +239,8 @@ export class ModbusPoller {
   }
 
   async stop(): Promise<void> {
+    // A rule firing during shutdown must not open a connection nothing would close.
+    this.stopped = true
     await Promise.all([...this.channels.values()].map((ch) => ch.stop()))
     await Promise.all([...this.links.values()].map((link) => link.close()))
   }
@@ -250,6 +253,7 @@ export class ModbusPoller {
   write(deviceId: string, name: string, value: number | boolean): Promise<void> {
     const ch = this.channels.get(deviceId)
     if (!ch) return Promise.reject(new ModbusWriteError('MODBUS_ERR_UNKNOWN_DEVICE', `"${deviceId}" is not a Modbus device`))
+    if (this.stopped) return Promise.reject(new ModbusWriteError('MODBUS_ERR_IO', 'the gateway is stopping'))
     return ch.write(name, value)
   }
 }
