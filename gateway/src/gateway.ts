@@ -231,9 +231,11 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   // Modbus devices are polled, not connected; their readings and presence enter the log
   // and the rules the way an MQTT device's do.
   const modbusSession = {}
+  const modbusDevices = config.site.devices.flatMap((d) => (d.modbus ? [{ id: d.id, modbus: d.modbus }] : []))
   const modbus = new ModbusPoller({
-    devices: config.site.devices.flatMap((d) => (d.modbus ? [{ id: d.id, modbus: d.modbus }] : [])),
+    devices: modbusDevices,
     logger: logger.child({ component: 'modbus' }),
+    now,
     async onReadings(deviceId, readings) {
       onCommitted(await log.append([{ kind: 'telemetry', deviceId, body: { readings } }]))
     },
@@ -342,6 +344,19 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
 
   const rejectedCounts = () => broker.rejectedCounts()
   const clockStatus = (): ClockStatus & { restamped: number } => ({ ...clock.status(), restamped: restamper.count() })
+  const modbusHealth = () =>
+    Object.fromEntries(
+      modbus.status().map((d) => [
+        d.deviceId,
+        {
+          state: d.online === true ? ('online' as const) : ('unavailable' as const),
+          lastPollAt: d.lastPollAt ?? null,
+          lastError: d.lastError ?? null,
+          consecutiveFailures: d.consecutiveFailures,
+          pollMs: d.pollMs,
+        },
+      ]),
+    )
   const health = (): Health => ({
     status: 'ok',
     gatewayId: config.gatewayId,
@@ -350,6 +365,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     log: { lastSeq: log.lastSeq() },
     uplink: uplink.status(),
     ...(influx ? { influx: influx.status() } : {}),
+    ...(modbusDevices.length > 0 ? { modbus: modbusHealth() } : {}),
     clock: clockStatus(),
     rejected: rejectedCounts(),
     rejectedByReason: broker.rejectionsByReason(),

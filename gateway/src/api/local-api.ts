@@ -63,6 +63,22 @@ export const Health = Type.Object({
       refusedBatches: Type.Integer(),
     }),
   ),
+  /**
+   * Modbus devices by id (src/modbus/), when the site has any: `unavailable` until the device
+   * answers and again after `unavailableAfter` failed polls; `lastPollAt` is its last answer.
+   */
+  modbus: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Object({
+        state: Type.Union([Type.Literal('online'), Type.Literal('unavailable')]),
+        lastPollAt: Type.Union([Type.Integer(), Type.Null()]),
+        lastError: Type.Union([Type.String(), Type.Null()]),
+        consecutiveFailures: Type.Integer(),
+        pollMs: Type.Integer(),
+      }),
+    ),
+  ),
   /** The wall clock: synced or not, by what, and the offset learned from the cloud (src/clock/). */
   clock: Type.Optional(ClockStatusSchema),
   /** Messages refused per device since this boot. */

@@ -14,6 +14,10 @@ export interface ModbusPollerOptions {
   onState(deviceId: string, online: boolean): Promise<void>
   logger: Logger
   random?: () => number
+  /** Wall clock for `lastPollAt` (the gateway's, so it agrees with the log); default Date.now. */
+  now?: () => number
+  /** Every finished poll attempt, for timing (bench/scenarios/modbus-poll.ts): start on the monotonic clock. */
+  onPoll?(deviceId: string, poll: { startedAt: number; durationMs: number; ok: boolean }): void
 }
 
 export interface ModbusException {
@@ -31,6 +35,11 @@ export interface ModbusDeviceStatus {
   online: boolean | undefined
   consecutiveFailures: number
   polls: number
+  /** Configured interval, ms. */
+  pollMs: number
+  /** Wall time (ms) the device last answered a poll; undefined until it has. */
+  lastPollAt?: number
+  /** The last failure, kept after the device recovers. */
   lastError?: string
   /** Exceptions of the last poll, one per block the device refused. */
   exceptions: ModbusException[]
@@ -71,7 +80,7 @@ class DeviceChannel {
     private readonly logger: Logger,
   ) {
     this.blocks = planBlocks(cfg.registers)
-    this.status = { deviceId: id, online: undefined, consecutiveFailures: 0, polls: 0, exceptions: [] }
+    this.status = { deviceId: id, online: undefined, consecutiveFailures: 0, polls: 0, pollMs: this.pollMs, exceptions: [] }
   }
 
   private get pollMs() {
@@ -98,6 +107,7 @@ class DeviceChannel {
     while (!this.stopped) {
       const started = performance.now()
       const ok = await this.pollOnce()
+      this.opts.onPoll?.(this.id, { startedAt: started, durationMs: performance.now() - started, ok })
       if (this.stopped) break
       // Fixed rate while healthy: the interval counts from the start of the poll.
       const delay = ok
@@ -165,6 +175,7 @@ class DeviceChannel {
     }
     if (this.stopped) return true
     this.status.consecutiveFailures = 0
+    this.status.lastPollAt = (this.opts.now ?? Date.now)()
     this.status.exceptions = exceptions
     if (exceptions.length > 0) this.logger.warn({ deviceId: this.id, exceptions }, 'modbus exception response')
     if (nonFinite.length > 0) this.logger.warn({ deviceId: this.id, registers: nonFinite }, 'modbus registers read NaN or Infinity; left out')
