@@ -1,0 +1,286 @@
+import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import { pino, type Logger } from 'pino'
+import {
+  deviceTopic,
+  isDeviceId,
+  parsePayload,
+  upstreamValidators,
+  validators,
+  type Command,
+  type CommandAck,
+  type UpstreamChannel,
+} from '@tendero/protocol'
+import { SimulatorError } from '../errors.js'
+import { DEFAULT_FAILSAFE, failsafeFromCommand, type FailsafeSpec } from './failsafe.js'
+import type { Physics } from '../scenarios/physics.js'
+
+export interface ScenarioNodeOptions {
+  mqttUrl: string
+  /** Also the MQTT client id and username, as on a real node. */
+  deviceId: string
+  password: string
+  /** The physics this node reads; several nodes may share one (a probe and a relay board in one room). */
+  physics: Physics
+  /** Readings this node publishes, a subset of `physics.readingNames`. */
+  readings: readonly string[]
+  /** Relays this node owns and obeys `relay.set` for, a subset of `physics.relayNames`. */
+  relays: readonly string[]
+  /** Simulated seconds between telemetry messages. */
+  intervalS: number
+  logger?: Logger
+  reconnectPeriodMs?: number
+  keepaliveS?: number
+  /** Wall clock, epoch ms. */
+  now?: () => number
+}
+
+export interface ScenarioNodeSnapshot {
+  deviceId: string
+  connected: boolean
+  /** False during a scheduled power cut: the node is dark and off the network. */
+  powered: boolean
+  relays: Readonly<Record<string, boolean>>
+  lastReadings: Readonly<Record<string, number>>
+  sent: Readonly<Record<UpstreamChannel, number>>
+  commands: Readonly<{ applied: number; refused: number; invalid: number }>
+}
+
+const SEQ_WRAP = 4_294_967_296
+
+/**
+ * A generic ESP32-like node for scenarios: publishes its readings every `intervalS` of
+ * simulated time and the physics' events as they happen, obeys and acks `relay.set` and
+ * `failsafe.set`. Unlike ColdRoomNode it has no clock of its own: the scenario runner
+ * steps the physics and calls `publishDue`, so every device shares one simulated time.
+ */
+export class ScenarioNode {
+  private readonly log: Logger
+  private readonly now: () => number
+  private client: MqttClient | null = null
+  private connected = false
+  private everConnected = false
+  private stopping = false
+  private started = false
+  private powered = true
+  private seq = 0
+  private nextDueS = 0
+  private lastReadings: Record<string, number> = {}
+  private readonly sent: Record<UpstreamChannel, number> = { telemetry: 0, state: 0, event: 0, ack: 0 }
+  private readonly commands = { applied: 0, refused: 0, invalid: 0 }
+  private readonly failsafes = new Map<string, FailsafeSpec>()
+  private firstConnect: { resolve: () => void; reject: (err: Error) => void } | null = null
+
+  constructor(private readonly options: ScenarioNodeOptions) {
+    if (!isDeviceId(options.deviceId)) throw new SimulatorError('SIM_CONFIG_INVALID', `invalid device id "${options.deviceId}"`)
+    if (!(options.intervalS > 0)) throw new SimulatorError('SIM_CONFIG_INVALID', 'intervalS must be > 0')
+    this.log = (options.logger ?? pino({ name: 'simulator' })).child({ deviceId: options.deviceId })
+    this.now = options.now ?? Date.now
+  }
+
+  get deviceId(): string {
+    return this.options.deviceId
+  }
+
+  /** Connects; resolves on the first CONNACK, rejects with SIM_MQTT_REFUSED on bad credentials. */
+  start(): Promise<void> {
+    if (this.client) throw new Error('scenario node already started')
+    const connected = new Promise<void>((resolve, reject) => {
+      this.firstConnect = { resolve, reject }
+    })
+    this.started = true
+    // Powered on in the dark (a scenario that starts inside a power cut): connect when power is back.
+    if (this.powered) this.connectClient()
+    return connected
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.settleFirstConnect(new SimulatorError('SIM_STOPPED', 'stopped before connecting'))
+    await this.disconnect()
+  }
+
+  /**
+   * After the runner stepped the physics to `simS`: events go out at once, telemetry when its
+   * interval is due. A dark (power-cut) node sends nothing; its events are lost, as on a real one.
+   */
+  publishDue(simS: number, events: ReadonlyArray<{ kind: string; data?: Record<string, unknown> }> = []): void {
+    if (!this.powered) return
+    for (const e of events) this.publish('event', { ts: this.now(), kind: e.kind, ...(e.data ? { data: e.data } : {}) })
+    if (simS + 1e-9 < this.nextDueS) return
+    this.nextDueS = simS + this.options.intervalS
+    const all = this.options.physics.readings()
+    const readings: Record<string, number> = {}
+    for (const key of this.options.readings) readings[key] = all[key] as number
+    this.lastReadings = readings
+    this.publish('telemetry', { ts: this.now(), seq: this.seq, readings })
+    this.seq = (this.seq + 1) % SEQ_WRAP
+  }
+
+  /**
+   * Mains off: the node goes dark (off the broker) and its relays drop; back on, it boots
+   * with relays off and reconnects, publishing its state and a fresh reading.
+   */
+  async setPowered(on: boolean): Promise<void> {
+    if (on === this.powered) return
+    this.powered = on
+    if (!on) {
+      for (const relay of this.options.relays) this.options.physics.setRelay(relay, false)
+      this.log.warn('power cut: node dark')
+      await this.disconnect()
+      return
+    }
+    this.log.info('power back: node booting')
+    this.nextDueS = 0
+    if (this.started && !this.stopping) this.connectClient()
+  }
+
+  snapshot(): ScenarioNodeSnapshot {
+    return Object.freeze({
+      deviceId: this.options.deviceId,
+      connected: this.connected,
+      powered: this.powered,
+      relays: Object.freeze(this.relayState()),
+      lastReadings: Object.freeze({ ...this.lastReadings }),
+      sent: Object.freeze({ ...this.sent }),
+      commands: Object.freeze({ ...this.commands }),
+    })
+  }
+
+  private relayState(): Record<string, boolean> {
+    return Object.fromEntries(this.options.relays.map((r) => [r, this.options.physics.relay(r)]))
+  }
+
+  private connectClient(): void {
+    const { deviceId, password } = this.options
+    const clientOptions: IClientOptions = {
+      clientId: deviceId,
+      username: deviceId,
+      password,
+      protocolVersion: 4,
+      clean: false,
+      resubscribe: false,
+      reconnectPeriod: this.options.reconnectPeriodMs ?? 2000,
+      connectTimeout: 10_000,
+      keepalive: this.options.keepaliveS ?? 10,
+    }
+    const client = connect(this.options.mqttUrl, clientOptions)
+    this.client = client
+    client.on('connect', () => this.onConnect(client))
+    client.on('close', () => {
+      if (this.connected && !this.stopping && this.powered) this.enterFailsafe()
+      this.connected = false
+    })
+    client.on('error', (err: Error & { code?: unknown }) => {
+      if (typeof err.code === 'number' && !this.everConnected) {
+        this.settleFirstConnect(new SimulatorError('SIM_MQTT_REFUSED', `MQTT broker ${this.options.mqttUrl} refused device ${deviceId} (CONNACK ${err.code})`))
+        client.end(true)
+        return
+      }
+      this.log.debug({ err: err.message }, 'mqtt error, will retry')
+    })
+    client.on('message', (topic, payload) => {
+      if (topic === deviceTopic(deviceId, 'cmd')) this.onCommand(payload)
+    })
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.client
+    this.client = null
+    this.connected = false
+    if (!client) return
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        client.stream?.destroy()
+        resolve()
+      }, 2000)
+      client.end(false, {}, () => {
+        clearTimeout(force)
+        resolve()
+      })
+    })
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return
+    this.connected = true
+    this.everConnected = true
+    client.options.reconnectOnConnackError = true
+    const cmdTopic = deviceTopic(this.options.deviceId, 'cmd')
+    client.subscribe(cmdTopic, { qos: 1 }, (err) => {
+      if (err) this.log.error({ err, topic: cmdTopic }, 'subscribe failed')
+      else this.settleFirstConnect()
+    })
+    this.publishState()
+  }
+
+  private settleFirstConnect(err?: Error): void {
+    const pending = this.firstConnect
+    if (!pending) return
+    this.firstConnect = null
+    if (err) pending.reject(err)
+    else pending.resolve()
+  }
+
+  /** Lost the gateway: owned relays go to their safe state (a duty cycle is held as is here). */
+  private enterFailsafe(): void {
+    for (const relay of this.options.relays) {
+      const spec = this.failsafes.get(relay) ?? DEFAULT_FAILSAFE
+      if (spec.mode !== 'duty') this.options.physics.setRelay(relay, spec.mode === 'on')
+    }
+    this.log.warn('lost the gateway: fail-safe')
+  }
+
+  private onCommand(payload: Buffer): void {
+    const parsed = parsePayload<Command>(payload, validators.command)
+    if (!parsed.ok) {
+      this.commands.invalid += 1
+      this.log.warn({ reason: parsed.reason }, 'ignored invalid command')
+      return
+    }
+    const cmd = parsed.value
+    const now = this.now()
+    if (cmd.expiresAt < now) return this.refuse(cmd, 'expired')
+    if (cmd.kind === 'failsafe.set') {
+      if (!this.options.relays.includes(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
+      const spec = failsafeFromCommand(cmd)
+      if (!spec) return this.refuse(cmd, 'invalid_failsafe')
+      this.failsafes.set(cmd.relay, spec)
+      this.commands.applied += 1
+      this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
+      return
+    }
+    if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unknown_setpoint')
+    if (!this.options.relays.includes(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
+    this.options.physics.setRelay(cmd.relay, cmd.on)
+    this.commands.applied += 1
+    this.log.info({ commandId: cmd.id, relay: cmd.relay, on: cmd.on }, 'relay set')
+    this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
+    this.publishState()
+  }
+
+  private refuse(cmd: Command, error: string): void {
+    this.commands.refused += 1
+    this.log.warn({ commandId: cmd.id, kind: cmd.kind, error }, 'command refused')
+    this.publish('ack', { id: cmd.id, ts: this.now(), ok: false, error } satisfies CommandAck)
+  }
+
+  /** Relay changes made by the scenario (not by a command) are reported too. */
+  publishState(): void {
+    if (this.options.relays.length === 0) return
+    this.publish('state', { ts: this.now(), state: { ...this.relayState() } })
+  }
+
+  /** Checked against the protocol before it leaves, as the gateway will check it. */
+  private publish(channel: UpstreamChannel, payload: unknown): void {
+    const validator = upstreamValidators[channel]
+    if (!validator.check(payload)) {
+      this.log.error({ channel, reasons: validator.explain(payload) }, 'not publishing a payload the protocol rejects')
+      return
+    }
+    const client = this.client
+    if (!client || !this.powered) return
+    client.publish(deviceTopic(this.options.deviceId, channel), JSON.stringify(payload), { qos: 1 }, (err) => {
+      if (!err) this.sent[channel] += 1
+    })
+  }
+}
