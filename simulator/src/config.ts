@@ -29,6 +29,10 @@ export interface SimulatorConfig {
   keepaliveS: number
   /** pino level; unset = `warn` on a terminal (logs would tear the status line), `info` otherwise. */
   logLevel: string | undefined
+  /** Run a scenario of src/scenarios/files (all its devices) instead of cold rooms. */
+  scenario: string | undefined
+  /** Print the scenarios and exit. */
+  list: boolean
   help: boolean
 }
 
@@ -57,6 +61,7 @@ const SETTINGS = {
   doorRate: { flag: 'door-rate', env: 'SIM_DOOR_RATE_PER_HOUR', fallback: '4', help: 'mean door openings per hour (0 = never)' },
   doorDuration: { flag: 'door-duration', env: 'SIM_DOOR_DURATION_S', fallback: '40', help: 'mean seconds the door stays open' },
   keepalive: { flag: 'keepalive', env: 'SIM_KEEPALIVE_S', fallback: '10', help: 'MQTT keepalive, s (link loss → fail-safe)' },
+  scenario: { flag: 'scenario', env: 'SIM_SCENARIO', fallback: undefined, help: 'run a whole shop scenario (see --list) instead of cold rooms' },
   logLevel: { flag: 'log-level', env: 'SIM_LOG_LEVEL', fallback: undefined, help: 'pino level (default warn on a TTY, else info)' },
 } satisfies Record<string, Setting>
 
@@ -72,6 +77,7 @@ export const usage = [
   ...Object.values(SETTINGS).map(
     (s: Setting) => `  --${s.flag.padEnd(15)} ${s.help}${s.fallback === undefined ? '' : ` (default ${s.fallback})`}  [${s.env}]`,
   ),
+  `  --${'list'.padEnd(15)} list the scenarios and exit`,
   `  --${'help'.padEnd(15)} show this help`,
 ].join('\n')
 
@@ -93,7 +99,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   let flags: Record<string, string | boolean | undefined>
   try {
     const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
-    flags = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true }).values
+    flags = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' }, list: { type: 'boolean' } }, strict: true }).values
   } catch (err) {
     throw new SimulatorError('SIM_CONFIG_INVALID', `${(err as Error).message}. Try --help.`)
   }
@@ -149,6 +155,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     doorOpenMeanS: number('doorDuration', value('doorDuration'), 1, 3_600),
     keepaliveS: number('keepalive', value('keepalive'), 1, 65_535, true),
     logLevel,
+    scenario: raw('scenario'),
+    list: flags.list === true,
     help: flags.help === true,
   }
 }

@@ -25,6 +25,9 @@ if (config.help) {
   process.exit(0)
 }
 
+// A scenario runs every device of a shop on one clock; it owns the process from here on.
+if (config.list || config.scenario !== undefined) await (await import('./scenarios/cli.js')).runScenarioCli(config)
+
 const tty = process.stdout.isTTY === true
 // Logs go to stderr so stdout carries only the status line.
 const logger = pino({ name: 'simulator', level: config.logLevel ?? (tty ? 'warn' : 'info') }, pino.destination(2))

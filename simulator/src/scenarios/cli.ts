@@ -1,0 +1,71 @@
+import { pino } from 'pino'
+import type { SimulatorConfig } from '../config.js'
+import { SimulatorError } from '../errors.js'
+import { ScenarioRunner } from './runner.js'
+import { loadScenario, scenarioNames } from './schema.js'
+import { createScenarioStatus } from './status.js'
+
+/** `--list`: one scenario a line, name, devices and title. */
+export function listScenarios(): string {
+  return scenarioNames()
+    .map((name) => {
+      const s = loadScenario(name)
+      return `${name.padEnd(22)} ${String(s.devices.length).padStart(2)} dispositivos  ${s.title}`
+    })
+    .join('\n')
+}
+
+/**
+ * `--scenario <name>`: starts every device of the scenario and keeps a one-line status.
+ * Never resolves: the process ends through SIGINT/SIGTERM or a fatal error.
+ */
+export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
+  const fail = (message: string): never => {
+    process.stderr.write(`${message}\n`)
+    process.exit(1)
+  }
+  if (config.list) {
+    process.stdout.write(`${listScenarios()}\n`)
+    process.exit(0)
+  }
+  const tty = process.stdout.isTTY === true
+  const logger = pino({ name: 'simulator', level: config.logLevel ?? (tty ? 'warn' : 'info') }, pino.destination(2))
+  let runner: ScenarioRunner
+  try {
+    runner = new ScenarioRunner({
+      scenario: loadScenario(config.scenario as string),
+      mqttUrl: config.mqttUrl,
+      password: config.password,
+      speed: config.speed,
+      seed: config.seed,
+      logger,
+      keepaliveS: config.keepaliveS,
+      reconnectPeriodMs: config.reconnectMs,
+    })
+  } catch (err) {
+    return fail(err instanceof SimulatorError ? err.message : String(err))
+  }
+  const status = createScenarioStatus(process.stdout, config.speed)
+  const render = setInterval(() => status.update(runner.snapshot()), tty ? 250 : 1000)
+  let stopping = false
+  const shutdown = async (code: number, message?: string): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    clearInterval(render)
+    status.done(code === 0 ? runner.snapshot() : undefined)
+    await runner.stop()
+    if (message) process.stderr.write(`${message}\n`)
+    process.exit(code)
+  }
+  process.once('SIGINT', () => void shutdown(0))
+  process.once('SIGTERM', () => void shutdown(0))
+  runner.start().then(
+    () => status.update(runner.snapshot()),
+    (err: unknown) => {
+      if (err instanceof SimulatorError && err.code === 'SIM_STOPPED') return
+      const hint = err instanceof SimulatorError && err.code === 'SIM_MQTT_REFUSED' ? ' (check --password; {id} is each device id)' : ''
+      void shutdown(1, `Error: ${err instanceof Error ? err.message : String(err)}${hint}`)
+    },
+  )
+  return new Promise<never>(() => {})
+}
