@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { SensorFaults, faultPlanErrors, parseFaultPlan, spikeTimesInHour, type FaultPlan } from '../src/faults/index.js'
+import { FaultInjector, SensorFaults, faultPlanErrors, parseFaultPlan, spikeTimesInHour, type FaultPlan } from '../src/faults/index.js'
 import { mulberry32 } from '../src/models/seeded-random.js'
+import { wallClock } from '../src/modbus/sim-clock.js'
 
 const DEV = 'camara-1'
 /** A true signal that moves, so a frozen or offset output cannot pass by accident. */
@@ -41,6 +42,9 @@ describe('fault plan schema', () => {
     expect(text).toMatch(/^\/faults\/2\/to: must be greater than from/m)
     expect(text).toMatch(/^\/faults\/3\/metric: only sensor faults/m)
     expect(() => parseFaultPlan({})).toThrow(/must be an array/)
+    expect(faultPlanErrors([{ deviceId: 'x', kind: 'offline', from: 0 }], '/faults', { deviceIds: [DEV] })).toEqual([
+      '/faults/0/deviceId: no device "x" in this scenario',
+    ])
   })
 })
 
@@ -152,5 +156,27 @@ describe('sensor faults', () => {
     const runC = times.map((t) => c.applyOne(DEV, 't', t, truth(t)))
     expect(runB).toEqual(runA)
     expect(runC).not.toEqual(runA)
+  })
+})
+
+describe('the injector under time acceleration', () => {
+  it('follows simulated time: at 600× a fault from 10 min to 20 min is on for about a second', async () => {
+    const injector = new FaultInjector({
+      plan: [{ deviceId: DEV, metric: 'temperature_c', kind: 'stuck', from: 600, to: 1200, params: { value: 99 } }],
+      clock: wallClock(600),
+    })
+    const seen: string[] = []
+    const giveUp = Date.now() + 5000
+    injector.start(5)
+    while (Date.now() < giveUp && seen.length < 3) {
+      const text = injector.statusText()
+      if (seen.at(-1) !== text) seen.push(text)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    await injector.stop()
+    // transform() reads the clock itself, so it is exact even between two update() ticks.
+    expect(injector.transform(DEV, { temperature_c: 3, door_open: 0 }, 900)).toEqual({ temperature_c: 99, door_open: 0 })
+    expect(injector.transform(DEV, { temperature_c: 3 })).toEqual({ temperature_c: 3 })
+    expect(seen).toEqual(['sin fallas', `1 falla: ${DEV}: sensor congelado (temperature_c)`, 'sin fallas'])
   })
 })

@@ -10,6 +10,7 @@ export {
   parseFaultPlan,
   isActiveAt,
   type FaultKind,
+  type FaultPlanCheckOptions,
   type FaultEntry,
   type FaultParams,
   type FaultPlan,

@@ -127,11 +127,17 @@ export type FaultPlan = FaultEntry[]
 const baseValidator = compile(FaultEntryBase)
 const paramValidators = Object.fromEntries(FAULT_KINDS.map((k) => [k, compile(FaultParamsSchemas[k])])) as Record<FaultKind, Validator<unknown>>
 
+export interface FaultPlanCheckOptions {
+  /** When given, an entry naming any other device is an error (a scenario passes its device ids). */
+  deviceIds?: Iterable<string>
+}
+
 /**
  * Reasons a value is not a fault plan, each named by its JSON path under `basePath`
  * (e.g. `/faults/1/params/ratePerHour: must be >= 0`). Empty when it is one.
  */
-export function faultPlanErrors(value: unknown, basePath = ''): string[] {
+export function faultPlanErrors(value: unknown, basePath = '', opts: FaultPlanCheckOptions = {}): string[] {
+  const known = opts.deviceIds ? new Set(opts.deviceIds) : null
   if (!Array.isArray(value)) return [`${basePath || '/'}: must be an array of fault entries`]
   const errors: string[] = []
   value.forEach((raw: unknown, i) => {
@@ -146,6 +152,7 @@ export function faultPlanErrors(value: unknown, basePath = ''): string[] {
     if (!v.check(params)) {
       for (const e of v.explain(params)) errors.push(`${at}/params${e.startsWith('/:') ? e.slice(1) : e}`)
     }
+    if (known && !known.has(entry.deviceId)) errors.push(`${at}/deviceId: no device "${entry.deviceId}" in this scenario`)
     if (entry.to !== undefined && !(entry.to > entry.from)) errors.push(`${at}/to: must be greater than from (${entry.from})`)
     if (entry.metric !== undefined && !(SENSOR_FAULT_KINDS as readonly string[]).includes(entry.kind)) {
       errors.push(`${at}/metric: only sensor faults (${SENSOR_FAULT_KINDS.join(', ')}) take a metric`)
@@ -155,8 +162,8 @@ export function faultPlanErrors(value: unknown, basePath = ''): string[] {
 }
 
 /** Check a plan (from JSON or a scenario) and return it typed; throws SIM_CONFIG_INVALID naming every bad path. */
-export function parseFaultPlan(value: unknown, basePath = ''): FaultPlan {
-  const errors = faultPlanErrors(value, basePath)
+export function parseFaultPlan(value: unknown, basePath = '', opts: FaultPlanCheckOptions = {}): FaultPlan {
+  const errors = faultPlanErrors(value, basePath, opts)
   if (errors.length) throw new SimulatorError('SIM_CONFIG_INVALID', `invalid fault plan: ${errors.join('; ')}`)
   return value as FaultPlan
 }
