@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Aedes } from 'aedes'
 import { pino } from 'pino'
@@ -172,5 +172,58 @@ describe('device offline', () => {
     injector.update()
     await injector.stop()
     expect(calls).toEqual([true, false, true, false])
+  })
+})
+
+describe('link proxy', () => {
+  async function echo() {
+    const server = createServer((s) => s.pipe(s))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, port: (server.address() as AddressInfo).port }
+  }
+  async function client(port: number) {
+    const s: Socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => s.once('connect', resolve))
+    const got: string[] = []
+    s.on('data', (d) => got.push(d.toString()))
+    return { s, got }
+  }
+
+  it('holds bytes during a partition and delivers them on heal, without closing', async () => {
+    const { server, port } = await echo()
+    const p = await startLinkProxy({ upstreamPort: port, scheme: 'tcp' })
+    const c = await client(p.port)
+    c.s.write('a')
+    await gw.until(() => c.got.join('') === 'a', 'echo a')
+    p.partition('hold')
+    c.s.write('b')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(c.got.join('')).toBe('a')
+    expect(p.connections).toBe(1)
+    p.heal()
+    await gw.until(() => c.got.join('') === 'ab', 'held b')
+    c.s.destroy()
+    await p.close()
+    await new Promise((r) => server.close(r))
+  })
+
+  it('drops bytes in drop mode, and cut closes and refuses', async () => {
+    const { server, port } = await echo()
+    const p = await startLinkProxy({ upstreamPort: port, scheme: 'tcp' })
+    const c = await client(p.port)
+    p.partition('drop')
+    c.s.write('lost')
+    await new Promise((r) => setTimeout(r, 100))
+    p.heal()
+    c.s.write('ok')
+    await gw.until(() => c.got.join('') === 'ok', 'echo after heal')
+    const closed = new Promise((resolve) => c.s.once('close', resolve))
+    p.cut()
+    await closed
+    expect(p.state).toBe('cut')
+    const again: Socket = connect(p.port, '127.0.0.1')
+    await new Promise((resolve) => again.once('close', resolve).once('error', () => undefined))
+    await p.close()
+    await new Promise((r) => server.close(r))
   })
 })

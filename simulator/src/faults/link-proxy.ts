@@ -9,8 +9,13 @@ export interface LinkProxyOptions {
   /** Where the proxy listens; 0 (default) = an ephemeral port. */
   port?: number
   host?: string
-  /** URL scheme of `url`; default `mqtt`. */
+  /** URL scheme of `url`; default `mqtt` (`tcp` for a Modbus device behind it). */
   scheme?: string
+  /**
+   * Bytes held per connection and direction during a `hold` partition, default 1 MiB;
+   * past it they are dropped, as a sender whose TCP window stays shut gives up.
+   */
+  maxHeldBytes?: number
 }
 
 /**
@@ -43,6 +48,7 @@ interface Pair {
   up: Socket
   /** Bytes held while partitioned, per direction. */
   held: { toUp: Buffer[]; toDown: Buffer[] }
+  heldBytes: { toUp: number; toDown: number }
 }
 
 export async function startLinkProxy(options: LinkProxyOptions): Promise<LinkProxy> {
@@ -51,9 +57,13 @@ export async function startLinkProxy(options: LinkProxyOptions): Promise<LinkPro
   let mode: PartitionMode = 'hold'
   const pairs = new Set<Pair>()
 
-  const forward = (to: Socket, held: Buffer[], data: Buffer) => {
-    if (state === 'up') to.write(data)
-    else if (state === 'partitioned' && mode === 'hold') held.push(data)
+  const maxHeld = options.maxHeldBytes ?? 1024 * 1024
+  const forward = (pair: Pair, dir: 'toUp' | 'toDown', data: Buffer) => {
+    if (state === 'up') (dir === 'toUp' ? pair.up : pair.down).write(data)
+    else if (state === 'partitioned' && mode === 'hold' && pair.heldBytes[dir] + data.length <= maxHeld) {
+      pair.held[dir].push(data)
+      pair.heldBytes[dir] += data.length
+    }
   }
 
   const server = createServer((down) => {
@@ -61,10 +71,10 @@ export async function startLinkProxy(options: LinkProxyOptions): Promise<LinkPro
     // A new connection during a partition is black-holed too: the SYN "gets through" to
     // our listener, but nothing reaches the gateway until heal.
     const up = connect(options.upstreamPort, upstreamHost)
-    const pair: Pair = { down, up, held: { toUp: [], toDown: [] } }
+    const pair: Pair = { down, up, held: { toUp: [], toDown: [] }, heldBytes: { toUp: 0, toDown: 0 } }
     pairs.add(pair)
-    down.on('data', (d: Buffer) => forward(up, pair.held.toUp, d))
-    up.on('data', (d: Buffer) => forward(down, pair.held.toDown, d))
+    down.on('data', (d: Buffer) => forward(pair, 'toUp', d))
+    up.on('data', (d: Buffer) => forward(pair, 'toDown', d))
     const end = () => {
       pairs.delete(pair)
       down.destroy()
@@ -112,6 +122,7 @@ export async function startLinkProxy(options: LinkProxyOptions): Promise<LinkPro
       for (const p of pairs) {
         for (const d of p.held.toUp.splice(0)) p.up.write(d)
         for (const d of p.held.toDown.splice(0)) p.down.write(d)
+        p.heldBytes = { toUp: 0, toDown: 0 }
       }
     },
     close: async () => {
