@@ -20,6 +20,9 @@ describe('scenario schema', () => {
     const bad = minimal()
     ;(bad.devices[0] as Record<string, unknown>).intervalS = 0
     expect(() => parseScenario(bad, 'bad.json')).toThrow(/bad\.json[\s\S]*\/devices\/0\/intervalS/)
+    const badModel = minimal()
+    ;(badModel.devices[0] as Record<string, unknown>).model = 'fridge'
+    expect(() => parseScenario(badModel)).toThrow(/\/devices\/0\/model: must be one of cold-room, oven/)
     const badTime = { ...minimal(), startAt: '25:00' }
     expect(() => parseScenario(badTime)).toThrow(/\/startAt/)
   })

@@ -30,7 +30,7 @@ export const ScenarioDevice = Type.Object(
     /** Spanish label shown to people (status, logs). */
     name: Type.String({ minLength: 1, maxLength: 120 }),
     /** Own physics: one of MODEL_KINDS. Exactly one of `model` and `of`. */
-    model: Type.Optional(Type.Union(MODEL_KINDS.map((k) => Type.Literal(k)))),
+    model: Type.Optional(Type.Enum([...MODEL_KINDS])),
     /**
      * A second node on the physics of another device of the scenario (the soil probe in the
      * irrigated sector, the fan relay of the waiting room): publishes the readings and owns
@@ -62,7 +62,7 @@ export const ScheduledEvent = Type.Object(
     /** Scenario clock time; the first time it comes after the start. */
     at: ClockTime,
     device: DeviceIdText,
-    action: Type.Union(EVENT_ACTIONS.map((k) => Type.Literal(k))),
+    action: Type.Enum([...EVENT_ACTIONS]),
     /** For relay.set. */
     relay: Type.Optional(Type.String({ minLength: 1 })),
     on: Type.Optional(Type.Boolean()),
@@ -100,10 +100,16 @@ function invalid(source: string, reasons: string[]): SimulatorError {
 /** Checks a parsed scenario; every reason names the JSON path (`/devices/2/intervalS: …`). */
 export function parseScenario(value: unknown, source = '(inline)'): Scenario {
   if (!compiled.Check(value)) {
-    const reasons = [...compiled.Errors(value)]
-      .filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')
-      .slice(0, 8)
-      .map((e) => `${e.instancePath || '/'}: ${e.message}`)
+    const reasons = [
+      ...new Set(
+        [...compiled.Errors(value)]
+          .filter((e) => e.keyword !== 'boolean')
+          .map((e) => {
+            const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues
+            return `${e.instancePath || '/'}: ${allowed ? `must be one of ${allowed.join(', ')}` : e.message}`
+          }),
+      ),
+    ].slice(0, 8)
     throw invalid(source, reasons.length ? reasons : ['/: schema violation'])
   }
   const reasons: string[] = []
