@@ -4,7 +4,7 @@ import { Aedes } from 'aedes'
 import { pino } from 'pino'
 import { ColdRoomModel, startColdRoomNode, type ColdRoomNode } from '../src/index.js'
 import { manualClock } from '../src/modbus/sim-clock.js'
-import { FaultInjector, startLinkProxy, type LinkProxy } from '../src/faults/index.js'
+import { FaultInjector, startLinkProxy, startPlanLinks, type LinkProxy } from '../src/faults/index.js'
 
 // Device-level faults over real MQTT: an Aedes broker stands for the gateway, and its
 // client/clientDisconnect events are what the gateway's presence tracking sees.
@@ -225,5 +225,22 @@ describe('link proxy', () => {
     await new Promise((resolve) => again.once('close', resolve).once('error', () => undefined))
     await p.close()
     await new Promise((r) => server.close(r))
+  })
+})
+
+describe('startPlanLinks', () => {
+  it('starts one proxy per partitioned device, in front of the gateway', async () => {
+    const { links, close } = await startPlanLinks(
+      [
+        { deviceId: 'a', kind: 'partition' },
+        { deviceId: 'a', kind: 'partition' },
+        { deviceId: 'b', kind: 'stuck' },
+        { deviceId: 'c', kind: 'partition' },
+      ],
+      { upstreamPort: gw.port },
+    )
+    expect(Object.keys(links).sort()).toEqual(['a', 'c'])
+    expect(links.a!.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/)
+    await close()
   })
 })

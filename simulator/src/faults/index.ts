@@ -17,5 +17,5 @@ export {
   type SensorFaultKind,
 } from './plan.js'
 export { SensorFaults, sensorFault, spikeTimesInHour, entrySeed, isSensorKind, type SensorFault } from './sensor.js'
-export { startLinkProxy, type LinkProxy, type LinkProxyOptions, type PartitionMode } from './link-proxy.js'
+export { startLinkProxy, startPlanLinks, type LinkProxy, type LinkProxyOptions, type PartitionMode } from './link-proxy.js'
 export { FaultInjector, type FaultTarget, type FaultInjectorOptions, type ActiveFault } from './injector.js'

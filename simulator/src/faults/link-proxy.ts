@@ -131,3 +131,23 @@ export async function startLinkProxy(options: LinkProxyOptions): Promise<LinkPro
     },
   }
 }
+
+/**
+ * One proxy per device that the plan partitions, all in front of the same gateway. The
+ * runner points those devices at `links[id].url` and hands `{ link }` to the injector;
+ * the other devices connect directly.
+ */
+export async function startPlanLinks(
+  plan: ReadonlyArray<{ deviceId: string; kind: string }>,
+  upstream: Omit<LinkProxyOptions, 'port'>,
+): Promise<{ links: Record<string, LinkProxy>; close(): Promise<void> }> {
+  const ids = [...new Set(plan.filter((e) => e.kind === 'partition').map((e) => e.deviceId))]
+  const links: Record<string, LinkProxy> = {}
+  try {
+    for (const id of ids) links[id] = await startLinkProxy(upstream)
+  } catch (err) {
+    await Promise.all(Object.values(links).map((l) => l.close()))
+    throw err
+  }
+  return { links, close: async () => void (await Promise.all(Object.values(links).map((l) => l.close()))) }
+}
