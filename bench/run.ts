@@ -12,6 +12,7 @@ import { brokerThroughput } from './scenarios/broker-throughput.js'
 import { relayLatency } from './scenarios/relay-latency.js'
 import { gatewayRss } from './scenarios/gateway-rss.js'
 import { syncCatchup } from './scenarios/sync-catchup.js'
+import { modbusPoll } from './scenarios/modbus-poll.js'
 
 export interface BenchResult {
   metric: string
@@ -28,6 +29,7 @@ const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   'relay-latency': relayLatency,
   'gateway-rss': gatewayRss,
   'sync-catchup': syncCatchup,
+  'modbus-poll': modbusPoll,
 }
 
 const name = process.argv[2]
