@@ -211,10 +211,17 @@ export class FaultInjector {
       if (offline) this.offlineNow.add(deviceId)
       else this.offlineNow.delete(deviceId)
       if (t.setOffline) {
-        const set = t.setOffline.bind(t)
-        this.pending = this.pending.then(() => set(offline)).catch((err: unknown) => {
-          this.options.logger?.error({ err, deviceId }, 'fault: setOffline failed')
-        })
+        // Called now, not after earlier calls settle: a node flips its own state at once,
+        // so the next tick of the scenario already sees it off.
+        const fail = (err: unknown) => this.options.logger?.error({ err, deviceId }, 'fault: setOffline failed')
+        let done: Promise<unknown>
+        try {
+          done = Promise.resolve(t.setOffline(offline)).catch(fail)
+        } catch (err) {
+          fail(err)
+          done = Promise.resolve()
+        }
+        this.pending = Promise.all([this.pending, done])
       } else if (t.link) {
         if (offline) t.link.cut()
         else t.link.heal()
