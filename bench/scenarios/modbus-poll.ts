@@ -18,6 +18,10 @@
  * start to the last end (the timers start together, so the 50 polls run concurrently and
  * a single device's poll includes waiting behind the others' requests at the servers).
  * Both run in the same process against the same servers, one after the other.
+ * Caveat: the 50 simulated devices share one server process (one event loop), so the
+ * poller's concurrent requests queue there; real devices answer in parallel. Tendero's
+ * per-poll and round times here are an upper bound, and the sequential loop's per-device
+ * time a best case (it never has more than one request in flight).
  */
 import ModbusRTU from 'modbus-serial'
 import { pino } from 'pino'
