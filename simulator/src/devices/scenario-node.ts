@@ -68,6 +68,7 @@ export class ScenarioNode {
   private readonly sent: Record<UpstreamChannel, number> = { telemetry: 0, state: 0, event: 0, ack: 0 }
   private readonly commands = { applied: 0, refused: 0, invalid: 0 }
   private readonly failsafes = new Map<string, FailsafeSpec>()
+  private readingFilter: ((simS: number, readings: Record<string, number>) => Record<string, number>) | undefined
   private firstConnect: { resolve: () => void; reject: (err: Error) => void } | null = null
 
   constructor(private readonly options: ScenarioNodeOptions) {
@@ -111,9 +112,20 @@ export class ScenarioNode {
     const all = this.options.physics.readings()
     const readings: Record<string, number> = {}
     for (const key of this.options.readings) readings[key] = all[key] as number
-    this.lastReadings = readings
-    this.publish('telemetry', { ts: this.now(), seq: this.seq, readings })
+    const sent = this.readingFilter ? this.readingFilter(simS, readings) : readings
+    this.lastReadings = sent
+    // A sensor fault may drop every reading of this message: nothing to send then.
+    if (Object.keys(sent).length === 0) return
+    this.publish('telemetry', { ts: this.now(), seq: this.seq, readings: sent })
     this.seq = (this.seq + 1) % SEQ_WRAP
+  }
+
+  /**
+   * Hook for sensor fault injection: sees what the probes read (at simulated `simS`) and
+   * returns what the node reports (offset, stuck, dropped metrics…).
+   */
+  setReadingFilter(filter: ((simS: number, readings: Record<string, number>) => Record<string, number>) | undefined): void {
+    this.readingFilter = filter
   }
 
   /**

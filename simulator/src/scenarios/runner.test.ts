@@ -59,6 +59,15 @@ describe('scenario runner (offline, clock driven by hand)', () => {
     expect(b.physicsOf('sala-espera')?.readings()).toEqual(a.physicsOf('sala-espera')?.readings())
   })
 
+  it('passes readings through the fault hook before publishing', () => {
+    const runner = offline('riego')
+    runner.setReadingFilter((id, _t, r) => (id === 'suelo-1' ? {} : id === 'clima-vivero' ? { ...r, temperature_c: 99 } : r))
+    runner.advance(600)
+    expect(runner.node('clima-vivero')?.snapshot().lastReadings.temperature_c).toBe(99)
+    expect(runner.node('suelo-1')?.snapshot().lastReadings).toEqual({})
+    expect(runner.node('riego-ctrl')?.snapshot().lastReadings.flow_lpm).toBe(0)
+  })
+
   it('names the path of a reading or relay the model lacks', () => {
     const s = parseScenario({
       name: 'x',

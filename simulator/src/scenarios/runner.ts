@@ -141,6 +141,14 @@ export class ScenarioRunner {
     this.faultCounter = count
   }
 
+  /**
+   * Sensor fault hook: every node's readings pass through `filter` before they are
+   * published (`SensorFaults.apply` has this shape). `undefined` removes it.
+   */
+  setReadingFilter(filter: ((deviceId: string, simS: number, readings: Record<string, number>) => Record<string, number>) | undefined): void {
+    for (const node of this.nodes) node.setReadingFilter(filter && ((simS, readings) => filter(node.deviceId, simS, readings)))
+  }
+
   /** The physics behind a device (its own or its host's), for fault injection and tests. */
   physicsOf(deviceId: string): Physics | undefined {
     const host = this.hostOf.get(deviceId)
