@@ -139,6 +139,7 @@ export async function startGateway(opts: GatewayProcessOptions): Promise<Gateway
       ...process.env,
       MALLOC_MMAP_THRESHOLD_: '131072',
       GATEWAY_MQTT_PORT: String(mqttPort),
+      GATEWAY_MQTT_WS_PORT: 'off',
       GATEWAY_MQTT_HOST: '127.0.0.1',
       GATEWAY_API_PORT: String(apiPort),
       GATEWAY_API_HOST: '127.0.0.1',

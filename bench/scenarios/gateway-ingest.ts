@@ -81,6 +81,7 @@ async function tenderoGateway(): Promise<{ result: LoadResult; logged: number }>
   const config = loadConfig({
     GATEWAY_MQTT_HOST: '127.0.0.1',
     GATEWAY_MQTT_PORT: '0',
+    GATEWAY_MQTT_WS_PORT: 'off',
     GATEWAY_API_HOST: '127.0.0.1',
     GATEWAY_API_PORT: '0',
     GATEWAY_DATA_DIR: join(dir, 'data'),

@@ -26,7 +26,7 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; st
   dir = mkdtempSync(join(tmpdir(), 'tendero-main-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, GATEWAY_DATA_DIR: dir, GATEWAY_MQTT_HOST: '127.0.0.1', GATEWAY_API_HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH, GATEWAY_DATA_DIR: dir, GATEWAY_MQTT_HOST: '127.0.0.1', GATEWAY_API_HOST: '127.0.0.1', GATEWAY_MQTT_WS_PORT: 'off', ...env },
   })
   let stderr = ''
   let stdout = ''

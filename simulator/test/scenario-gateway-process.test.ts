@@ -63,6 +63,8 @@ describe('scenarios against a gateway running their rule pack', () => {
         env: {
           PATH: process.env.PATH,
           GATEWAY_MQTT_PORT: '0',
+          // Not the default 8883: tests run side by side.
+          GATEWAY_MQTT_WS_PORT: 'off',
           GATEWAY_MQTT_HOST: '127.0.0.1',
           GATEWAY_API_PORT: '0',
           GATEWAY_API_HOST: '127.0.0.1',
