@@ -31,6 +31,8 @@ export interface SimulatorConfig {
   logLevel: string | undefined
   /** Run a scenario of src/scenarios/files (all its devices) instead of cold rooms. */
   scenario: string | undefined
+  /** With `scenario`: path of a JSON fault plan applied over simulated time. */
+  faults: string | undefined
   /** Print the scenarios and exit. */
   list: boolean
   help: boolean
@@ -62,6 +64,7 @@ const SETTINGS = {
   doorDuration: { flag: 'door-duration', env: 'SIM_DOOR_DURATION_S', fallback: '40', help: 'mean seconds the door stays open' },
   keepalive: { flag: 'keepalive', env: 'SIM_KEEPALIVE_S', fallback: '10', help: 'MQTT keepalive, s (link loss → fail-safe)' },
   scenario: { flag: 'scenario', env: 'SIM_SCENARIO', fallback: undefined, help: 'run a whole shop scenario (see --list) instead of cold rooms' },
+  faults: { flag: 'faults', env: 'SIM_FAULTS', fallback: undefined, help: 'with --scenario: a JSON fault plan file (README, "Fallas / Faults")' },
   logLevel: { flag: 'log-level', env: 'SIM_LOG_LEVEL', fallback: undefined, help: 'pino level (default warn on a TTY, else info)' },
 } satisfies Record<string, Setting>
 
@@ -156,6 +159,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     keepaliveS: number('keepalive', value('keepalive'), 1, 65_535, true),
     logLevel,
     scenario: raw('scenario'),
+    faults: raw('faults'),
     list: flags.list === true,
     help: flags.help === true,
   }

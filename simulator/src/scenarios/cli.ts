@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { pino } from 'pino'
+import { FaultInjector, parseFaultPlan } from '../faults/index.js'
 import type { SimulatorConfig } from '../config.js'
 import { SimulatorError } from '../errors.js'
 import { ScenarioRunner } from './runner.js'
@@ -45,6 +47,26 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
   } catch (err) {
     return fail(err instanceof SimulatorError ? err.message : String(err))
   }
+  let injector: FaultInjector | undefined
+  if (config.faults) {
+    try {
+      const plan = parseFaultPlan(JSON.parse(readFileSync(config.faults, 'utf8')), '/faults', {
+        deviceIds: runner.nodes.map((n) => n.deviceId),
+      })
+      const faults = new FaultInjector({
+        plan,
+        seed: config.seed,
+        clock: () => runner.simulatedS,
+        logger,
+        targets: Object.fromEntries(runner.nodes.map((n) => [n.deviceId, { setOffline: (off: boolean) => n.setPowered(!off) }])),
+      })
+      runner.setReadingFilter((deviceId, simS, readings) => faults.transform(deviceId, readings, simS))
+      runner.setFaultCounter(() => faults.active().length)
+      injector = faults
+    } catch (err) {
+      return fail(`Invalid --faults ${config.faults}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
   const status = createScenarioStatus(process.stdout, config.speed)
   const render = setInterval(() => status.update(runner.snapshot()), tty ? 250 : 1000)
   let stopping = false
@@ -53,6 +75,7 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
     stopping = true
     clearInterval(render)
     status.done(code === 0 ? runner.snapshot() : undefined)
+    await injector?.stop()
     await runner.stop()
     if (message) process.stderr.write(`${message}\n`)
     process.exit(code)
@@ -60,7 +83,10 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
   process.once('SIGINT', () => void shutdown(0))
   process.once('SIGTERM', () => void shutdown(0))
   runner.start().then(
-    () => status.update(runner.snapshot()),
+    () => {
+      injector?.start()
+      status.update(runner.snapshot())
+    },
     (err: unknown) => {
       if (err instanceof SimulatorError && err.code === 'SIM_STOPPED') return
       const hint = err instanceof SimulatorError && err.code === 'SIM_MQTT_REFUSED' ? ' (check --password; {id} is each device id)' : ''
