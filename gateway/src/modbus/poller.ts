@@ -16,6 +16,13 @@ export interface ModbusPollerOptions {
   random?: () => number
   /** Wall clock for `lastPollAt` (the gateway's, so it agrees with the log); default Date.now. */
   now?: () => number
+  /**
+   * Spread the devices' first polls over their interval (default true), so 50 devices at
+   * 1 s do not all fire in the same millisecond every second: aligned timers queue their
+   * requests behind each other and raised poll jitter p99 from ~3 ms to ~75 ms in
+   * bench/scenarios/modbus-poll.ts.
+   */
+  staggerStarts?: boolean
   /** Every finished poll attempt, for timing (bench/scenarios/modbus-poll.ts): start on the monotonic clock. */
   onPoll?(deviceId: string, poll: { startedAt: number; durationMs: number; ok: boolean }): void
 }
@@ -83,7 +90,7 @@ class DeviceChannel {
     this.status = { deviceId: id, online: undefined, consecutiveFailures: 0, polls: 0, pollMs: this.pollMs, exceptions: [] }
   }
 
-  private get pollMs() {
+  get pollMs() {
     return this.cfg.pollMs ?? 5000
   }
   private get timeoutMs() {
@@ -93,8 +100,8 @@ class DeviceChannel {
     return this.cfg.unitId ?? 1
   }
 
-  start(): void {
-    this.loop ??= this.run()
+  start(offsetMs = 0): void {
+    this.loop ??= this.run(offsetMs)
   }
 
   async stop(): Promise<void> {
@@ -103,7 +110,8 @@ class DeviceChannel {
     await this.loop
   }
 
-  private async run(): Promise<void> {
+  private async run(offsetMs: number): Promise<void> {
+    if (offsetMs > 0) await this.sleep.sleep(offsetMs)
     while (!this.stopped) {
       const started = performance.now()
       const ok = await this.pollOnce()
@@ -232,7 +240,7 @@ export class ModbusPoller {
   private readonly links = new Map<string, ModbusLink>()
   private stopped = false
 
-  constructor(opts: ModbusPollerOptions) {
+  constructor(private readonly opts: ModbusPollerOptions) {
     for (const d of opts.devices) {
       const key = linkKey(d.modbus, d.id)
       let link = this.links.get(key)
@@ -246,7 +254,9 @@ export class ModbusPoller {
   }
 
   start(): void {
-    for (const ch of this.channels.values()) ch.start()
+    const channels = [...this.channels.values()]
+    const stagger = this.opts.staggerStarts ?? true
+    channels.forEach((ch, i) => ch.start(stagger ? Math.floor((i / channels.length) * ch.pollMs) : 0))
   }
 
   async stop(): Promise<void> {
