@@ -1,4 +1,5 @@
-import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import { connect, type MqttClient } from 'mqtt'
+import { nodeClientOptions } from './mqtt-session.js'
 import { pino, type Logger } from 'pino'
 import {
   deviceTopic,
@@ -138,19 +139,8 @@ export class ColdRoomNode {
    */
   start(): Promise<void> {
     if (this.client) throw new Error('cold room node already started')
-    const { deviceId, password } = this.options
-    const clientOptions: IClientOptions = {
-      clientId: deviceId,
-      username: deviceId,
-      password,
-      protocolVersion: 4,
-      // A persistent session keeps commands queued at the broker across short drops.
-      clean: false,
-      resubscribe: false,
-      reconnectPeriod: this.options.reconnectPeriodMs ?? 2000,
-      connectTimeout: 10_000,
-      keepalive: this.options.keepaliveS ?? 10,
-    }
+    const { deviceId } = this.options
+    const clientOptions = nodeClientOptions(this.options)
     const connected = new Promise<void>((resolve, reject) => {
       this.firstConnect = { resolve, reject }
     })

@@ -1,4 +1,5 @@
-import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import { connect, type MqttClient } from 'mqtt'
+import { nodeClientOptions } from './mqtt-session.js'
 import { pino, type Logger } from 'pino'
 import {
   deviceTopic,
@@ -163,18 +164,8 @@ export class ScenarioNode {
   }
 
   private connectClient(): void {
-    const { deviceId, password } = this.options
-    const clientOptions: IClientOptions = {
-      clientId: deviceId,
-      username: deviceId,
-      password,
-      protocolVersion: 4,
-      clean: false,
-      resubscribe: false,
-      reconnectPeriod: this.options.reconnectPeriodMs ?? 2000,
-      connectTimeout: 10_000,
-      keepalive: this.options.keepaliveS ?? 10,
-    }
+    const { deviceId } = this.options
+    const clientOptions = nodeClientOptions(this.options)
     const client = connect(this.options.mqttUrl, clientOptions)
     this.client = client
     client.on('connect', () => this.onConnect(client))
