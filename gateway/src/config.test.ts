@@ -29,6 +29,16 @@ describe('config', () => {
     expect(config).toMatchObject({ mqtt: { port: 0 }, api: { port: 18090 }, clockSynced: false, cloud: { url: 'http://x:1' } })
   })
 
+  it('runs on the clock the simulator shares with GATEWAY_CLOCK=simulated', () => {
+    const spec = 'origin=2026-11-23T10:00:00.000Z,anchor=1795000000000,speed=720'
+    expect(loadConfig({ GATEWAY_CLOCK: 'simulated', TENDERO_SIM_TIME: spec }).clock).toEqual({
+      mode: 'simulated',
+      simulated: { originMs: Date.parse('2026-11-23T10:00:00.000Z'), anchorMs: 1795000000000, speed: 720 },
+    })
+    expect(() => loadConfig({ GATEWAY_CLOCK: 'simulated' })).toThrow('GATEWAY_CLOCK=simulated needs TENDERO_SIM_TIME')
+    expect(() => loadConfig({ GATEWAY_CLOCK: 'simulated', TENDERO_SIM_TIME: 'origin=x,anchor=1,speed=2' })).toThrow('TENDERO_SIM_TIME: simulated time: origin must be')
+  })
+
   it('names every bad environment variable', () => {
     const load = () => loadConfig({ GATEWAY_MQTT_PORT: 'abc', GATEWAY_API_PORT: '70000', CLOUD_URL: 'ftp://x' })
     expect(load).toThrow(expect.objectContaining({ code: 'CONFIG_ERR_INVALID' }))

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import Type, { type Static } from 'typebox'
-import { DEVICE_ID_PATTERN, STATE_KEY_PATTERN, compile } from '@tendero/protocol'
+import { DEVICE_ID_PATTERN, SIM_TIME_ENV, STATE_KEY_PATTERN, compile, parseSimTime, type SimulatedTime } from '@tendero/protocol'
 import { GatewayError } from './errors.js'
 import { parsePasswordHash } from './broker/passwords.js'
 import { RuleEnvelope, conditionDeviceRefs, explainRule, type RuleSpec } from './rules/registry.js'
@@ -109,8 +109,11 @@ export interface GatewayConfig {
    * stamped unsynced until the cloud or NTP vouch for the clock (`clock.mode`, src/clock/).
    */
   clockSynced: boolean
-  /** GATEWAY_CLOCK; when unset, `trusted` if clockSynced else `auto`. */
-  clock?: { mode: ClockMode }
+  /**
+   * GATEWAY_CLOCK; when unset, `trusted` if clockSynced else `auto`. `simulated` (demos and
+   * tests) runs on TENDERO_SIM_TIME, the accelerated clock the simulator shares.
+   */
+  clock?: { mode: ClockMode; simulated?: SimulatedTime }
   logLevel: string
   site: SiteConfig
   sitePath: string
@@ -314,7 +317,18 @@ function clockMode(env: Env, reasons: string[]): Pick<GatewayConfig, 'clockSynce
         reasons.push(`GATEWAY_CLOCK_SYNCED=${env.GATEWAY_CLOCK_SYNCED} contradicts GATEWAY_CLOCK=${raw}; GATEWAY_CLOCK_SYNCED is the old name of GATEWAY_CLOCK=trusted, set only GATEWAY_CLOCK`)
     }
   }
-  return { clockSynced: mode === 'trusted', clock: { mode } }
+  if (mode !== 'simulated') return { clockSynced: mode === 'trusted', clock: { mode } }
+  const spec = env[SIM_TIME_ENV]
+  if (!spec) {
+    reasons.push(`GATEWAY_CLOCK=simulated needs ${SIM_TIME_ENV} (origin=<ISO time>,anchor=<epoch ms>,speed=<x>), the clock the simulator shares`)
+    return { clockSynced: true, clock: { mode: 'trusted' } }
+  }
+  try {
+    return { clockSynced: true, clock: { mode, simulated: parseSimTime(spec) } }
+  } catch (err) {
+    reasons.push(`${SIM_TIME_ENV}: ${(err as Error).message}`)
+    return { clockSynced: true, clock: { mode: 'trusted' } }
+  }
 }
 
 const DAY_MS = 24 * 3600_000

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
-import { validators, type Command, type LogEvent } from '@tendero/protocol'
+import { simulatedClock, validators, type Command, type LogEvent } from '@tendero/protocol'
 import type { GatewayConfig } from './config.js'
 import { GatewayError } from './errors.js'
 import { DeviceBroker } from './broker/broker.js'
@@ -117,9 +117,16 @@ async function listenOn<T>(which: keyof typeof PORT_ENV, port: number, listen: (
 export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): Gateway {
   const bootId = randomUUID()
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { gatewayId: config.gatewayId } })
+  // On simulated time (demos, the scenario-day test) every timer that measures simulated
+  // time ticks `speed` times as often, and a command lives as long in real time as it
+  // would otherwise: rules see holds of simulated minutes at the resolution they have in
+  // real time, and a device's round trip is not a simulated minute.
+  const simulated = config.clock?.mode === 'simulated' ? config.clock.simulated : undefined
+  const speed = simulated?.speed ?? 1
+  const scaledTick = (ms: number | undefined) => (ms ?? (speed > 1 ? Math.max(20, Math.round(1000 / speed)) : undefined))
   const clock = new GatewayClock({
     mode: config.clock?.mode ?? (config.clockSynced ? 'trusted' : 'auto'),
-    systemNow: opts.now ?? Date.now,
+    systemNow: simulated ? simulatedClock(simulated, opts.now ?? Date.now) : (opts.now ?? Date.now),
     ...(opts.monoNow ? { monoNow: opts.monoNow } : {}),
     logger: logger.child({ component: 'clock' }),
     cloud: config.cloud,
@@ -129,7 +136,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const now = () => clock.now()
   // The cloud's last known good desired config, when there is one, is the site (src/downlink/store.ts).
   config = withDesiredConfig(config, logger)
-  const commandTtlMs = opts.commandTtlMs ?? 60_000
+  const commandTtlMs = opts.commandTtlMs ?? 60_000 * speed
   const ports: { mqtt: number; api: number; mqtts?: number; ws?: number } = { mqtt: 0, api: 0 }
 
   const log = new EventLog({
@@ -212,7 +219,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     now,
     logger: logger.child({ component: 'alarms' }),
     store: stateStore,
-    ...(opts.alarmsTickMs ? { tickMs: opts.alarmsTickMs } : {}),
+    ...(scaledTick(opts.alarmsTickMs) ? { tickMs: scaledTick(opts.alarmsTickMs) } : {}),
     async record(events) {
       onCommitted(await log.append(events))
     },
@@ -263,7 +270,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     timeZone: config.site.timezone ?? DEFAULT_TIME_ZONE,
     logger: logger.child({ component: 'rules' }),
     now,
-    ...(opts.rulesTickMs ? { tickMs: opts.rulesTickMs } : {}),
+    ...(scaledTick(opts.rulesTickMs) ? { tickMs: scaledTick(opts.rulesTickMs) } : {}),
   }
   rules = new RulesEngine({ ...rulesOptions, rules: ruleSet.rules })
   // A rule change from the API: a new engine takes over in one synchronous step, so every
@@ -437,6 +444,11 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     influx?.start()
     log.startRetention()
     logger.info({ bootId, ...ports }, 'gateway started')
+    if (simulated)
+      logger.warn(
+        { speed, simulatedNow: new Date(now()).toISOString() },
+        'running on simulated time (GATEWAY_CLOCK=simulated): events are stamped on an accelerated clock, not the real one',
+      )
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 

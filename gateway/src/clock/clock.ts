@@ -7,11 +7,13 @@ import { fetchCloudTime, systemNtpStatus, type NtpStatus } from './sources.js'
 /**
  * GATEWAY_CLOCK: `auto` trusts the cloud or NTP, whichever vouches first; `trusted`
  * assumes the system clock is right (the old GATEWAY_CLOCK_SYNCED=true); `cloud` and
- * `ntp` use only that source.
+ * `ntp` use only that source. `simulated` runs on the accelerated clock of
+ * TENDERO_SIM_TIME (demos and tests, @tendero/protocol sim-time.ts): `systemNow` is that
+ * clock, trusted as it is, and the cloud's time is ignored.
  */
-export const CLOCK_MODES = ['auto', 'trusted', 'cloud', 'ntp'] as const
+export const CLOCK_MODES = ['auto', 'trusted', 'cloud', 'ntp', 'simulated'] as const
 export type ClockMode = (typeof CLOCK_MODES)[number]
-export type ClockSource = 'trusted' | 'cloud' | 'ntp'
+export type ClockSource = 'trusted' | 'cloud' | 'ntp' | 'simulated'
 
 /** This boot's monotonic clock tied to true wall time, taken when the clock synced. */
 export interface SyncAnchor {
@@ -123,8 +125,8 @@ export class GatewayClock {
       ...options,
     }
     this.logger = options.logger ?? pino({ level: 'silent' })
-    if (this.o.mode === 'trusted') {
-      this.source = 'trusted'
+    if (this.o.mode === 'trusted' || this.o.mode === 'simulated') {
+      this.source = this.o.mode
       this.syncedAt = this.o.systemNow()
     }
   }
@@ -203,7 +205,7 @@ export class GatewayClock {
   }
 
   start(): void {
-    if (this.running || this.o.mode === 'trusted') return
+    if (this.running || this.o.mode === 'trusted' || this.o.mode === 'simulated') return
     this.running = true
     if (this.o.mode !== 'ntp' && this.o.cloud) this.loops.push(this.cloudLoop())
     if (this.o.mode !== 'cloud') this.loops.push(this.ntpLoop())
