@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { isDeviceId } from '@tendero/protocol'
+import { MAX_SIM_SPEED, SIM_TIME_ENV, isDeviceId, parseSimTime, type SimulatedTime } from '@tendero/protocol'
 import { SimulatorError } from './errors.js'
 
 /** Everything the CLI needs; flags win over environment variables, which win over defaults. */
@@ -33,6 +33,12 @@ export interface SimulatorConfig {
   scenario: string | undefined
   /** With `scenario`: path of a JSON fault plan applied over simulated time. */
   faults: string | undefined
+  /** With `scenario`: the clock shared with a gateway on GATEWAY_CLOCK=simulated (TENDERO_SIM_TIME). */
+  simTime: SimulatedTime | undefined
+  /** With `scenario`: scenario clock at start, `HH:MM` or `now` (the shop's local time now). */
+  startAt: string | undefined
+  /** With `scenario`: print a TENDERO_SIM_TIME for it (starting now, at `speed`) and exit. */
+  printSimTime: boolean
   /** Print the scenarios and exit. */
   list: boolean
   help: boolean
@@ -65,6 +71,8 @@ const SETTINGS = {
   keepalive: { flag: 'keepalive', env: 'SIM_KEEPALIVE_S', fallback: '10', help: 'MQTT keepalive, s (link loss → fail-safe)' },
   scenario: { flag: 'scenario', env: 'SIM_SCENARIO', fallback: undefined, help: 'run a whole shop scenario (see --list) instead of cold rooms' },
   faults: { flag: 'faults', env: 'SIM_FAULTS', fallback: undefined, help: 'with --scenario: a JSON fault plan file (README, "Fallas / Faults")' },
+  simTime: { flag: 'sim-time', env: SIM_TIME_ENV, fallback: undefined, help: 'with --scenario: shared simulated time origin=<ISO>,anchor=<epoch ms>,speed=<x> (see --print-sim-time)' },
+  startAt: { flag: 'start-at', env: 'SIM_START_AT', fallback: undefined, help: "with --scenario: scenario clock at start, HH:MM or 'now' (default: the scenario's startAt)" },
   logLevel: { flag: 'log-level', env: 'SIM_LOG_LEVEL', fallback: undefined, help: 'pino level (default warn on a TTY, else info)' },
 } satisfies Record<string, Setting>
 
@@ -81,6 +89,7 @@ export const usage = [
     (s: Setting) => `  --${s.flag.padEnd(15)} ${s.help}${s.fallback === undefined ? '' : ` (default ${s.fallback})`}  [${s.env}]`,
   ),
   `  --${'list'.padEnd(15)} list the scenarios and exit`,
+  `  --${'print-sim-time'.padEnd(15)} with --scenario: print a ${SIM_TIME_ENV} for a gateway (GATEWAY_CLOCK=simulated) and this simulator, and exit`,
   `  --${'help'.padEnd(15)} show this help`,
 ].join('\n')
 
@@ -102,7 +111,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   let flags: Record<string, string | boolean | undefined>
   try {
     const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
-    flags = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' }, list: { type: 'boolean' } }, strict: true }).values
+    flags = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' }, list: { type: 'boolean' }, 'print-sim-time': { type: 'boolean' } }, strict: true }).values
   } catch (err) {
     throw new SimulatorError('SIM_CONFIG_INVALID', `${(err as Error).message}. Try --help.`)
   }
@@ -140,7 +149,27 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const logLevel = raw('logLevel')
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw invalid('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`)
 
+  const simTimeText = raw('simTime')
+  let simTime: SimulatedTime | undefined
+  if (simTimeText !== undefined) {
+    try {
+      simTime = parseSimTime(simTimeText)
+    } catch (err) {
+      throw invalid('simTime', (err as Error).message)
+    }
+    // One speed: the shared clock's. A different --speed would be a second clock.
+    const speedText = raw('speed')
+    if (speedText !== SETTINGS.speed.fallback && Number(speedText) !== simTime.speed)
+      throw invalid('speed', `${speedText} contradicts the speed ${simTime.speed} of ${SIM_TIME_ENV}; set one of them`)
+  }
+  const startAt = raw('startAt')
+  if (startAt !== undefined && startAt !== 'now' && !/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(startAt))
+    throw invalid('startAt', `"${startAt}" must be HH:MM or now`)
+
   return {
+    simTime,
+    startAt,
+    printSimTime: flags['print-sim-time'] === true,
     mqttUrl,
     deviceId,
     password: value('password'),
@@ -148,7 +177,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     idPrefix,
     reconnectMs: number('reconnect', value('reconnect'), 10, 3_600_000, true),
     ackLog,
-    speed: number('speed', value('speed'), 0.001, 1_000_000),
+    speed: simTime?.speed ?? number('speed', value('speed'), 0.001, MAX_SIM_SPEED),
     intervalMs: number('intervalMs', value('intervalMs'), 10, 3_600_000, true),
     startTempC: number('startTempC', value('startTempC'), -40, 60),
     compressorOn: compressor === 'on',

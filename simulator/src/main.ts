@@ -26,7 +26,7 @@ if (config.help) {
 }
 
 // A scenario runs every device of a shop on one clock; it owns the process from here on.
-if (config.list || config.scenario !== undefined) await (await import('./scenarios/cli.js')).runScenarioCli(config)
+if (config.list || config.printSimTime || config.scenario !== undefined) await (await import('./scenarios/cli.js')).runScenarioCli(config)
 
 const tty = process.stdout.isTTY === true
 // Logs go to stderr so stdout carries only the status line.

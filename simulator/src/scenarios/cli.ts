@@ -3,8 +3,10 @@ import { pino } from 'pino'
 import { FaultInjector, parseFaultPlan } from '../faults/index.js'
 import type { SimulatorConfig } from '../config.js'
 import { SimulatorError } from '../errors.js'
-import { ScenarioRunner } from './runner.js'
-import { loadScenario, scenarioNames } from './schema.js'
+import { formatSimTime } from '@tendero/protocol'
+import { ScenarioRunner, scenarioOrigin } from './runner.js'
+import { loadScenario, scenarioNames, type Scenario } from './schema.js'
+import { DEFAULT_SCENARIO_TIME_ZONE, zonedClock } from './zoned-time.js'
 import { createScenarioStatus } from './status.js'
 
 /** `--list`: one scenario a line, name, devices and title. */
@@ -30,15 +32,33 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
     process.stdout.write(`${listScenarios()}\n`)
     process.exit(0)
   }
+  if (config.scenario === undefined) return fail('--print-sim-time needs --scenario')
+  let scenario: Scenario
+  try {
+    scenario = loadScenario(config.scenario)
+  } catch (err) {
+    return fail(err instanceof SimulatorError ? err.message : String(err))
+  }
+  const zone = scenario.timezone ?? DEFAULT_SCENARIO_TIME_ZONE
+  // `now`: the shop's local time now, so the day's profiles and events match the wall clock.
+  const startAt = config.startAt === 'now' ? zonedClock(Date.now(), zone) : config.startAt
+  if (config.printSimTime) {
+    // Starts now, at the scenario's start time today: run the gateway and this simulator with it.
+    const spec = formatSimTime({ originMs: scenarioOrigin(scenario, Date.now(), startAt), anchorMs: Date.now(), speed: config.speed })
+    process.stdout.write(`${spec}\n`)
+    process.exit(0)
+  }
   const tty = process.stdout.isTTY === true
   const logger = pino({ name: 'simulator', level: config.logLevel ?? (tty ? 'warn' : 'info') }, pino.destination(2))
   let runner: ScenarioRunner
   try {
     runner = new ScenarioRunner({
-      scenario: loadScenario(config.scenario as string),
+      scenario,
       mqttUrl: config.mqttUrl,
       password: config.password,
       speed: config.speed,
+      ...(config.simTime ? { simTime: config.simTime } : {}),
+      ...(startAt !== undefined ? { startAt } : {}),
       seed: config.seed,
       logger,
       keepaliveS: config.keepaliveS,

@@ -1,9 +1,11 @@
 import { pino, type Logger } from 'pino'
+import { simulatedNow, type SimulatedTime } from '@tendero/protocol'
 import { ScenarioNode, type ScenarioNodeSnapshot } from '../devices/scenario-node.js'
 import { devicePassword } from '../devices/cold-room-fleet.js'
 import { SimulatorError } from '../errors.js'
 import { buildPhysics, type Physics, type PhysicsEvent } from './physics.js'
 import type { Scenario, ScheduledEvent } from './schema.js'
+import { DEFAULT_SCENARIO_TIME_ZONE, zonedEpoch } from './zoned-time.js'
 
 const DAY_S = 86_400
 
@@ -12,11 +14,20 @@ export interface ScenarioRunnerOptions {
   mqttUrl: string
   /** MQTT password template; `{id}` is each device's id, as for the cold-room fleet. */
   password: string
-  /** Simulated seconds per real second. */
+  /** Simulated seconds per real second (`simTime.speed` when that is given). */
   speed: number
+  /**
+   * The clock shared with a gateway on GATEWAY_CLOCK=simulated (TENDERO_SIM_TIME): the
+   * scenario starts at `originMs` (which should be `startAt` in the scenario's zone,
+   * `scenarioOrigin`), follows the shared line from the anchor, and every message is
+   * stamped on it. Without it, messages carry the real time and the clock starts at `start()`.
+   */
+  simTime?: SimulatedTime
+  /** Scenario clock at start, `HH:MM`, instead of the file's `startAt`. */
+  startAt?: string
   /** Base seed; each device gets its own derived from it. */
   seed: number
-  /** Real ms between clock ticks. Default 250. */
+  /** Real ms between clock ticks. Default: 30 simulated seconds a tick, between 20 and 250 ms. */
   tickMs?: number
   logger?: Logger
   keepaliveS?: number
@@ -58,6 +69,14 @@ const hhmm = (s: number): string => {
 }
 
 /**
+ * The simulated epoch at which a scenario starts: its `startAt` (or the one given) in its time
+ * zone on the local day of `dayOf`. The origin of a TENDERO_SIM_TIME for it.
+ */
+export function scenarioOrigin(scenario: Scenario, dayOf: number = Date.now(), startAt: string = scenario.startAt): number {
+  return zonedEpoch(startAt, scenario.timezone ?? DEFAULT_SCENARIO_TIME_ZONE, dayOf)
+}
+
+/**
  * Runs every device of a scenario on one simulated clock: each tick steps every physics
  * by the same simulated time (split at scheduled events, which repeat daily), then lets
  * each node publish what is due. `advance` is public so tests (and fault injection) can
@@ -76,12 +95,19 @@ export class ScenarioRunner {
   private simS = 0
   private timer: NodeJS.Timeout | null = null
   private faultCounter: () => number = () => 0
+  private readonly speed: number
 
   constructor(private readonly options: ScenarioRunnerOptions) {
     const { scenario } = options
-    if (!(options.speed > 0)) throw new SimulatorError('SIM_CONFIG_INVALID', 'speed must be > 0')
+    this.speed = options.simTime?.speed ?? options.speed
+    if (!(this.speed > 0)) throw new SimulatorError('SIM_CONFIG_INVALID', 'speed must be > 0')
+    if (options.startAt !== undefined && !/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(options.startAt))
+      throw new SimulatorError('SIM_CONFIG_INVALID', `start time must be HH:MM, got "${options.startAt}"`)
     this.log = options.logger ?? pino({ name: 'simulator' })
-    this.startClockS = clockSeconds(scenario.startAt)
+    this.startClockS = clockSeconds(options.startAt ?? scenario.startAt)
+    const simTime = options.simTime
+    // On shared simulated time every message is stamped on the scenario clock.
+    const now = simTime ? () => simTime.originMs + this.simS * 1000 : options.now
     const nodes: ScenarioNode[] = []
     scenario.devices.forEach((device, index) => {
       const where = `${scenario.name}.json /devices/${index}`
@@ -126,7 +152,7 @@ export class ScenarioRunner {
         logger: this.log,
         ...(options.keepaliveS !== undefined ? { keepaliveS: options.keepaliveS } : {}),
         ...(options.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: options.reconnectPeriodMs } : {}),
-        ...(options.now ? { now: options.now } : {}),
+        ...(now ? { now } : {}),
       })
       nodes.push(node)
       this.byId.set(device.id, node)
@@ -163,11 +189,25 @@ export class ScenarioRunner {
     return this.simS
   }
 
-  /** Connects every device (resolves once all have); then the clock runs at `speed`. */
+  /**
+   * Connects every device (resolves once all have); the clock runs at `speed` from the
+   * call, or on the shared simulated time. Each tick moves the clock to where real time
+   * says it should be, so a late timer (a busy machine) does not slow simulated time down.
+   */
   async start(): Promise<void> {
-    const tickMs = this.options.tickMs ?? 250
+    const tickMs = this.options.tickMs ?? Math.min(250, Math.max(20, Math.round(30_000 / this.speed)))
+    const simTime = this.options.simTime ?? { originMs: 0, anchorMs: Date.now() - (this.simS * 1000) / this.speed, speed: this.speed }
+    // After a stall, in steps of at most a normal tick's worth: devices keep publishing at
+    // their interval through the gap instead of one reading for all of it.
+    const maxStepS = (tickMs / 1000) * this.speed
+    const catchUp = () => {
+      const target = (simulatedNow(simTime) - simTime.originMs) / 1000
+      while (target - this.simS > maxStepS) this.advance(maxStepS)
+      if (target > this.simS) this.advance(target - this.simS)
+    }
+    catchUp()
     this.publishAll()
-    this.timer = setInterval(() => this.advance((tickMs / 1000) * this.options.speed), tickMs)
+    this.timer = setInterval(catchUp, tickMs)
     await Promise.all(this.nodes.map((n) => n.start()))
   }
 

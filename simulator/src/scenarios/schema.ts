@@ -75,6 +75,25 @@ export const ScheduledEvent = Type.Object(
 )
 export type ScheduledEvent = Static<typeof ScheduledEvent>
 
+/**
+ * A rule of the scenario's pack that should fire in a window of the scenario clock, because
+ * of a scheduled event or of the day's routine (a schedule, the morning pull-down). The
+ * scenario-day test (test/e2e/scenario-day.test.ts) runs the day on a real gateway and
+ * checks every expectation, and that no alarm fires outside them.
+ */
+export const RuleExpectation = Type.Object(
+  {
+    rule: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }),
+    /** Window on the scenario clock, `from` inclusive, `to` exclusive; `to` < `from` crosses midnight. */
+    from: ClockTime,
+    to: ClockTime,
+    /** Why it fires then, in Spanish. */
+    note: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+export type RuleExpectation = Static<typeof RuleExpectation>
+
 export const Scenario = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
@@ -84,8 +103,12 @@ export const Scenario = Type.Object(
     pack: Type.Optional(Type.String()),
     /** Scenario clock time at start. */
     startAt: ClockTime,
+    /** IANA time zone of the scenario clock; the pack's. Default America/Argentina/Buenos_Aires. */
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     devices: Type.Array(ScenarioDevice, { minItems: 1, maxItems: 200 }),
     events: Type.Array(ScheduledEvent),
+    /** Where the pack's rules should fire over a simulated day from `startAt`. */
+    expect: Type.Optional(Type.Array(RuleExpectation)),
   },
   { additionalProperties: false },
 )
@@ -134,6 +157,13 @@ export function parseScenario(value: unknown, source = '(inline)'): Scenario {
       reasons.push(`/events/${index}: relay.set needs "relay" and "on"`)
     if (event.action === 'valve.set' && event.on === undefined) reasons.push(`/events/${index}: valve.set needs "on"`)
   })
+  if (value.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value.timezone })
+    } catch {
+      reasons.push(`/timezone: unknown time zone "${value.timezone}"`)
+    }
+  }
   if (reasons.length) throw invalid(source, reasons)
   return value
 }
