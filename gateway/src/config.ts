@@ -27,8 +27,12 @@ const Device = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 120 })),
     /** What the device is, e.g. `cold_room`; informative for now. */
     kind: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$' }),
-    /** `scrypt$N$r$p$salt$hash`, from `npm run -w @tendero/gateway hash-password -- <pw>`. */
-    passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+    /**
+     * `scrypt$N$r$p$salt$hash`, from `npm run -w @tendero/gateway hash-password -- <pw>`.
+     * Required unless the device has a `modbus` section: a device the gateway only polls
+     * never logs in, and without a hash it cannot log in over MQTT at all.
+     */
+    passwordHash: Type.Optional(Type.String({ pattern: '^scrypt\\$' })),
     /**
      * Relays the device accepts in `relay.set`; rules are checked against it. An entry is a
      * name, or `{ name, failsafe }` with the relay's safe state (src/failsafe/spec.ts).
@@ -135,6 +139,21 @@ function invalid(source: string, reasons: string[]): GatewayError {
   return new GatewayError('CONFIG_ERR_INVALID', `Invalid ${source}:\n${reasons.map((r) => `  ${r}`).join('\n')}`, { reasons })
 }
 
+/**
+ * A device logs in over MQTT with its password, so it needs a hash; a Modbus device may
+ * go without one (it is polled, and then no MQTT login is accepted for its id).
+ */
+function explainDevicePassword(device: DeviceConfig, path: string): string[] {
+  if (device.passwordHash === undefined)
+    return device.modbus ? [] : [`${path}: required unless the device has a modbus section`]
+  try {
+    parsePasswordHash(device.passwordHash)
+    return []
+  } catch (err) {
+    return [`${path}: ${(err as Error).message}`]
+  }
+}
+
 /** Checks a parsed site config JSON: schema, then per-kind rule checks, then cross-references. */
 export function parseSiteConfig(value: unknown, source = 'site config'): SiteConfig {
   if (!siteValidator.check(value)) throw invalid(source, siteValidator.explain(value))
@@ -144,11 +163,7 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
   site.devices.forEach((d, i) => {
     if (devices.has(d.id)) reasons.push(`/devices/${i}/id: duplicate device id "${d.id}"`)
     devices.set(d.id, d)
-    try {
-      parsePasswordHash(d.passwordHash)
-    } catch (err) {
-      reasons.push(`/devices/${i}/passwordHash: ${(err as Error).message}`)
-    }
+    reasons.push(...explainDevicePassword(d, `/devices/${i}/passwordHash`))
     const relayNames = new Set<string>()
     d.relays?.forEach((entry, j) => {
       const name = relayName(entry)

@@ -1,10 +1,11 @@
 /**
  * Simulated time, shared by the gateway and the simulator so both run one accelerated
  * clock: a simulated day in minutes, with rules that hold for "10 minutes" holding for
- * 10 simulated minutes. It is a straight line through one point: at real time `anchorMs`
- * the simulated clock reads `originMs`, and it runs `speed` times faster than real time.
- * Every process that reads the same spec computes the same simulated now from its own
- * system clock, so nothing has to be exchanged at run time.
+ * 10 simulated minutes. The simulated clock reads `originMs` until real time reaches
+ * `anchorMs`, then runs `speed` times faster than real time. Every process that reads the
+ * same spec computes the same simulated now from its own system clock, so nothing has to
+ * be exchanged at run time; an anchor a little in the future lets every process start
+ * and connect while the clock still stands at the origin.
  *
  * Spelled for an environment variable (TENDERO_SIM_TIME, GATEWAY_CLOCK=simulated):
  *   origin=2026-11-23T07:00:00-03:00,anchor=1795000000000,speed=720
@@ -13,7 +14,7 @@
 export interface SimulatedTime {
   /** The simulated wall time (epoch ms) at `anchorMs`. */
   originMs: number
-  /** The real wall time (epoch ms) at which simulated time was `originMs`. */
+  /** The real wall time (epoch ms) at which simulated time starts to run from `originMs`. */
   anchorMs: number
   /** Simulated ms per real ms (> 0). */
   speed: number
@@ -50,7 +51,7 @@ export function parseSimTime(text: string): SimulatedTime {
 
 /** The simulated wall time (epoch ms) at real time `realNow`. */
 export function simulatedNow(t: SimulatedTime, realNow: number = Date.now()): number {
-  return t.originMs + (realNow - t.anchorMs) * t.speed
+  return t.originMs + Math.max(0, realNow - t.anchorMs) * t.speed
 }
 
 /** A clock function on simulated time, for code that takes `now: () => number`. */
