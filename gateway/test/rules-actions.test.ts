@@ -110,7 +110,7 @@ describe('publish, notify, state.set and rearmActions', () => {
       {
         kind: 'notify',
         deviceId: 'camara-1',
-        body: { channel: 'whatsapp', audience: 'owner', message: 'La cámara está tibia', alarmId: 'avisar:camara-1' },
+        body: { channel: 'whatsapp', audience: 'owner', message: 'La cámara está tibia', ruleId: 'avisar', alarmId: 'avisar:camara-1' },
       },
     ])
   })

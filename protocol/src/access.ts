@@ -98,6 +98,8 @@ export const Notification = Type.Object(
     audience: Type.String({ minLength: 1, maxLength: 64 }),
     message: Type.String({ minLength: 1, maxLength: 1000 }),
     alarmId: Type.Optional(Type.String({ maxLength: 160 })),
+    /** The rule that sent it, when a rule did (an escalation names its alarm instead). */
+    ruleId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 )

@@ -22,6 +22,12 @@ export const notify = defineAction({
     ctx.effects.record({
       kind: 'notify',
       deviceId: ctx.deviceId,
-      body: { channel: spec.channel, audience: spec.audience, message: spec.message, ...(ctx.alarmId ? { alarmId: ctx.alarmId } : {}) },
+      body: {
+        channel: spec.channel,
+        audience: spec.audience,
+        message: spec.message,
+        ruleId: ctx.ruleId,
+        ...(ctx.alarmId ? { alarmId: ctx.alarmId } : {}),
+      },
     }),
 })
