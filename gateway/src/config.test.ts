@@ -74,6 +74,26 @@ describe('config', () => {
     expect(message).toContain('/rules/3/actions/0/kind: unknown action kind "sms.send"')
   })
 
+  it('lets a Modbus device go without a passwordHash, and no other device', () => {
+    const site = demo()
+    const modbus = { host: '127.0.0.1', port: 5020, registers: [{ name: 'temperature_c', address: 0, fn: 'holding', type: 'int16' }] }
+    site.devices.push({ id: 'medidor-mb', kind: 'energy_meter', modbus })
+    // Some controllers speak both: a Modbus device may still carry a hash.
+    site.devices.push({ id: 'camara-mb', kind: 'cold_room', passwordHash: site.devices[0].passwordHash, modbus })
+    const parsed = parseSiteConfig(site)
+    expect(parsed.devices.find((d) => d.id === 'medidor-mb')).not.toHaveProperty('passwordHash')
+    expect(parsed.devices.find((d) => d.id === 'camara-mb')?.passwordHash).toBe(site.devices[0].passwordHash)
+
+    site.devices.push({ id: 'camara-sin-clave', kind: 'cold_room' })
+    expect(() => parseSiteConfig(site)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_ERR_INVALID', details: { reasons: ['/devices/3/passwordHash: required unless the device has a modbus section'] } }),
+    )
+    // A hash that is there is still checked, Modbus or not.
+    site.devices.pop()
+    site.devices[1].passwordHash = 'scrypt$1000$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=='
+    expect(() => parseSiteConfig(site)).toThrow('/devices/1/passwordHash: invalid password hash: N must be a power of two')
+  })
+
   it('rejects a threshold with both above and below', () => {
     const site = demo()
     site.rules[0].when.below = 1

@@ -215,6 +215,14 @@ export class DeviceBroker {
       this.logger.warn({ deviceId }, 'device refused: unknown device')
       throw authError(BAD_USERNAME_OR_PASSWORD, 'bad user name or password')
     }
+    if (device.passwordHash === undefined) {
+      // A Modbus device without a hash is polled, never logged in. Same cost and same
+      // CONNACK as a wrong password, so a client learns nothing about which ids these are.
+      await burnVerification(secret)
+      this.rejections.refuseConnect('bad_password')
+      this.logger.warn({ deviceId }, 'device refused: no MQTT password (Modbus device without passwordHash)')
+      throw authError(BAD_USERNAME_OR_PASSWORD, 'bad user name or password')
+    }
     if (!(await verifyPassword(secret, device.passwordHash))) {
       this.rejections.refuseConnect('bad_password')
       this.logger.warn({ deviceId }, 'device refused: wrong password')

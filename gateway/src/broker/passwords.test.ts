@@ -10,6 +10,14 @@ describe('device passwords', () => {
     expect(await verifyPassword('', hash)).toBe(false)
   })
 
+  it('matches no password when there is no hash', async () => {
+    const before = verificationStats().runs
+    expect(await verifyPassword('', undefined)).toBe(false)
+    expect(await verifyPassword('cualquiera', undefined)).toBe(false)
+    // It still spends a real scrypt run, so the missing hash does not show in the timing.
+    expect(verificationStats().runs).toBeGreaterThanOrEqual(before + 2)
+  })
+
   it('salts every hash', async () => {
     expect(await hashPassword('x')).not.toBe(await hashPassword('x'))
   })

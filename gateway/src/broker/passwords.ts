@@ -85,7 +85,15 @@ const proven = new Map<string, Buffer>()
 const MAX_PROVEN = 10_000
 const digest = (password: string, encoded: string) => createHash('sha256').update(encoded).update('\0').update(password).digest()
 
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+/**
+ * True when `password` matches `encoded`. No hash (a Modbus device that is only polled)
+ * matches no password, after spending as long as a real check.
+ */
+export async function verifyPassword(password: string, encoded: string | undefined): Promise<boolean> {
+  if (encoded === undefined) {
+    await burnVerification(password)
+    return false
+  }
   const { N, r, p, salt, key } = parsePasswordHash(encoded)
   const known = proven.get(encoded)
   const candidateDigest = digest(password, encoded)
