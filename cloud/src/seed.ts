@@ -16,13 +16,40 @@ export const DEMO = {
   user: { email: 'demo@tendero.app', password: 'tendero-demo', name: 'Julio Pérez', locale: 'es-AR' },
 } as const
 
+/** A device of the demo gateway as the dashboard lists it. */
+export interface DemoDevice {
+  id: string
+  name: string
+  kind: string
+}
+
 /**
- * Idempotent: safe on every boot. Names and the gateway key follow the current values
- * (so a new DEMO_GATEWAY_KEY takes effect on restart); an existing user keeps its
+ * The devices of a gateway site config (`gateway/config/*.json`), for `devices` below:
+ * `npm run demo` registers the shop its gateway runs. A device without a name shows its id.
+ */
+export function demoDevicesFromSite(site: { devices: readonly { id: string; name?: string | undefined; kind: string }[] }): DemoDevice[] {
+  return site.devices.map((d) => ({ id: d.id, name: d.name || d.id, kind: d.kind }))
+}
+
+export interface SeedOptions {
+  gatewayKey: string
+  /**
+   * The demo gateway's devices; default the single cold room of gateway/config/demo.json
+   * (DEMO.device), which the end-to-end tests run. The gateway ends up with exactly these,
+   * so a demo data directory reused with another site does not keep the old devices.
+   */
+  devices?: readonly DemoDevice[]
+}
+
+/**
+ * Idempotent: safe on every boot. Names, devices and the gateway key follow the current
+ * values (so a new DEMO_GATEWAY_KEY takes effect on restart); an existing user keeps its
  * password, so a demo user who changed it is not reset.
  */
-export async function seedDemo(db: Db, opts: { gatewayKey: string }): Promise<void> {
-  const { organization, site, gateway, device, user } = DEMO
+export async function seedDemo(db: Db, opts: SeedOptions): Promise<void> {
+  const { organization, site, gateway, user } = DEMO
+  const devices = opts.devices ?? [DEMO.device]
+  if (devices.length === 0) throw new Error('seedDemo: devices must list at least one device')
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('organizations')
@@ -40,10 +67,18 @@ export async function seedDemo(db: Db, opts: { gatewayKey: string }): Promise<vo
       .values({ ...gateway, org_id: organization.id, site_id: site.id, key_hash: keyHash })
       .onConflict((oc) => oc.column('id').doUpdateSet({ name: gateway.name, key_hash: keyHash }))
       .execute()
+    // Telemetry and state rows do not reference devices, so dropping one loses no history.
+    await trx
+      .deleteFrom('devices')
+      .where('gateway_id', '=', gateway.id)
+      .where('id', 'not in', devices.map((d) => d.id))
+      .execute()
     await trx
       .insertInto('devices')
-      .values({ ...device, gateway_id: gateway.id, site_id: site.id })
-      .onConflict((oc) => oc.columns(['gateway_id', 'id']).doUpdateSet({ name: device.name, kind: device.kind }))
+      .values(devices.map((d) => ({ id: d.id, name: d.name, kind: d.kind, gateway_id: gateway.id, site_id: site.id })))
+      .onConflict((oc) =>
+        oc.columns(['gateway_id', 'id']).doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), kind: eb.ref('excluded.kind'), site_id: eb.ref('excluded.site_id') })),
+      )
       .execute()
   })
 
