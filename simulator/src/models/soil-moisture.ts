@@ -1,5 +1,5 @@
 import { AmbientModel, saturationVapourPressureHpa, type AmbientParams } from './ambient.js'
-import { mulberry32 } from './seeded-random.js'
+import { RainModel } from './rain.js'
 
 /**
  * Root-zone soil moisture as a bucket water balance (FAO-56 style), per unit area in mm:
@@ -14,7 +14,9 @@ import { mulberry32 } from './seeded-random.js'
  * - Water arriving (drip valve, rain) infiltrates up to a capacity that depends on the
  *   soil (sand takes water fast, clay slowly) and on how wet it already is; the rest runs
  *   off. Above field capacity the soil drains to depth.
- * - Rain events are a seeded Poisson process of showers with random duration and intensity.
+ * - Rain comes from a RainModel: by default its own, seeded Poisson showers with random
+ *   duration and intensity (the `rain…` params); or one shared with a rain gauge (`init.rain`),
+ *   so the gauge and the soil see the same showers.
  *
  * Integrated in sub-steps of at most `maxSubstepS`, breaking at every rain transition.
  * Every flux is tallied, so the water balance closes exactly (a test checks it).
@@ -47,7 +49,7 @@ export interface SoilMoistureParams {
   cropCoefficient: number
   /** Water a drip line applies over the wetted area while the valve is open, mm/h. */
   irrigationMmPerH: number
-  /** Mean rain showers per day (Poisson); 0 = never rains. */
+  /** Mean rain showers per day (Poisson); 0 = never rains. Ignored with a shared `init.rain`. */
   rainEventsPerDay: number
   /** Mean shower intensity, mm/h (each shower 0.2–2.5 × this). */
   rainMeanMmPerH: number
@@ -80,6 +82,8 @@ export interface SoilMoistureInit {
   valveOpen?: boolean
   /** Share the weather with other models; its own clock is not used, t is this model's. */
   ambient?: AmbientModel
+  /** Share the rain with a gauge; read at this model's t, stepped by its owner, not here. */
+  rain?: RainModel
 }
 
 export interface SoilWaterTotals {
@@ -123,10 +127,8 @@ export class SoilMoistureModel {
   /** Irrigation supplied from outside (a flow meter upstream), mm/h; overrides the valve. */
   private supplied: number | null = null
   private elapsed = 0
-  private readonly random: () => number
-  private rainOn = false
-  private rainRate = 0
-  private nextRainAt: number
+  readonly rain: RainModel
+  private readonly ownsRain: boolean
   private readonly totals: SoilWaterTotals = {
     irrigationMm: 0,
     rainMm: 0,
@@ -155,8 +157,10 @@ export class SoilMoistureModel {
     this.storageMm = theta * p.rootDepthMm
     this.valve = init.valveOpen ?? false
     this.ambient = init.ambient ?? new AmbientModel({ seed: p.seed, ...p.ambient })
-    this.random = mulberry32((p.seed ^ 0x2545f491) >>> 0)
-    this.nextRainAt = this.dryInterval()
+    this.ownsRain = init.rain === undefined
+    this.rain =
+      init.rain ??
+      new RainModel({ showersPerDay: p.rainEventsPerDay, meanMmPerH: p.rainMeanMmPerH, meanDurationS: p.rainMeanDurationS, seed: p.seed })
   }
 
   get theta(): number {
@@ -176,7 +180,7 @@ export class SoilMoistureModel {
   }
 
   get raining(): boolean {
-    return this.rainOn
+    return this.rain.rateAt(this.elapsed) > 0
   }
 
   get elapsedS(): number {
@@ -223,10 +227,11 @@ export class SoilMoistureModel {
     while (this.elapsed < end) {
       // Sub-steps on a grid of absolute time, so different slicings share most sub-steps.
       const grid = this.params.maxSubstepS
-      const boundary = Math.min(end, this.nextRainAt, (Math.floor(this.elapsed / grid) + 1) * grid)
-      this.integrate(boundary - this.elapsed)
+      const boundary = Math.min(end, this.rain.nextChangeAfter(this.elapsed), (Math.floor(this.elapsed / grid) + 1) * grid)
+      const h = boundary - this.elapsed
+      this.integrate(h)
+      if (this.ownsRain) this.rain.step(h)
       this.elapsed = boundary
-      if (boundary === this.nextRainAt) this.rainTransition()
     }
   }
 
@@ -241,14 +246,15 @@ export class SoilMoistureModel {
     // Water arriving at the surface, and the part the soil can take in this sub-step.
     const irrigationRate = this.supplied ?? (this.valve ? p.irrigationMmPerH : 0)
     const irrigationMm = irrigationRate * hours
-    const rainMm = this.rainOn ? this.rainRate * hours : 0
+    const rainRate = this.rain.rateAt(this.elapsed)
+    const rainMm = rainRate * hours
     const arriving = irrigationMm + rainMm
     const infiltrated = Math.min(arriving, this.infiltrationCapacityMmPerH(theta) * hours, capacityMm - this.storageMm)
     this.storageMm += Math.max(0, infiltrated)
 
     // ET at the sub-step midpoint; none while it rains (leaves are wet, sky is dark).
     const weather = this.ambient.sample(this.elapsed + hS / 2)
-    const et0 = this.rainOn ? 0 : makkinkEt0MmPerH(weather.solarWm2, weather.temperatureC)
+    const et0 = rainRate > 0 ? 0 : makkinkEt0MmPerH(weather.solarWm2, weather.temperatureC)
     const available = hy.fieldCapacity - hy.wiltingPoint
     const stress = Math.min(1, Math.max(0, (this.theta - hy.wiltingPoint) / (0.5 * available)))
     const floorMm = Math.min(this.storageMm, hy.wiltingPoint * p.rootDepthMm)
@@ -270,32 +276,14 @@ export class SoilMoistureModel {
     this.totals.drainageMm += drained
   }
 
-  private rainTransition(): void {
-    const p = this.params
-    const at = this.nextRainAt
-    this.rainOn = !this.rainOn
-    if (this.rainOn) {
-      this.rainRate = p.rainMeanMmPerH * (0.2 + 2.3 * this.random())
-      this.nextRainAt = at + p.rainMeanDurationS * (0.25 + 1.5 * this.random())
-    } else {
-      this.rainRate = 0
-      this.nextRainAt = at + this.dryInterval()
-    }
-  }
-
-  private dryInterval(): number {
-    if (this.params.rainEventsPerDay === 0) return Number.POSITIVE_INFINITY
-    return (-Math.log(1 - this.random()) * 86_400) / this.params.rainEventsPerDay
-  }
-
   snapshot(): SoilMoistureSnapshot {
     return {
       elapsedS: this.elapsed,
       moisturePct: this.moisturePct,
       sensorPct: this.sensorPct,
       valveOpen: this.valve,
-      raining: this.rainOn,
-      rainMmPerH: this.rainRate,
+      raining: this.raining,
+      rainMmPerH: this.rain.rateAt(this.elapsed),
       ...this.waterTotals(),
     }
   }
