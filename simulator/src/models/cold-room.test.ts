@@ -110,6 +110,28 @@ describe('cold room model', () => {
     expect(model.snapshot()).toMatchObject({ compressorOn: true, elapsedS: 3 * HOUR })
   })
 
+  it('a held door stays open through the schedule, warms the room like an opening, and closes when let go', () => {
+    const held = new ColdRoomModel({ ...closedDoor }, { startTempC: 2, compressorOn: true })
+    const shut = new ColdRoomModel({ ...closedDoor }, { startTempC: 2, compressorOn: true })
+    expect(held.holdDoor(true)).toBe(true)
+    expect(held.holdDoor(true)).toBe(false) // already open: not a new opening
+    held.step(600)
+    shut.step(600)
+    expect(held.doorOpen).toBe(true)
+    expect(held.temperatureC).toBeGreaterThan(shut.temperatureC + 1)
+    expect(held.snapshot().doorOpenings).toBe(1)
+    held.holdDoor(false)
+    expect(held.doorOpen).toBe(false)
+    // Scheduled openings are hidden while held, and the schedule itself is unchanged by holding.
+    const a = new ColdRoomModel({ doorOpeningsPerHour: 30, seed: 4 })
+    const b = new ColdRoomModel({ doorOpeningsPerHour: 30, seed: 4 })
+    b.holdDoor(true)
+    expect(b.step(HOUR).doorOpenedAt).toEqual([])
+    b.holdDoor(false)
+    a.step(HOUR)
+    expect(b.step(HOUR).doorOpenedAt).toEqual(a.step(HOUR).doorOpenedAt)
+  })
+
   it('rejects nonsense parameters and steps', () => {
     expect(() => new ColdRoomModel({ uaWPerK: 0 })).toThrow(RangeError)
     expect(() => new ColdRoomModel({ compressorCapacityW: -1 })).toThrow(RangeError)

@@ -17,6 +17,9 @@ import { DoorSchedule } from './door-schedule.js'
  * it does (the relay may stay commanded on; the controller locks it out). `setDefrost`
  * forces a manual defrost. The room warms a few kelvin during each defrost, which is the
  * pattern alarm rules must not mistake for a failure.
+ *
+ * `holdDoor` keeps the door open on top of the schedule (someone restocking, a door left
+ * ajar): the schedule keeps drawing its openings underneath, hidden while held.
  */
 export interface ColdRoomParams {
   /** C: heat capacity of air, walls and stored product, J/K (≈ 1 t of meat ≈ 3 MJ/K; a lightly stocked room less). */
@@ -91,6 +94,7 @@ export class ColdRoomModel {
   private elapsed = 0
   private openings = 0
   private manualDefrost = false
+  private held = false
   private readonly door: DoorSchedule
 
   constructor(params: Partial<ColdRoomParams> = {}, init: ColdRoomInit = {}) {
@@ -137,7 +141,22 @@ export class ColdRoomModel {
   }
 
   get doorOpen(): boolean {
-    return this.door.isOpen
+    return this.door.isOpen || this.held
+  }
+
+  /**
+   * Hold the door open (true) or let go (false), on top of the scheduled openings; true if
+   * this opened a closed door (a new opening). Let go during a scheduled opening, it closes
+   * when that one ends.
+   */
+  holdDoor(open: boolean): boolean {
+    const was = this.doorOpen
+    this.held = open
+    if (this.doorOpen && !was) {
+      this.openings += 1
+      return true
+    }
+    return false
   }
 
   get elapsedS(): number {
@@ -193,12 +212,12 @@ export class ColdRoomModel {
     while (this.elapsed < end) {
       const boundary = Math.min(end, this.door.nextTransitionAt, this.nextDefrostEdge(this.elapsed))
       const h = boundary - this.elapsed
-      const target = this.equilibriumC(this.compressor, this.door.isOpen, this.defrostingAt(this.elapsed))
+      const target = this.equilibriumC(this.compressor, this.doorOpen, this.defrostingAt(this.elapsed))
       this.temperature = target + (this.temperature - target) * Math.exp(-rate * h)
       this.elapsed = boundary
       if (boundary === this.door.nextTransitionAt) {
         this.door.transition()
-        if (this.door.isOpen) {
+        if (this.door.isOpen && !this.held) {
           this.openings += 1
           doorOpenedAt.push(boundary)
         }
@@ -213,7 +232,7 @@ export class ColdRoomModel {
       temperatureC: this.temperature,
       sensorC: this.sensorC,
       compressorOn: this.compressor,
-      doorOpen: this.door.isOpen,
+      doorOpen: this.doorOpen,
       doorOpenings: this.openings,
       defrosting: this.defrosting,
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ColdRoomModel } from './cold-room.js'
 import { OccupancyModel } from './occupancy.js'
 import { OvenModel } from './oven.js'
-import { barFloor, bakeryDeckOven, butcherColdRoom, clinicWaitingRoom, vaccineFridge } from './presets.js'
+import { barFloor, bakeryDeckOven, butcherColdRoom, clinicWaitingRoom, iceFreezer, vaccineFridge } from './presets.js'
 
 const HOUR = 3600
 
@@ -25,6 +25,38 @@ describe('device presets', () => {
       fridge.setCompressor(false)
       fridge.step(4 * HOUR)
       expect(fridge.temperatureC).toBeGreaterThan(8)
+    }
+  })
+
+  it('the ice freezer holds −20…−16 °C under its thermostat, and a door left open 6 min lifts it above −10 °C for over 20 min', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const freezer = new ColdRoomModel({ ...iceFreezer, seed }, { startTempC: -18 })
+      const thermostat = () => {
+        if (freezer.sensorC > -16) freezer.setCompressor(true)
+        else if (freezer.sensorC < -20) freezer.setCompressor(false)
+      }
+      let hi = Number.NEGATIVE_INFINITY
+      for (let t = 0; t < 24 * HOUR; t += 10) {
+        thermostat()
+        freezer.step(10)
+        hi = Math.max(hi, freezer.temperatureC)
+      }
+      expect(hi).toBeLessThan(-13)
+      freezer.holdDoor(true)
+      for (let t = 0; t < 360; t += 10) {
+        thermostat()
+        freezer.step(10)
+      }
+      freezer.holdDoor(false)
+      let aboveS = 0
+      for (let t = 0; t < 3 * HOUR; t += 10) {
+        thermostat()
+        freezer.step(10)
+        if (freezer.temperatureC > -10) aboveS += 10
+      }
+      expect(aboveS).toBeGreaterThan(25 * 60)
+      expect(aboveS).toBeLessThan(90 * 60)
+      expect(freezer.temperatureC).toBeLessThan(-15)
     }
   })
 

@@ -21,6 +21,24 @@ export const vaccineFridge: Readonly<Partial<ColdRoomParams>> = Object.freeze({
   defrostIntervalS: 0,
 })
 
+/**
+ * A bar's upright ice freezer (about 400 L, −18 °C) behind the counter. The probe reads the
+ * cabinet air, which is what a lumped model with a small mass stands for: a door left open
+ * a few minutes lifts it well above −10 °C and the compressor needs most of an hour to win
+ * it back, while the ice itself would still be hard. Driven by its own thermostat.
+ */
+export const iceFreezer: Readonly<Partial<ColdRoomParams>> = Object.freeze({
+  capacitanceJPerK: 30_000, // J/K (cabinet air, liner and shelves the probe follows)
+  uaWPerK: 3, // W/K
+  ambientC: 26, // behind a bar at night
+  compressorCapacityW: 300, // W (a ¼ HP unit at −25 °C evaporation)
+  doorHeatW: 2_500, // W while open: warm bar air floods the cabinet
+  productLoadW: 20, // W (fan, light)
+  doorOpeningsPerHour: 6,
+  doorOpenMeanS: 6,
+  defrostIntervalS: 0,
+})
+
 /** A butcher's walk-in with a 6-hourly 20-minute defrost (the default room plus defrost). */
 export const butcherColdRoom: Readonly<Partial<ColdRoomParams>> = Object.freeze({
   doorOpeningsPerHour: 6,
