@@ -68,12 +68,13 @@ describePack('centro-medico', {
     notFiring: { events: series('contador-sala', 'people', [[0, 20], [5, 25], [10, 24]]), until: 15 },
   },
   'med-ventilacion-sin-efecto': {
-    fires: 'fan on and CO₂ rising 15 ppm/min for 10 minutes',
-    firing: { events: [state('ventilacion-sala', { fan: true }, 0), ...co2(perMinute(0, 15, (m) => 1000 + 15 * m))], at: 10 },
-    nearMiss: 'fan on, CO₂ rises for 5 minutes and then falls',
+    fires: 'fan on and CO₂ rising 15 ppm/min for 20 minutes',
+    firing: { events: [state('ventilacion-sala', { fan: true }, 0), ...co2(perMinute(0, 25, (m) => 1000 + 15 * m))], at: 20 },
+    // The old 5-minute hold fired here: CO₂ keeps rising for a while after the fan starts.
+    nearMiss: 'fan on, CO₂ rises for 12 more minutes and then falls',
     notFiring: {
-      events: [state('ventilacion-sala', { fan: true }, 0), ...co2(perMinute(0, 20, (m) => (m <= 5 ? 1000 + 15 * m : 1075 - 10 * (m - 5))))],
-      until: 25,
+      events: [state('ventilacion-sala', { fan: true }, 0), ...co2(perMinute(0, 30, (m) => (m <= 12 ? 1000 + 15 * m : 1180 - 10 * (m - 12))))],
+      until: 35,
     },
   },
 })
