@@ -1,19 +1,11 @@
 import { connect, type MqttClient } from 'mqtt'
 import { nodeClientOptions } from './mqtt-session.js'
 import { pino, type Logger } from 'pino'
-import {
-  deviceTopic,
-  isDeviceId,
-  parsePayload,
-  upstreamValidators,
-  validators,
-  type Command,
-  type CommandAck,
-  type UpstreamChannel,
-} from '@tendero/protocol'
+import { deviceTopic, isDeviceId, upstreamValidators, type UpstreamChannel } from '@tendero/protocol'
 import { ColdRoomModel } from '../models/cold-room.js'
 import { SimulatorError } from '../errors.js'
-import { DEFAULT_FAILSAFE, DutyCycle, advanceWithDutyCycles, failsafeFromCommand, type FailsafeSpec } from './failsafe.js'
+import { DutyCycle, advanceWithDutyCycles, type FailsafeSpec } from './failsafe.js'
+import { NodeCommands } from './node-commands.js'
 
 export interface ColdRoomNodeOptions {
   /** e.g. `mqtt://127.0.0.1:1883` (the gateway's broker). */
@@ -110,11 +102,10 @@ export class ColdRoomNode {
   private stopping = false
   private seq = 0
   private readonly sent: SentCounts = { telemetry: 0, state: 0, event: 0, ack: 0 }
-  private readonly commands = { applied: 0, refused: 0, invalid: 0 }
+  private readonly commands: NodeCommands
   private firstConnect: { resolve: () => void; reject: (err: Error) => void } | null = null
   /** Relays other than the compressor (which lives in the model). */
   private readonly relays: Map<string, boolean>
-  private readonly failsafes = new Map<string, FailsafeSpec>()
   /** Non-null while in fail-safe: the duty cycles running, by relay. */
   private duty: Map<string, DutyCycle> | null = null
 
@@ -130,6 +121,14 @@ export class ColdRoomNode {
     this.now = options.now ?? Date.now
     this.relays = new Map(Object.entries(options.extraRelays ?? {}))
     if (this.relays.has(COMPRESSOR)) throw new SimulatorError('SIM_CONFIG_INVALID', 'extraRelays must not name the compressor')
+    this.commands = new NodeCommands({
+      log: this.log,
+      now: this.now,
+      hasRelay: (name) => this.hasRelay(name),
+      setRelay: (name, on) => this.setRelay(name, on),
+      ack: (ack) => this.publish('ack', ack),
+      publishState: () => this.publishState(),
+    })
   }
 
   /**
@@ -158,7 +157,7 @@ export class ColdRoomNode {
     })
     client.on('error', (err) => this.onError(err))
     client.on('message', (topic, payload) => {
-      if (topic === deviceTopic(deviceId, 'cmd')) this.onCommand(payload)
+      if (topic === deviceTopic(deviceId, 'cmd')) this.commands.handle(payload)
     })
     // Like firmware after boot: take the first reading right away, then every interval.
     this.tick(0)
@@ -202,7 +201,7 @@ export class ColdRoomNode {
       doorOpenings: m.snapshot().doorOpenings,
       simulatedS: m.elapsedS,
       sent: Object.freeze({ ...this.sent }),
-      commands: Object.freeze({ ...this.commands }),
+      commands: Object.freeze({ ...this.commands.counts }),
     })
   }
 
@@ -263,36 +262,6 @@ export class ColdRoomNode {
     this.seq = (this.seq + 1) % SEQ_WRAP
   }
 
-  private onCommand(payload: Buffer): void {
-    const parsed = parsePayload<Command>(payload, validators.command)
-    if (!parsed.ok) {
-      // No ack: without a valid payload there is no trustworthy command id to answer to.
-      this.commands.invalid += 1
-      this.log.warn({ reason: parsed.reason }, 'ignored invalid command')
-      return
-    }
-    const cmd = parsed.value
-    const now = this.now()
-    if (cmd.expiresAt < now) return this.refuse(cmd, 'expired')
-    if (cmd.kind === 'failsafe.set') {
-      if (!this.hasRelay(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
-      const spec = failsafeFromCommand(cmd)
-      if (!spec) return this.refuse(cmd, 'invalid_failsafe')
-      this.failsafes.set(cmd.relay, spec)
-      this.commands.applied += 1
-      this.log.info({ commandId: cmd.id, relay: cmd.relay, failsafe: spec }, 'fail-safe set')
-      this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
-      return
-    }
-    if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unknown_setpoint')
-    if (!this.hasRelay(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
-    this.setRelay(cmd.relay, cmd.on)
-    this.commands.applied += 1
-    this.log.info({ commandId: cmd.id, relay: cmd.relay, on: cmd.on }, 'relay set')
-    this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
-    this.publishState()
-  }
-
   private relayNames(): string[] {
     return [COMPRESSOR, ...this.relays.keys()]
   }
@@ -311,7 +280,7 @@ export class ColdRoomNode {
   }
 
   private failsafeOf(name: string): FailsafeSpec {
-    return this.failsafes.get(name) ?? DEFAULT_FAILSAFE
+    return this.commands.failsafeOf(name)
   }
 
   /** The link to the gateway is gone: every relay goes to its safe state, by itself. */
@@ -331,12 +300,6 @@ export class ColdRoomNode {
 
   private advance(dtS: number): { doorOpenedAt: number[]; switched: boolean } {
     return advanceWithDutyCycles(this.model, this.duty ?? [], (relay, on) => this.setRelay(relay, on), dtS)
-  }
-
-  private refuse(cmd: Command, error: string): void {
-    this.commands.refused += 1
-    this.log.warn({ commandId: cmd.id, kind: cmd.kind, error }, 'command refused')
-    this.publish('ack', { id: cmd.id, ts: this.now(), ok: false, error } satisfies CommandAck)
   }
 
   private publishState(): void {

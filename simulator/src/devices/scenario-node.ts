@@ -1,18 +1,9 @@
 import { connect, type MqttClient } from 'mqtt'
 import { nodeClientOptions } from './mqtt-session.js'
 import { pino, type Logger } from 'pino'
-import {
-  deviceTopic,
-  isDeviceId,
-  parsePayload,
-  upstreamValidators,
-  validators,
-  type Command,
-  type CommandAck,
-  type UpstreamChannel,
-} from '@tendero/protocol'
+import { deviceTopic, isDeviceId, upstreamValidators, type UpstreamChannel } from '@tendero/protocol'
 import { SimulatorError } from '../errors.js'
-import { DEFAULT_FAILSAFE, failsafeFromCommand, type FailsafeSpec } from './failsafe.js'
+import { NodeCommands } from './node-commands.js'
 import type { Physics } from '../scenarios/physics.js'
 
 export interface ScenarioNodeOptions {
@@ -67,8 +58,7 @@ export class ScenarioNode {
   private nextDueS = 0
   private lastReadings: Record<string, number> = {}
   private readonly sent: Record<UpstreamChannel, number> = { telemetry: 0, state: 0, event: 0, ack: 0 }
-  private readonly commands = { applied: 0, refused: 0, invalid: 0 }
-  private readonly failsafes = new Map<string, FailsafeSpec>()
+  private readonly commands: NodeCommands
   private readingFilter: ((simS: number, readings: Record<string, number>) => Record<string, number>) | undefined
   private firstConnect: { resolve: () => void; reject: (err: Error) => void } | null = null
 
@@ -77,6 +67,14 @@ export class ScenarioNode {
     if (!(options.intervalS > 0)) throw new SimulatorError('SIM_CONFIG_INVALID', 'intervalS must be > 0')
     this.log = (options.logger ?? pino({ name: 'simulator' })).child({ deviceId: options.deviceId })
     this.now = options.now ?? Date.now
+    this.commands = new NodeCommands({
+      log: this.log,
+      now: this.now,
+      hasRelay: (name) => this.options.relays.includes(name),
+      setRelay: (name, on) => this.options.physics.setRelay(name, on),
+      ack: (ack) => this.publish('ack', ack),
+      publishState: () => this.publishState(),
+    })
   }
 
   get deviceId(): string {
@@ -155,7 +153,7 @@ export class ScenarioNode {
       relays: Object.freeze(this.relayState()),
       lastReadings: Object.freeze({ ...this.lastReadings }),
       sent: Object.freeze({ ...this.sent }),
-      commands: Object.freeze({ ...this.commands }),
+      commands: Object.freeze({ ...this.commands.counts }),
     })
   }
 
@@ -182,7 +180,7 @@ export class ScenarioNode {
       this.log.debug({ err: err.message }, 'mqtt error, will retry')
     })
     client.on('message', (topic, payload) => {
-      if (topic === deviceTopic(deviceId, 'cmd')) this.onCommand(payload)
+      if (topic === deviceTopic(deviceId, 'cmd')) this.commands.handle(payload)
     })
   }
 
@@ -227,44 +225,10 @@ export class ScenarioNode {
   /** Lost the gateway: owned relays go to their safe state (a duty cycle is held as is here). */
   private enterFailsafe(): void {
     for (const relay of this.options.relays) {
-      const spec = this.failsafes.get(relay) ?? DEFAULT_FAILSAFE
+      const spec = this.commands.failsafeOf(relay)
       if (spec.mode !== 'duty') this.options.physics.setRelay(relay, spec.mode === 'on')
     }
     this.log.warn('lost the gateway: fail-safe')
-  }
-
-  private onCommand(payload: Buffer): void {
-    const parsed = parsePayload<Command>(payload, validators.command)
-    if (!parsed.ok) {
-      this.commands.invalid += 1
-      this.log.warn({ reason: parsed.reason }, 'ignored invalid command')
-      return
-    }
-    const cmd = parsed.value
-    const now = this.now()
-    if (cmd.expiresAt < now) return this.refuse(cmd, 'expired')
-    if (cmd.kind === 'failsafe.set') {
-      if (!this.options.relays.includes(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
-      const spec = failsafeFromCommand(cmd)
-      if (!spec) return this.refuse(cmd, 'invalid_failsafe')
-      this.failsafes.set(cmd.relay, spec)
-      this.commands.applied += 1
-      this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
-      return
-    }
-    if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unknown_setpoint')
-    if (!this.options.relays.includes(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
-    this.options.physics.setRelay(cmd.relay, cmd.on)
-    this.commands.applied += 1
-    this.log.info({ commandId: cmd.id, relay: cmd.relay, on: cmd.on }, 'relay set')
-    this.publish('ack', { id: cmd.id, ts: now, ok: true } satisfies CommandAck)
-    this.publishState()
-  }
-
-  private refuse(cmd: Command, error: string): void {
-    this.commands.refused += 1
-    this.log.warn({ commandId: cmd.id, kind: cmd.kind, error }, 'command refused')
-    this.publish('ack', { id: cmd.id, ts: this.now(), ok: false, error } satisfies CommandAck)
   }
 
   /** Relay changes made by the scenario (not by a command) are reported too. */
