@@ -30,9 +30,13 @@ export const defaultAccessDoorParams: Readonly<Omit<AccessDoorParams, 'cards' | 
     walkOpenMeanS: 8, // s
   })
 
-export type AccessDoorEvent =
-  | { atS: number; kind: 'swipe'; swipe: RfidSwipe; granted: boolean }
-  | { atS: number; kind: 'door'; open: boolean; forced: boolean }
+export interface AccessDoorEdge {
+  atS: number
+  kind: 'door'
+  open: boolean
+  forced: boolean
+}
+export type AccessDoorEvent = { atS: number; kind: 'swipe'; swipe: RfidSwipe; granted: boolean } | AccessDoorEdge
 
 interface Walk {
   openAt: number
@@ -85,7 +89,7 @@ export class AccessDoorModel {
    * Open the door from outside the schedule (true) or let it go (false). Returns the edge it
    * caused, if any; an opening with no granted swipe in the last `unlockS` is forced.
    */
-  holdDoor(open: boolean): AccessDoorEvent | undefined {
+  holdDoor(open: boolean): AccessDoorEdge | undefined {
     const was = this.isOpen
     this.held = open
     if (this.isOpen === was) return undefined

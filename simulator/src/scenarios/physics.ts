@@ -6,6 +6,7 @@ import { IrrigationSector } from '../models/irrigation-sector.js'
 import { OccupancyModel, type OccupancyInit, type OccupancyParams } from '../models/occupancy.js'
 import { DoorContactModel } from '../models/door-contact.js'
 import { RfidReaderModel } from '../models/rfid-reader.js'
+import { AccessDoorModel } from '../models/access-door.js'
 import { mulberry32 } from '../models/seeded-random.js'
 import * as presets from '../models/presets.js'
 import { SimulatorError } from '../errors.js'
@@ -35,6 +36,8 @@ export interface Physics {
   /** Scheduled scenario actions beyond relays; false if this physics has no such thing. */
   setDoor?(open: boolean): boolean
   setValve?(open: boolean): boolean
+  /** A shower from now on, mm/h; 0 stops it. */
+  setRain?(mmPerH: number): boolean
 }
 
 export interface PhysicsSpec {
@@ -108,6 +111,11 @@ class ColdRoomPhysics implements Physics {
       this.model.setCompressor(false)
       this.model.setDefrost(false)
     }
+  }
+  /** Held open on top of the model's own openings (a door left open), until let go. */
+  setDoor(open: boolean): boolean {
+    if (this.model.holdDoor(open)) this.events.push({ kind: 'door.opened' })
+    return true
   }
 }
 
@@ -206,16 +214,31 @@ class AmbientPhysics implements Physics {
   setPowered(): void {}
 }
 
+/**
+ * The whole irrigated sector: the controller's valve and meter, the soil probe, the weather
+ * station, the rain gauge and the tank level are nodes on this one physics (`of`), so the
+ * rain the gauge reads is the rain that wets the soil, and the tank falls by what the meter counts.
+ */
 class IrrigationPhysics implements Physics {
   readonly kind = 'irrigation-sector'
-  readonly readingNames = ['flow_lpm', 'volume_l', 'soil_moisture_pct', 'temperature_c', 'humidity_pct'] as const
+  readonly readingNames = [
+    'flow_lpm',
+    'volume_l',
+    'soil_moisture_pct',
+    'temperature_c',
+    'humidity_pct',
+    'rain_mm_h',
+    'rain_24h_mm',
+    'rain_mm',
+    'level_pct',
+  ] as const
   // The pump has no hydraulics here: the supply pressure is the mains'.
   readonly relayNames = ['valve_1', 'pump'] as const
   private readonly sector: IrrigationSector
   private pump = false
-  constructor(params: Record<string, unknown>, startHour: number) {
+  constructor(params: Record<string, unknown>, init: Record<string, never>, startHour: number) {
     const ambient = { ...((params.ambient as object | undefined) ?? {}), startHour }
-    this.sector = new IrrigationSector({ ...params, ambient })
+    this.sector = new IrrigationSector({ ...params, ambient }, init)
   }
   step(dtS: number): void {
     this.sector.step(dtS)
@@ -229,6 +252,10 @@ class IrrigationPhysics implements Physics {
       soil_moisture_pct: round(this.sector.soil.sensorPct, 1),
       temperature_c: round(air.temperatureC, 1),
       humidity_pct: round(air.humidityPct, 0),
+      rain_mm_h: round(this.sector.rain.rateMmPerH, 1),
+      rain_24h_mm: round(this.sector.rain.last24hMm, 1),
+      rain_mm: round(this.sector.rain.totalMm, 1),
+      level_pct: round(this.sector.tank.levelPct, 1),
     }
   }
   relay(name: string): boolean {
@@ -249,6 +276,10 @@ class IrrigationPhysics implements Physics {
   }
   setValve(open: boolean): boolean {
     this.sector.command(open)
+    return true
+  }
+  setRain(mmPerH: number): boolean {
+    this.sector.setRain(mmPerH)
     return true
   }
 }
@@ -369,9 +400,57 @@ class CardPhysics implements Physics {
   setPowered(): void {}
 }
 
+/**
+ * A reader on a locked door with a contact (VIP room, storeroom): `rfid.swipe` for every card,
+ * `door.opened` for every opening, and `door.forced` for an opening no granted swipe explains
+ * (a scheduled `door.open` with no card before it).
+ */
+class AccessDoorPhysics implements Physics {
+  readonly kind = 'access-door'
+  readonly readingNames = ['door_open', 'swipes'] as const
+  readonly relayNames = [] as const
+  private readonly model: AccessDoorModel
+  private events: PhysicsEvent[] = []
+  private readonly door: Record<string, string>
+  constructor(params: Record<string, unknown>, init: { door?: string }) {
+    this.model = new AccessDoorModel(params)
+    this.door = init.door ? { door: init.door } : {}
+  }
+  step(dtS: number): void {
+    for (const e of this.model.step(dtS)) {
+      if (e.kind === 'swipe') this.events.push({ kind: 'rfid.swipe', data: { card: e.swipe.cardId, ...this.door } })
+      else this.pushDoor(e.open, e.forced)
+    }
+  }
+  readings(): Record<string, number> {
+    return { door_open: this.model.isOpen ? 1 : 0, swipes: this.model.swipeCount }
+  }
+  relay(): boolean {
+    return false
+  }
+  setRelay(): void {}
+  drainEvents(): PhysicsEvent[] {
+    const out = this.events
+    this.events = []
+    return out
+  }
+  setPowered(): void {}
+  setDoor(open: boolean): boolean {
+    const edge = this.model.holdDoor(open)
+    if (edge) this.pushDoor(edge.open, edge.forced)
+    return true
+  }
+  private pushDoor(open: boolean, forced: boolean): void {
+    if (!open) return
+    this.events.push({ kind: 'door.opened', ...(this.door.door ? { data: { ...this.door } } : {}) })
+    if (forced) this.events.push({ kind: 'door.forced', ...(this.door.door ? { data: { ...this.door } } : {}) })
+  }
+}
+
 const PRESETS: Record<string, Partial<Record<ModelKind, object>>> = {
   vaccineFridge: { 'cold-room': presets.vaccineFridge },
   butcherColdRoom: { 'cold-room': presets.butcherColdRoom },
+  iceFreezer: { 'cold-room': presets.iceFreezer },
   bakeryDeckOven: { oven: presets.bakeryDeckOven },
   clinicWaitingRoom: { occupancy: presets.clinicWaitingRoom },
   barFloor: { occupancy: presets.barFloor },
@@ -380,7 +459,7 @@ const PRESETS: Record<string, Partial<Record<ModelKind, object>>> = {
 export const presetNames = (): string[] => Object.keys(PRESETS)
 
 /** Models whose params take `startHour` (daily profiles). */
-const DAILY: ReadonlySet<ModelKind> = new Set(['ambient', 'occupancy', 'door-contact', 'rfid-reader', 'pos-terminal'])
+const DAILY: ReadonlySet<ModelKind> = new Set(['ambient', 'occupancy', 'door-contact', 'rfid-reader', 'pos-terminal', 'access-door'])
 
 /** Builds the physics of one scenario device; throws with `where` (a JSON path) on bad input. */
 export function buildPhysics(spec: PhysicsSpec, where: string): Physics {
@@ -403,7 +482,7 @@ export function buildPhysics(spec: PhysicsSpec, where: string): Physics {
       case 'ambient':
         return new AmbientPhysics(params)
       case 'irrigation-sector':
-        return new IrrigationPhysics(params, spec.startHour)
+        return new IrrigationPhysics(params, init, spec.startHour)
       case 'occupancy':
         return new OccupancyPhysics(params, init)
       case 'door-contact':
@@ -411,6 +490,8 @@ export function buildPhysics(spec: PhysicsSpec, where: string): Physics {
       case 'rfid-reader':
       case 'pos-terminal':
         return new CardPhysics(spec.kind, params, init, spec.seed)
+      case 'access-door':
+        return new AccessDoorPhysics(params, init)
     }
   } catch (err) {
     if (err instanceof RangeError || err instanceof TypeError) throw new SimulatorError('SIM_CONFIG_INVALID', `${where}/params: ${err.message}`)

@@ -275,6 +275,8 @@ export class ScenarioRunner {
       throw new SimulatorError('SIM_CONFIG_INVALID', `${where}/action: ${physics.kind} has no door to open or close`)
     if (event.action === 'valve.set' && !physics.setValve)
       throw new SimulatorError('SIM_CONFIG_INVALID', `${where}/action: ${physics.kind} has no valve`)
+    if ((event.action === 'rain.start' || event.action === 'rain.stop') && !physics.setRain)
+      throw new SimulatorError('SIM_CONFIG_INVALID', `${where}/action: ${physics.kind} has no weather to rain on`)
     if (event.action === 'relay.set' && !physics.relayNames.includes(event.relay as string))
       throw new SimulatorError('SIM_CONFIG_INVALID', `${where}/relay: ${physics.kind} has no relay "${event.relay}"`)
   }
@@ -322,6 +324,12 @@ export class ScenarioRunner {
       case 'valve.set':
         physics.setValve?.(doing ? (event.on as boolean) : !event.on)
         return node.publishState()
+      case 'rain.start':
+        physics.setRain?.(doing ? (event.mmH as number) : 0)
+        return
+      case 'rain.stop':
+        if (doing) physics.setRain?.(0)
+        return
     }
   }
 }

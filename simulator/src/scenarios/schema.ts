@@ -17,6 +17,7 @@ export const MODEL_KINDS = [
   'door-contact',
   'rfid-reader',
   'pos-terminal',
+  'access-door',
 ] as const
 export type ModelKind = (typeof MODEL_KINDS)[number]
 
@@ -54,7 +55,16 @@ export const ScenarioDevice = Type.Object(
 )
 export type ScenarioDevice = Static<typeof ScenarioDevice>
 
-export const EVENT_ACTIONS = ['door.open', 'door.close', 'power.cut', 'power.restore', 'relay.set', 'valve.set'] as const
+export const EVENT_ACTIONS = [
+  'door.open',
+  'door.close',
+  'power.cut',
+  'power.restore',
+  'relay.set',
+  'valve.set',
+  'rain.start',
+  'rain.stop',
+] as const
 export type EventAction = (typeof EVENT_ACTIONS)[number]
 
 export const ScheduledEvent = Type.Object(
@@ -66,6 +76,8 @@ export const ScheduledEvent = Type.Object(
     /** For relay.set. */
     relay: Type.Optional(Type.String({ minLength: 1 })),
     on: Type.Optional(Type.Boolean()),
+    /** For rain.start: rain rate, mm/h, over whatever the weather brings. */
+    mmH: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 300 })),
     /** Undo the action after this many simulated seconds (door closes, power returns). */
     durationS: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
     /** Why this event is here, in Spanish. */
@@ -156,6 +168,10 @@ export function parseScenario(value: unknown, source = '(inline)'): Scenario {
     if (event.action === 'relay.set' && (event.relay === undefined || event.on === undefined))
       reasons.push(`/events/${index}: relay.set needs "relay" and "on"`)
     if (event.action === 'valve.set' && event.on === undefined) reasons.push(`/events/${index}: valve.set needs "on"`)
+    if (event.action === 'rain.start' && event.mmH === undefined) reasons.push(`/events/${index}: rain.start needs "mmH"`)
+    if (event.action !== 'rain.start' && event.mmH !== undefined) reasons.push(`/events/${index}/mmH: only rain.start takes a rain rate`)
+    if (event.action === 'rain.stop' && event.durationS !== undefined)
+      reasons.push(`/events/${index}/durationS: rain.stop cannot be undone; give rain.start a durationS instead`)
   })
   if (value.timezone !== undefined) {
     try {

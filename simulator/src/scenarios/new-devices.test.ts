@@ -1,0 +1,156 @@
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import type { PhysicsEvent } from './physics.js'
+import { ScenarioRunner } from './runner.js'
+import { loadScenario } from './schema.js'
+
+/**
+ * A simulated day of the devices the pack rules read and the scenarios used to lack (ice
+ * freezer, VIP/storeroom reader, rain gauge, tank): their rules get one reason a day to fire,
+ * at the scheduled time, and none otherwise. Driven through the runner's public clock, as
+ * the rules would see the readings, every 30 simulated seconds.
+ */
+const DAY_S = 86_400
+const STEP_S = 30
+
+const offline = (name: string, seed: number) =>
+  new ScenarioRunner({ scenario: loadScenario(name), mqttUrl: 'mqtt://127.0.0.1:9', password: 'x', speed: 1, seed, logger: pino({ level: 'silent' }) })
+
+/** Scenario clock as minutes after midnight, for a runner that started at `startMin`. */
+const clockMin = (runner: ScenarioRunner, startMin: number) => (startMin + runner.simulatedS / 60) % 1440
+
+/** Spans (start, end in clock minutes) where `pred` held on consecutive samples. */
+function spans(samples: { min: number; on: boolean }[]): [number, number][] {
+  const out: [number, number][] = []
+  let from: number | undefined
+  for (const s of samples) {
+    if (s.on && from === undefined) from = s.min
+    if (!s.on && from !== undefined) {
+      out.push([from, s.min])
+      from = undefined
+    }
+  }
+  if (from !== undefined) out.push([from, samples.at(-1)!.min])
+  return out
+}
+
+const hm = (h: number, m: number) => h * 60 + m
+
+describe('bar-boliche: ice freezer and VIP/storeroom reader over a night', () => {
+  it.each([1, 2, 3])('seed %i: forced once at 04:40 and open 3 min; freezer open 6 min at 05:10 and above −10 °C only after it', (seed) => {
+    const runner = offline('bar-boliche', seed)
+    const start = hm(23, 0)
+    const freezer = runner.physicsOf('freezer-hielo')!
+    const reader = runner.physicsOf('lector-vip')!
+    const warm: { min: number; on: boolean }[] = []
+    const freezerOpen: { min: number; on: boolean }[] = []
+    const storeOpen: { min: number; on: boolean }[] = []
+    const forcedAt: number[] = []
+    const swipesAt: number[] = []
+    let coldest = Number.POSITIVE_INFINITY
+    // The runner drains events into the nodes; read them from the physics between steps instead.
+    const drain = (events: PhysicsEvent[], min: number) => {
+      for (const e of events) {
+        if (e.kind === 'door.forced') forcedAt.push(min)
+        if (e.kind === 'rfid.swipe') swipesAt.push(runner.simulatedS)
+      }
+    }
+    const original = reader.drainEvents.bind(reader)
+    reader.drainEvents = () => {
+      const events = original()
+      drain(events, clockMin(runner, start))
+      return events
+    }
+    while (runner.simulatedS < DAY_S) {
+      runner.advance(STEP_S)
+      const min = clockMin(runner, start)
+      const f = freezer.readings()
+      warm.push({ min, on: (f.temperature_c as number) > -10 })
+      freezerOpen.push({ min, on: f.door_open === 1 })
+      storeOpen.push({ min, on: reader.readings().door_open === 1 })
+      coldest = Math.min(coldest, f.temperature_c as number)
+    }
+
+    // bar-puerta-forzada: one door.forced a day, at 04:40.
+    expect(forcedAt).toEqual([hm(4, 40)])
+    // bar-puerta-deposito-abierta (> 2 min): only the forced door is open that long.
+    const longStore = spans(storeOpen).filter(([a, b]) => b - a > 2)
+    expect(longStore).toEqual([[hm(4, 40), hm(4, 43)]])
+    // bar-tarjeta-barridos (> 8 swipes in a minute) never.
+    for (let i = 0, j = 0; i < swipesAt.length; i++) {
+      while ((swipesAt[i] as number) - (swipesAt[j] as number) >= 60) j++
+      expect(i - j + 1).toBeLessThanOrEqual(8)
+    }
+    expect(swipesAt.length).toBeGreaterThan(5)
+    // bar-freezer-puerta (> 5 min): only the 05:10 door.
+    // (A routine opening of a few seconds may run into it, so its edges are within a sample.)
+    const longFreezer = spans(freezerOpen).filter(([a, b]) => b - a > 5)
+    expect(longFreezer).toHaveLength(1)
+    const [opened, closed] = longFreezer[0]!
+    expect(opened).toBeGreaterThanOrEqual(hm(5, 9.5))
+    expect(opened).toBeLessThanOrEqual(hm(5, 10))
+    expect(closed).toBeGreaterThanOrEqual(hm(5, 16))
+    expect(closed).toBeLessThanOrEqual(hm(5, 16.5))
+    // bar-freezer-alto (> −10 °C for 20 min): one long warm spell a day, starting a few minutes
+    // into the open door, well over 20 min and under the hour and a quarter. While it recovers
+    // through −10 °C a routine opening can lift it back over for a moment: too short to count.
+    const warmSpells = spans(warm)
+    const long = warmSpells.filter(([a, b]) => b - a >= 20)
+    expect(long).toHaveLength(1)
+    const [from, to] = long[0]!
+    expect(from).toBeGreaterThan(hm(5, 10))
+    expect(from).toBeLessThan(hm(5, 16))
+    expect(to - from).toBeGreaterThan(25)
+    expect(to - from).toBeLessThan(75)
+    for (const [a, b] of warmSpells.filter((w) => w !== long[0])) {
+      expect(b - a).toBeLessThan(5)
+      expect(a).toBeGreaterThan(to)
+      expect(a).toBeLessThan(to + 30)
+    }
+    expect(coldest).toBeGreaterThan(-22)
+  })
+})
+
+describe('riego: rain gauge and tank over a day', () => {
+  it.each([1, 2, 3])('seed %i: rain only 15:00–15:45 and it wets the soil; the tank dips with the irrigation and stays above 15 %', (seed) => {
+    const runner = offline('riego', seed)
+    const start = hm(5, 0)
+    const sector = runner.physicsOf('riego-ctrl')!
+    expect(runner.physicsOf('pluviometro')).toBe(sector)
+    expect(runner.physicsOf('tanque')).toBe(sector)
+    const raining: { min: number; on: boolean }[] = []
+    let lowest = Number.POSITIVE_INFINITY
+    let lowestAt = 0
+    let soilBefore = 0
+    let soilAfter = 0
+    let levelAt0700 = 0
+    while (runner.simulatedS < DAY_S) {
+      runner.advance(STEP_S)
+      const min = clockMin(runner, start)
+      const r = sector.readings()
+      raining.push({ min, on: (r.rain_mm_h as number) > 0.5 })
+      if (r.level_pct! < lowest) {
+        lowest = r.level_pct!
+        lowestAt = min
+      }
+      if (min === hm(15, 0)) soilBefore = r.soil_moisture_pct!
+      if (min === hm(15, 45)) soilAfter = r.soil_moisture_pct!
+      if (min === hm(7, 0)) levelAt0700 = r.level_pct!
+      if (min === hm(15, 30)) expect(r.rain_mm_h).toBe(4)
+    }
+    // riego-corte-lluvia reads rain_mm_h > 0.5: only the scheduled shower.
+    expect(spans(raining)).toEqual([[hm(15, 0), hm(15, 45)]])
+    const end = sector.readings()
+    expect(end.rain_mm).toBe(3)
+    expect(end.rain_24h_mm).toBe(3) // under the 5 mm that hold irrigation back
+    // The same rain wet the soil (3 mm into a 300 mm root zone is about +1 %, less the ET of the hour).
+    expect(soilAfter).toBeGreaterThan(soilBefore + 0.5)
+    // riego-tanque-bajo reads level_pct < 15: the tank bottoms out at the end of the 06:30 window.
+    expect(lowest).toBeGreaterThan(80)
+    expect(lowest).toBeLessThan(95)
+    expect(lowestAt).toBeGreaterThanOrEqual(hm(6, 59))
+    expect(lowestAt).toBeLessThanOrEqual(hm(7, 1))
+    expect(levelAt0700).toBeLessThan(95)
+    expect(end.level_pct).toBe(100) // refilled by the float valve
+  })
+})
