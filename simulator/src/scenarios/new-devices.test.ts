@@ -2,7 +2,7 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { PhysicsEvent } from './physics.js'
 import { ScenarioRunner } from './runner.js'
-import { loadScenario } from './schema.js'
+import { loadScenario, parseScenario } from './schema.js'
 
 /**
  * A simulated day of the devices the pack rules read and the scenarios used to lack (ice
@@ -152,5 +152,29 @@ describe('riego: rain gauge and tank over a day', () => {
     expect(lowestAt).toBeLessThanOrEqual(hm(7, 1))
     expect(levelAt0700).toBeLessThan(95)
     expect(end.level_pct).toBe(100) // refilled by the float valve
+  })
+})
+
+describe('rain events in scenario files', () => {
+  const base = (event: Record<string, unknown>, model = 'irrigation-sector') => ({
+    name: 'x',
+    title: 'x',
+    description: 'x',
+    startAt: '05:00',
+    devices: [{ id: 'sector', name: 'Sector', model, intervalS: 60 }],
+    events: [{ at: '15:00', device: 'sector', ...event }],
+  })
+  it('rain.start needs a rate, only it takes one, and rain.stop has no undo', () => {
+    expect(() => parseScenario(base({ action: 'rain.start' }))).toThrow(/events\/0: rain.start needs "mmH"/)
+    expect(() => parseScenario(base({ action: 'door.open', mmH: 3 }))).toThrow(/events\/0\/mmH/)
+    expect(() => parseScenario(base({ action: 'rain.stop', durationS: 60 }))).toThrow(/events\/0\/durationS/)
+    expect(() => parseScenario(base({ action: 'rain.start', mmH: 0 }))).toThrow(/mmH/)
+    expect(parseScenario(base({ action: 'rain.start', mmH: 4, durationS: 600 })).events[0]?.mmH).toBe(4)
+  })
+  it('the runner refuses rain on a device with no sky', () => {
+    const scenario = parseScenario(base({ action: 'rain.start', mmH: 4 }, 'cold-room'))
+    expect(
+      () => new ScenarioRunner({ scenario, mqttUrl: 'mqtt://127.0.0.1:9', password: 'x', speed: 1, seed: 1, logger: pino({ level: 'silent' }) }),
+    ).toThrow(/no weather to rain on/)
   })
 })
