@@ -8,7 +8,17 @@ export default defineConfig({
     projects: [
       { test: { name: 'protocol', include: ['protocol/**/*.test.ts'] } },
       { test: { name: 'gateway', include: ['gateway/**/*.test.ts'], testTimeout: 20_000 } },
-      { test: { name: 'simulator', include: ['simulator/**/*.test.ts'] } },
+      { test: { name: 'simulator', include: ['simulator/**/*.test.ts'], exclude: ['simulator/test/scenario-day.test.ts', '**/node_modules/**'] } },
+      // A simulated day of every scenario on real gateway processes (issue 5). Timing matters
+      // (a day in two minutes), so it runs on its own, after every other project (groupOrder).
+      {
+        test: {
+          name: 'scenario-day',
+          include: ['simulator/test/scenario-day.test.ts'],
+          testTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
       {
         test: {
           name: 'cloud',

@@ -58,9 +58,10 @@ function firings(dataDir: string, pack: Pack, originMs: number): Firing[] {
     const byPrefix = new Map(pack.rules.map((r) => [`${r.id.slice(0, 24)}.`, r.id]))
     const out: Firing[] = []
     for (const row of rows) {
-      const body = JSON.parse(row.body) as { state?: string; ruleId?: string; id?: string; alarmId?: string }
+      const body = JSON.parse(row.body) as { state?: string; ruleId?: string; id?: string; alarmId?: string; level?: number }
       const atS = (row.time - originMs) / 1000
-      if (row.kind === 'alarm' && body.state === 'raised' && body.ruleId) out.push({ rule: body.ruleId, atS, how: 'alarm' })
+      // An escalation logs the alarm as raised again, one level up: not a new firing.
+      if (row.kind === 'alarm' && body.state === 'raised' && !body.level && body.ruleId) out.push({ rule: body.ruleId, atS, how: 'alarm' })
       else if (row.kind === 'notify' && body.ruleId && !body.alarmId) out.push({ rule: body.ruleId, atS, how: 'notify' })
       else if (row.kind === 'command' && body.id) {
         const rule = byPrefix.get(body.id.slice(0, body.id.indexOf('.') + 1))

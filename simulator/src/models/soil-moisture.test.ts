@@ -3,7 +3,7 @@ import { mulberry32 } from './seeded-random.js'
 import { SoilMoistureModel, soilTypes, type SoilType } from './soil-moisture.js'
 
 const SEEDS = [1, 3, 17, 2024]
-const SOILS: SoilType[] = ['sand', 'loam', 'clay']
+const SOILS: SoilType[] = ['sand', 'loam', 'clay', 'substrate']
 const HOUR = 3600
 const DAY = 86_400
 const dry = { rainEventsPerDay: 0 }

@@ -21,7 +21,7 @@ import { RainModel } from './rain.js'
  * Integrated in sub-steps of at most `maxSubstepS`, breaking at every rain transition.
  * Every flux is tallied, so the water balance closes exactly (a test checks it).
  */
-export type SoilType = 'sand' | 'loam' | 'clay'
+export type SoilType = 'sand' | 'loam' | 'clay' | 'substrate'
 
 export interface SoilHydraulics {
   /** θ_s: volumetric water content at saturation, m³/m³. */
@@ -39,6 +39,8 @@ export const soilTypes: Readonly<Record<SoilType, Readonly<SoilHydraulics>>> = O
   sand: Object.freeze({ saturation: 0.38, fieldCapacity: 0.12, wiltingPoint: 0.05, ksatMmPerH: 60 }),
   loam: Object.freeze({ saturation: 0.45, fieldCapacity: 0.28, wiltingPoint: 0.12, ksatMmPerH: 13 }),
   clay: Object.freeze({ saturation: 0.5, fieldCapacity: 0.4, wiltingPoint: 0.22, ksatMmPerH: 3 }),
+  // A nursery's peat and perlite potting mix: holds far more water than field soil and drains freely.
+  substrate: Object.freeze({ saturation: 0.7, fieldCapacity: 0.45, wiltingPoint: 0.12, ksatMmPerH: 40 }),
 })
 
 export interface SoilMoistureParams {
