@@ -59,6 +59,36 @@ describe('simulate --scenario with --faults', () => {
     expect(cli.out()).toMatch(/fallas activas 1/)
   }, 40_000)
 
+  it('partitions one device from the gateway through a link proxy of its own, and heals', async () => {
+    const ids = loadScenario('tienda-ropa').devices.map((d) => d.id)
+    broker = await startTestBroker(Object.fromEntries(ids.map((id) => [id, `${id}-demo`])))
+    dir = mkdtempSync(join(tmpdir(), 'tendero-faults-'))
+    const plan = join(dir, 'plan.json')
+    // At 240x: cut from 2 s to 12 s of real time, the bytes sent meanwhile dropped.
+    writeFileSync(plan, JSON.stringify([{ deviceId: 'contador-tienda', kind: 'partition', from: 480, to: 2880, params: { mode: 'drop' } }]))
+    const cli = runCli(['--scenario', 'tienda-ropa', '--speed', '240', '--mqtt-url', broker.url, '--seed', '3', '--faults', plan])
+    const b = broker
+    const count = (id: string) => b.published.filter((p) => p.topic === deviceTopic(id, 'telemetry')).length
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    try {
+      await b.waitFor(() => count('contador-tienda') >= 1, 20_000)
+      const deadline = Date.now() + 20_000
+      while (!/fallas activas 1/.test(cli.out()) && Date.now() < deadline) await sleep(50)
+      expect(cli.out()).toMatch(/fallas activas 1/)
+      await sleep(500)
+      const [cut, others] = [count('contador-tienda'), count('tablero-tienda')]
+      await sleep(3000)
+      // Nothing of the partitioned device gets through; the rest of the shop carries on.
+      expect(count('contador-tienda')).toBe(cut)
+      expect(count('tablero-tienda')).toBeGreaterThan(others + 3)
+      // Healed: it publishes again, on the connection it kept or on a new one.
+      await b.waitFor(() => count('contador-tienda') > cut, 30_000)
+    } finally {
+      cli.kill()
+    }
+    expect(await cli.exited, cli.err()).toBe(0)
+  }, 60_000)
+
   it('refuses a bad plan with the path of the mistake and exit 1', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tendero-faults-'))
     const plan = join(dir, 'plan.json')

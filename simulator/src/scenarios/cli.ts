@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { pino } from 'pino'
-import { FaultInjector, parseFaultPlan } from '../faults/index.js'
+import { FaultInjector, parseFaultPlan, startPlanLinks, type FaultPlan } from '../faults/index.js'
 import type { SimulatorConfig } from '../config.js'
 import { SimulatorError } from '../errors.js'
 import { formatSimTime } from '@tendero/protocol'
@@ -50,11 +50,27 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
   }
   const tty = process.stdout.isTTY === true
   const logger = pino({ name: 'simulator', level: config.logLevel ?? (tty ? 'warn' : 'info') }, pino.destination(2))
+  // A fault plan is read before the devices exist: a device with a partition fault reaches
+  // the gateway through a link proxy of its own, which the plan's partitions then break.
+  let plan: FaultPlan | undefined
+  if (config.faults) {
+    try {
+      plan = parseFaultPlan(JSON.parse(readFileSync(config.faults, 'utf8')), '/faults', { deviceIds: scenario.devices.map((d) => d.id) })
+    } catch (err) {
+      return fail(`Invalid --faults ${config.faults}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+  const broker = new URL(config.mqttUrl)
+  if (plan?.some((e) => e.kind === 'partition') && broker.protocol !== 'mqtt:' && broker.protocol !== 'tcp:')
+    return fail(`partition faults need a plain mqtt:// broker URL, got ${config.mqttUrl}`)
+  const planLinks = await startPlanLinks(plan ?? [], { upstreamHost: broker.hostname, upstreamPort: Number(broker.port || 1883), host: '127.0.0.1' })
+  const links = new Map(Object.entries(planLinks.links))
   let runner: ScenarioRunner
   try {
     runner = new ScenarioRunner({
       scenario,
       mqttUrl: config.mqttUrl,
+      mqttUrlFor: (id) => links.get(id)?.url,
       password: config.password,
       speed: config.speed,
       ...(config.simTime ? { simTime: config.simTime } : {}),
@@ -68,17 +84,19 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
     return fail(err instanceof SimulatorError ? err.message : String(err))
   }
   let injector: FaultInjector | undefined
-  if (config.faults) {
+  if (plan) {
     try {
-      const plan = parseFaultPlan(JSON.parse(readFileSync(config.faults, 'utf8')), '/faults', {
-        deviceIds: runner.nodes.map((n) => n.deviceId),
-      })
       const faults = new FaultInjector({
         plan,
         seed: config.seed,
         clock: () => runner.simulatedS,
         logger,
-        targets: Object.fromEntries(runner.nodes.map((n) => [n.deviceId, { setOffline: (off: boolean) => n.setPowered(!off) }])),
+        targets: Object.fromEntries(
+          runner.nodes.map((n) => {
+            const link = links.get(n.deviceId)
+            return [n.deviceId, { setOffline: (off: boolean) => n.setPowered(!off), ...(link ? { link } : {}) }]
+          }),
+        ),
       })
       runner.setReadingFilter((deviceId, simS, readings) => faults.transform(deviceId, readings, simS))
       runner.setFaultCounter(() => faults.active().length)
@@ -97,6 +115,7 @@ export async function runScenarioCli(config: SimulatorConfig): Promise<never> {
     status.done(code === 0 ? runner.snapshot() : undefined)
     await injector?.stop()
     await runner.stop()
+    await planLinks.close()
     if (message) process.stderr.write(`${message}\n`)
     process.exit(code)
   }

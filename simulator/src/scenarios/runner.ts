@@ -12,6 +12,8 @@ const DAY_S = 86_400
 export interface ScenarioRunnerOptions {
   scenario: Scenario
   mqttUrl: string
+  /** A device's own broker URL instead of `mqttUrl` (a link proxy for partition faults). */
+  mqttUrlFor?: (deviceId: string) => string | undefined
   /** MQTT password template; `{id}` is each device's id, as for the cold-room fleet. */
   password: string
   /** Simulated seconds per real second (`simTime.speed` when that is given). */
@@ -142,7 +144,7 @@ export class ScenarioRunner {
           throw new SimulatorError('SIM_CONFIG_INVALID', `${where}/relays/${i}: model ${physics.kind} has no relay "${r}" (it has ${physics.relayNames.join(', ') || 'none'})`)
       })
       const node = new ScenarioNode({
-        mqttUrl: options.mqttUrl,
+        mqttUrl: options.mqttUrlFor?.(device.id) ?? options.mqttUrl,
         deviceId: device.id,
         password: devicePassword(options.password, device.id),
         physics,
