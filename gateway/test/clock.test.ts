@@ -296,7 +296,7 @@ describe('GATEWAY_CLOCK', () => {
   })
 
   it('names the variable for a bad value or a contradiction', () => {
-    expect(() => loadConfig({ GATEWAY_CLOCK: 'gps' })).toThrow('GATEWAY_CLOCK: one of auto, trusted, cloud, ntp, got "gps"')
+    expect(() => loadConfig({ GATEWAY_CLOCK: 'gps' })).toThrow('GATEWAY_CLOCK: one of auto, trusted, cloud, ntp, simulated, got "gps"')
     expect(() => loadConfig({ GATEWAY_CLOCK_SYNCED: 'yes' })).toThrow('GATEWAY_CLOCK_SYNCED: must be true or false, got "yes"')
     expect(() => loadConfig({ GATEWAY_CLOCK_SYNCED: 'true', GATEWAY_CLOCK: 'cloud' })).toThrow(
       expect.objectContaining({ code: 'CONFIG_ERR_INVALID', message: expect.stringContaining('GATEWAY_CLOCK_SYNCED=true contradicts GATEWAY_CLOCK=cloud') }),
