@@ -5,6 +5,10 @@ import * as fleet from './0003_fleet.js'
 import * as storeAndForward from './0004_store_and_forward.js'
 import * as leanIngest from './0005_lean_ingest.js'
 import * as gatewaySeqOrder from './0006_gateway_seq_order.js'
+import * as identity from './0007_identity.js'
+import * as notifications from './0008_notifications.js'
+import * as telemetryPartitions from './0009_telemetry_partitions.js'
+import * as fleetProvisioning from './0010_fleet_provisioning.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -17,6 +21,10 @@ const migrations: Record<string, Migration> = {
   '0004_store_and_forward': storeAndForward,
   '0005_lean_ingest': leanIngest,
   '0006_gateway_seq_order': gatewaySeqOrder,
+  '0007_identity': identity,
+  '0008_notifications': notifications,
+  '0009_telemetry_partitions': telemetryPartitions,
+  '0010_fleet_provisioning': fleetProvisioning,
 }
 
 export const migrationProvider: MigrationProvider = {

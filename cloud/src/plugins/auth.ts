@@ -2,11 +2,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { jwtVerify, SignJWT } from 'jose'
 import { unauthorized } from '../errors.js'
+import { isRole, type Role } from '../modules/identity/permissions.js'
 
-/** Who a user JWT speaks for. Every tenant-scoped query takes `orgId` from here. */
+/**
+ * Who a request speaks for: a user (JWT) or an API key. Every tenant-scoped query takes
+ * `orgId` from here, never from the request; `role` decides the permissions
+ * (modules/identity/permissions.ts).
+ */
 export interface AuthUser {
   id: string
   orgId: string
+  role: Role
+  /** Default `user`. */
+  kind?: 'user' | 'api_key'
 }
 
 export interface UserTokens {
@@ -33,7 +41,7 @@ export function createUserTokens(secret: string): UserTokens {
   const key = new TextEncoder().encode(secret)
   return {
     sign: (user) =>
-      new SignJWT({ org: user.orgId })
+      new SignJWT({ org: user.orgId, role: user.role })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(user.id)
         .setIssuer(ISSUER)
@@ -43,8 +51,8 @@ export function createUserTokens(secret: string): UserTokens {
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] })
-        if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') throw unauthorized()
-        return { id: payload.sub, orgId: payload.org }
+        if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || !isRole(payload.role)) throw unauthorized()
+        return { id: payload.sub, orgId: payload.org, role: payload.role, kind: 'user' }
       } catch {
         throw unauthorized()
       }

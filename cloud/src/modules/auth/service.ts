@@ -1,5 +1,6 @@
 import { invalidCredentials, unauthorized } from '../../errors.js'
 import type { UserTokens } from '../../plugins/auth.js'
+import { isRole } from '../identity/permissions.js'
 import type { Db } from '../../plugins/db/database.js'
 import { hashPassword, verifyPassword } from './password.js'
 import * as repo from './repository.js'
@@ -19,7 +20,7 @@ export async function login(db: Db, tokens: UserTokens, body: LoginBody): Promis
     throw invalidCredentials()
   }
   if (!(await verifyPassword(user.password_hash, body.password))) throw invalidCredentials()
-  const token = await tokens.sign({ id: user.id, orgId: user.org_id })
+  const token = await tokens.sign({ id: user.id, orgId: user.org_id, role: isRole(user.role) ? user.role : 'viewer' })
   return {
     token,
     user: { id: user.id, email: user.email, name: user.name, orgId: user.org_id, locale: user.locale },

@@ -15,6 +15,8 @@ type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | 
 export interface OrganizationsTable {
   id: Generated<string>
   name: string
+  /** platform | operator | shop (migration 0007). */
+  kind: Generated<string>
   created_at: CreatedAt
 }
 
@@ -33,6 +35,80 @@ export interface UsersTable {
   name: string
   password_hash: string
   locale: string
+  /** One of modules/identity/permissions.ts ROLES (migration 0007). */
+  role: Generated<string>
+  totp_secret: string | null
+  totp_enabled: Generated<boolean>
+  totp_last_step: number | null
+  disabled_at: NullableTimestamp
+  created_at: CreatedAt
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>
+  user_id: string
+  family_id: string
+  token_hash: string
+  expires_at: Timestamp
+  used_at: NullableTimestamp
+  revoked_at: NullableTimestamp
+  created_at: CreatedAt
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>
+  org_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  role: string
+  created_by: string | null
+  created_at: CreatedAt
+  last_used_at: NullableTimestamp
+  revoked_at: NullableTimestamp
+}
+
+export interface LoginFailuresTable {
+  email: string
+  ip: string
+  failures: number
+  lockouts: number
+  locked_until: NullableTimestamp
+  last_failure_at: Timestamp
+}
+
+export interface OrgGrantsTable {
+  id: Generated<string>
+  grantor_org_id: string
+  grantee_org_id: string
+  site_id: string | null
+  scopes: string[]
+  created_at: CreatedAt
+  revoked_at: NullableTimestamp
+}
+
+export interface AuditLogTable {
+  id: Generated<number>
+  at: CreatedAt
+  org_id: string | null
+  actor_type: string
+  actor_id: string | null
+  action: string
+  target_type: string | null
+  target_id: string | null
+  before: NullableJson<unknown>
+  after: NullableJson<unknown>
+  request_id: string | null
+  ip: string | null
+}
+
+export interface IdempotencyKeysTable {
+  org_id: string
+  key: string
+  route: string
+  request_hash: string
+  status_code: number | null
+  response: NullableJson<unknown>
   created_at: CreatedAt
 }
 
@@ -164,6 +240,12 @@ export interface Database {
   alarms: AlarmsTable
   absent_ranges: AbsentRangesTable
   data_gaps: DataGapsTable
+  refresh_tokens: RefreshTokensTable
+  api_keys: ApiKeysTable
+  login_failures: LoginFailuresTable
+  org_grants: OrgGrantsTable
+  audit_log: AuditLogTable
+  idempotency_keys: IdempotencyKeysTable
 }
 
 export type SiteRow = Selectable<SitesTable>
