@@ -22,6 +22,12 @@ export interface CloudConfig {
   demoGatewayKey: string
   seedDemo: boolean
   logLevel: LogLevel
+  /** REDIS_URL: Socket.IO's Redis adapter, so several cloud instances share their rooms. */
+  redisUrl?: string
+  /** SMTP_URL (smtp://user:pass@host:port) and SMTP_FROM: email notifications; unset = email off. */
+  smtp?: { url: string; from: string }
+  /** TELEMETRY_RETENTION_DAYS: raw readings older than this are dropped (whole partitions); default 400. */
+  telemetryRetentionDays?: number
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -37,6 +43,10 @@ const EnvSchema = Type.Object({
   DEMO_GATEWAY_KEY: Type.String({ minLength: 8, default: 'demo-gateway-key' }),
   SEED_DEMO: Type.Boolean({ default: true }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  SMTP_FROM: Type.String({ minLength: 3, default: 'Tendero <alertas@tendero.app>' }),
+  TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -72,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     demoGatewayKey: value.DEMO_GATEWAY_KEY,
     seedDemo: value.SEED_DEMO,
     logLevel: value.LOG_LEVEL,
+    ...(value.REDIS_URL ? { redisUrl: value.REDIS_URL } : {}),
+    ...(value.SMTP_URL ? { smtp: { url: value.SMTP_URL, from: value.SMTP_FROM } } : {}),
+    telemetryRetentionDays: value.TELEMETRY_RETENTION_DAYS,
   }
 }
 
