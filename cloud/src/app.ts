@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' }
 import type { CloudConfig } from './config.js'
 import { isAppError } from './errors.js'
 import authRoutes from './modules/auth/routes.js'
+import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
 import fleetRoutes from './modules/fleet/routes.js'
 import healthRoutes from './modules/health/routes.js'
 import ingestRoutes from './modules/ingest/routes.js'
@@ -76,6 +77,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   await app.register(realtimePlugin)
   // Written by the gateway channel (fleet), read by the site and sync routes.
   app.decorate('gatewayPresence', new GatewayPresence())
+  await app.register(gatewayChannelPlugin)
 
   await app.register(
     async (api) => {

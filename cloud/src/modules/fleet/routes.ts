@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorReply } from '../../errors.js'
-import { gatewayStatusForPush } from '../sync/service.js'
-import { GatewayChannel } from './channel.js'
 import * as service from './service.js'
 import { CommandParams, CommandView, ConfigView, CreateCommandBody, GatewayParams, PutConfigBody } from './schema.js'
 
@@ -9,28 +7,11 @@ const common = { tags: ['fleet'], security: [{ user: [] }] }
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply }
 
 /**
- * Desired config and cloud commands per gateway (ARCHITECTURE.md sync contract 7), and the
- * gateways' WebSocket channel that carries them down (channel.ts).
+ * Desired config and cloud commands per gateway (ARCHITECTURE.md sync contract 7), sent
+ * down the gateways' WebSocket channel (channel.ts, set up by channel-plugin.ts).
  */
 const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const log = app.log.child({ component: 'gateway-channel' })
-  const channel = new GatewayChannel({
-    db: app.db,
-    logger: log,
-    presence: app.gatewayPresence,
-    // `gateway.sync` to the site room. A gateway that never reported has no figures to
-    // show yet; the site detail still tells whether it is online.
-    onSyncChange: (gatewayId) => {
-      gatewayStatusForPush(app.db, app.gatewayPresence, gatewayId).then(
-        (view) => {
-          if (view?.sync) app.realtime.emitToSite(view.siteId, 'gateway.sync', { gatewayId: view.id, ...view })
-        },
-        (err: unknown) => log.warn({ err, gatewayId }, 'gateway.sync push failed'),
-      )
-    },
-  })
-  channel.attach(app.server)
-  app.addHook('preClose', async () => channel.close(app.server))
+  const channel = app.gatewayChannel
 
   app.addHook('preHandler', app.authenticate)
 
