@@ -6,13 +6,14 @@ import * as service from './service.js'
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/auth/login',
-    { schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginReply, 401: ErrorReply } } },
+    { config: { public: true }, schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginReply, 401: ErrorReply } } },
     (request) => service.login(app.db, app.userTokens, request.body),
   )
 
   app.get(
     '/me',
     {
+      config: { permission: 'profile.self' },
       schema: { tags: ['auth'], security: [{ user: [] }], response: { 200: MeReply, 401: ErrorReply } },
       preHandler: app.authenticate,
     },

@@ -17,13 +17,14 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/gateways/:id/config',
-    { schema: { ...common, description: 'The latest desired config and the version the gateway reports it runs.', params: GatewayParams, response: { 200: ConfigView, ...errors } } },
+    { config: { permission: 'fleet.read' }, schema: { ...common, description: 'The latest desired config and the version the gateway reports it runs.', params: GatewayParams, response: { 200: ConfigView, ...errors } } },
     (request) => service.getConfig(app.db, request.user.orgId, request.params.id),
   )
 
   app.put(
     '/gateways/:id/config',
     {
+      config: { permission: 'fleet.config' },
       bodyLimit: 2 * 1024 * 1024,
       schema: {
         ...common,
@@ -38,7 +39,7 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/gateways/:id/commands',
-    { schema: { ...common, params: GatewayParams, body: CreateCommandBody, response: { 201: CommandView, ...errors } } },
+    { config: { permission: 'fleet.command' }, schema: { ...common, params: GatewayParams, body: CreateCommandBody, response: { 201: CommandView, ...errors } } },
     async (request, reply) => {
       const view = await service.createCommand(app.db, channel, request.user, request.params.id, request.body)
       return reply.code(201).send(view)
@@ -47,7 +48,7 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/gateways/:id/commands/:commandId',
-    { schema: { ...common, params: CommandParams, response: { 200: CommandView, ...errors } } },
+    { config: { permission: 'fleet.read' }, schema: { ...common, params: CommandParams, response: { 200: CommandView, ...errors } } },
     (request) => service.getCommand(app.db, request.user.orgId, request.params.id, request.params.commandId),
   )
 }

@@ -5,7 +5,7 @@ import { checkHealth } from './service.js'
 const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts) => {
   app.get(
     '/health',
-    { schema: { tags: ['health'], response: { 200: Health, 503: Health } } },
+    { config: { public: true }, schema: { tags: ['health'], response: { 200: Health, 503: Health } } },
     async (request, reply) => {
       const health = await checkHealth(app.db, opts.version)
       if (health.db !== 'ok') request.log.warn('health check: database down')

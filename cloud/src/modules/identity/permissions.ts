@@ -21,6 +21,8 @@ const TECHNICAL: readonly Role[] = ['platform_admin', 'org_admin', 'technician']
 
 /** Permission → the roles that hold it. */
 export const PERMISSIONS = {
+  /** One's own profile, session and password. */
+  'profile.self': ALL,
   // Sites, live state and history.
   'sites.read': ALL,
   'sites.write': ADMINS,

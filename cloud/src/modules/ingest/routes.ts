@@ -18,6 +18,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/ingest',
     {
+      config: { gateway: true },
       bodyLimit: INGEST_BODY_LIMIT,
       schema: {
         tags: ['ingest'],

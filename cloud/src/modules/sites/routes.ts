@@ -20,19 +20,20 @@ const notFound = { 401: ErrorReply, 404: ErrorReply }
 const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preHandler', app.authenticate)
 
-  app.get('/sites', { schema: { ...common, response: { 200: SiteList, 401: ErrorReply } } }, (request) =>
+  app.get('/sites', { config: { permission: 'sites.read' }, schema: { ...common, response: { 200: SiteList, 401: ErrorReply } } }, (request) =>
     service.listSites(app.db, request.user.orgId),
   )
 
   app.get(
     '/sites/:siteId',
-    { schema: { ...common, params: SiteParams, response: { 200: SiteDetail, ...notFound } } },
+    { config: { permission: 'sites.read' }, schema: { ...common, params: SiteParams, response: { 200: SiteDetail, ...notFound } } },
     (request) => service.getSite(app.db, app.gatewayPresence, request.user.orgId, request.params.siteId),
   )
 
   app.get(
     '/sites/:siteId/telemetry',
     {
+      config: { permission: 'telemetry.read' },
       schema: {
         ...common,
         description: 'Readings ascending by time; from/to are epoch ms (default: the last hour).',
@@ -46,13 +47,14 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/sites/:siteId/state',
-    { schema: { ...common, params: SiteParams, response: { 200: StateList, ...notFound } } },
+    { config: { permission: 'sites.read' }, schema: { ...common, params: SiteParams, response: { 200: StateList, ...notFound } } },
     (request) => service.getState(app.db, request.user.orgId, request.params.siteId),
   )
 
   app.get(
     '/sites/:siteId/alarms',
     {
+      config: { permission: 'alarms.read' },
       schema: {
         ...common,
         description: 'Newest first. state=active (default) hides cleared alarms; state=all returns every alarm.',
@@ -67,6 +69,7 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/sites/:siteId/gaps',
     {
+      config: { permission: 'telemetry.read' },
       schema: {
         ...common,
         description:

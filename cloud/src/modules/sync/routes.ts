@@ -7,6 +7,7 @@ const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/time',
     {
+      config: { public: true },
       schema: {
         tags: ['sync'],
         description: "The cloud's wall clock (epoch ms), for gateways that check their own clock against it. No auth.",
@@ -19,6 +20,7 @@ const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/gateways/:gatewayId/sync',
     {
+      config: { permission: 'fleet.read' },
       preHandler: app.authenticate,
       schema: {
         tags: ['sync'],
