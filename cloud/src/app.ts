@@ -3,6 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import pkg from '../package.json' with { type: 'json' }
 import type { CloudConfig } from './config.js'
 import { isAppError } from './errors.js'
+import { isPermission, type Permission } from './modules/identity/permissions.js'
 import authRoutes from './modules/auth/routes.js'
 import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
 import fleetRoutes from './modules/fleet/routes.js'
@@ -19,6 +20,22 @@ import realtimePlugin from './plugins/realtime.js'
 import { seedDemo } from './seed.js'
 
 export const VERSION: string = pkg.version
+
+/** One `/api` route as the permission hook sees it (app.routeCatalog). */
+export interface RouteEntry {
+  method: string
+  url: string
+  permission?: Permission
+  public: boolean
+  gateway: boolean
+  schema: unknown
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalog: readonly RouteEntry[]
+  }
+}
 
 /** Requests other than ingest are small JSON; ingest sets its own 5 MB limit. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -62,6 +79,25 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal server error' } })
     }
     return reply.code(status).send({ error: { code: STATUS_CODES[status] ?? 'BAD_REQUEST', message: error.message } })
+  })
+
+  // No /api route escapes the permission table: each names a permission, or says it is
+  // public or gateway-authenticated, or the app does not start. The catalog is what the
+  // tenant-isolation and role tests replay, so a new route is tested the day it is added.
+  const routeCatalog: RouteEntry[] = []
+  app.decorate('routeCatalog', routeCatalog)
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api')) return
+    const access = route.config ?? {}
+    const declared = [access.permission !== undefined, access.public === true, access.gateway === true].filter(Boolean).length
+    if (declared !== 1)
+      throw new Error(`${String(route.method)} ${route.url}: route config must name exactly one of permission, public or gateway`)
+    if (access.permission !== undefined && !isPermission(access.permission))
+      throw new Error(`${String(route.method)} ${route.url}: unknown permission "${access.permission}"`)
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue
+      routeCatalog.push({ method, url: route.url, ...(access.permission ? { permission: access.permission } : {}), public: access.public === true, gateway: access.gateway === true, schema: route.schema })
+    }
   })
 
   await app.register(dbPlugin, { database: config.database })

@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { jwtVerify, SignJWT } from 'jose'
-import { unauthorized } from '../errors.js'
-import { isRole, type Role } from '../modules/identity/permissions.js'
+import { AppError, unauthorized } from '../errors.js'
+import { isApiKeyToken, resolveApiKey } from '../modules/identity/api-keys.js'
+import { can, isRole, type Permission, type Role } from '../modules/identity/permissions.js'
+import type { Db } from './db/database.js'
 
 /**
  * Who a request speaks for: a user (JWT) or an API key. Every tenant-scoped query takes
@@ -65,16 +67,44 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1]
 }
 
+/** A user JWT or an API key (`tdk_…`), from `Authorization: Bearer` or `X-Api-Key`. */
+export async function resolvePrincipal(db: Db, tokens: UserTokens, request: FastifyRequest): Promise<AuthUser> {
+  const header = request.headers['x-api-key']
+  const apiKey = typeof header === 'string' ? header : undefined
+  const token = apiKey ?? bearerToken(request.headers.authorization)
+  if (!token) throw unauthorized()
+  if (isApiKeyToken(token)) {
+    const key = await resolveApiKey(db, token)
+    if (!key) throw unauthorized()
+    return { ...key, kind: 'api_key' }
+  }
+  return tokens.verify(token)
+}
+
+export const forbidden = (permission: Permission): AppError =>
+  new AppError('AUTH_FORBIDDEN', 403, `Your role may not do this (needs ${permission})`)
+
+/**
+ * Authentication and the permission table, for every route at once: a route whose config
+ * names a permission gets an authenticated principal whose role holds it, or 401/403
+ * before its body is even parsed. `public` and `gateway` routes authenticate themselves.
+ */
 export default fp(
   async (app, opts: { jwtSecret: string }) => {
     const tokens = createUserTokens(opts.jwtSecret)
     app.decorate('userTokens', tokens)
     app.decorateRequest('user', null as unknown as AuthUser)
     app.decorate('authenticate', async (request: FastifyRequest) => {
-      const token = bearerToken(request.headers.authorization)
-      if (!token) throw unauthorized()
-      request.user = await tokens.verify(token)
+      // Already done by the permission hook for routes that name a permission.
+      if (request.user) return
+      request.user = await resolvePrincipal(app.db, tokens, request)
+    })
+    app.addHook('onRequest', async (request) => {
+      const permission = request.routeOptions.config?.permission
+      if (!permission) return
+      request.user = await resolvePrincipal(app.db, tokens, request)
+      if (!can(request.user.role, permission)) throw forbidden(permission)
     })
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['db'] },
 )
