@@ -4,16 +4,21 @@ import { ErrorReply } from '../../errors.js'
 import { bearerToken } from '../../plugins/auth.js'
 import { INGEST_BODY_LIMIT, UplinkAck, UplinkBatch } from './schema.js'
 import { markContact } from '../sync/repository.js'
-import { authenticateGateway, ingestBatch, type IngestGateway } from './service.js'
+import { authenticateGateway, ingestBatch, type IngestGateway, type IngestHooks } from './service.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     gateway: IngestGateway
   }
+  interface FastifyInstance {
+    /** Set by a module that wants to hear about alarms and notices (notifications). */
+    ingestHooks?: IngestHooks
+  }
 }
 
 const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorateRequest('gateway', null as unknown as IngestGateway)
+  const hooks: IngestHooks = app.ingestHooks ?? {}
 
   app.post(
     '/ingest',
@@ -42,7 +47,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { gateway } = request
       // The envelope schema checks only `seq` per event; ingestBatch checks each event in full.
-      const { ack, pushes } = await ingestBatch(app.db, gateway, request.body as UplinkBatchType)
+      const { ack, pushes } = await ingestBatch(app.db, gateway, request.body as UplinkBatchType, hooks)
       for (const push of pushes) app.realtime.emitToSite(gateway.siteId, push.event, push.payload)
       request.log.info(
         { orgId: gateway.orgId, gatewayId: gateway.id, ackSeq: ack.ackSeq, stored: ack.stored,

@@ -1,0 +1,6 @@
+import { AppError } from '../../errors.js'
+
+export const webhookNotFound = (): AppError => new AppError('WEBHOOK_NOT_FOUND', 404, 'Webhook not found')
+export const badTimeZone = (zone: string): AppError =>
+  new AppError('NOTIFICATIONS_BAD_TIME_ZONE', 400, `timeZone: unknown IANA time zone "${zone}"`)
+export const badWebhookUrl = (detail: string): AppError => new AppError('WEBHOOK_BAD_URL', 400, `url: ${detail}`)
