@@ -9,6 +9,8 @@ import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
 import fleetRoutes from './modules/fleet/routes.js'
 import healthRoutes from './modules/health/routes.js'
 import ingestRoutes from './modules/ingest/routes.js'
+import notificationsPlugin from './modules/notifications/plugin.js'
+import notificationRoutes from './modules/notifications/routes.js'
 import sitesRoutes from './modules/sites/routes.js'
 import { GatewayPresence } from './modules/sync/presence.js'
 import syncRoutes from './modules/sync/routes.js'
@@ -67,7 +69,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) {
-      return reply.code(error.status).send({ error: { code: error.code, message: error.message } })
+      return reply.code(error.status).headers(error.headers).send({ error: { code: error.code, message: error.message } })
     }
     if (error.validation) {
       return reply.code(400).send({ error: { code: 'VALIDATION', message: error.message } })
@@ -115,6 +117,9 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   app.decorate('gatewayPresence', new GatewayPresence())
   await app.register(gatewayChannelPlugin)
 
+  // Before the ingest routes: they pick up its hook (alarms and notices go to its outbox).
+  await app.register(notificationsPlugin, { smtp: config.smtp })
+
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { version: VERSION })
@@ -123,6 +128,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(ingestRoutes)
       await api.register(fleetRoutes)
       await api.register(syncRoutes)
+      await api.register(notificationRoutes)
     },
     { prefix: '/api' },
   )

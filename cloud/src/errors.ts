@@ -8,12 +8,15 @@ import Type from 'typebox'
 export class AppError extends Error {
   readonly code: string
   readonly status: number
+  /** Extra reply headers (`Retry-After` on 429 and 423). */
+  readonly headers: Readonly<Record<string, string>>
 
-  constructor(code: string, status: number, message: string) {
+  constructor(code: string, status: number, message: string, headers: Record<string, string> = {}) {
     super(message)
     this.name = 'AppError'
     this.code = code
     this.status = status
+    this.headers = headers
   }
 }
 

@@ -39,10 +39,16 @@ describe.each(testDrivers())('API on %s', (driver) => {
     expect(login.statusCode).toBe(200)
     expect(login.json().user).toEqual({
       id: expect.any(String), email: DEMO.user.email, name: DEMO.user.name, orgId: DEMO.organization.id, locale: 'es-AR',
+      role: 'org_admin', totpEnabled: false,
     })
+    expect(login.json()).toMatchObject({ accessToken: login.json().token, expiresIn: 900, refreshToken: expect.any(String) })
     const me = await get('/api/me', login.json().token)
     expect(me.statusCode).toBe(200)
-    expect(me.json()).toEqual({ user: login.json().user, organization: DEMO.organization })
+    expect(me.json()).toEqual({
+      user: login.json().user,
+      organization: { ...DEMO.organization, kind: 'shop' },
+      permissions: expect.arrayContaining(['sites.read', 'users.manage', 'audit.read']),
+    })
   })
 
   it('refuses a wrong password or unknown email with 401 AUTH_INVALID_CREDENTIALS', async () => {

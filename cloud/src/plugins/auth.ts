@@ -37,7 +37,8 @@ declare module 'fastify' {
 }
 
 const ISSUER = 'tendero-cloud'
-const TOKEN_TTL = '12h'
+// Short: a role change or a disabled user takes effect within this; clients refresh (modules/auth/sessions.ts).
+export const ACCESS_TTL_S = 15 * 60
 
 export function createUserTokens(secret: string): UserTokens {
   const key = new TextEncoder().encode(secret)
@@ -48,7 +49,7 @@ export function createUserTokens(secret: string): UserTokens {
         .setSubject(user.id)
         .setIssuer(ISSUER)
         .setIssuedAt()
-        .setExpirationTime(TOKEN_TTL)
+        .setExpirationTime(`${ACCESS_TTL_S}s`)
         .sign(key),
     async verify(token) {
       try {

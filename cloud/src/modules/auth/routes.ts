@@ -1,24 +1,81 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
 import { ErrorReply } from '../../errors.js'
-import { LoginBody, LoginReply, MeReply } from './schema.js'
+import { auditContext } from '../identity/audit.js'
+import { LoginGuard } from './guard.js'
+import { LoginBody, LoginReply, MeReply, RefreshBody, TotpCodeBody, TotpSetupReply } from './schema.js'
 import * as service from './service.js'
 
-const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const tags = ['auth']
+const user = { tags, security: [{ user: [] }] }
+
+const authRoutes: FastifyPluginAsyncTypebox<{ guard?: LoginGuard }> = async (app, opts) => {
+  const guard = opts.guard ?? new LoginGuard(app.db)
+
   app.post(
     '/auth/login',
-    { config: { public: true }, schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginReply, 401: ErrorReply } } },
-    (request) => service.login(app.db, app.userTokens, request.body),
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        description:
+          'Email and password (and totpCode when two-factor login is on). Returns a 15-minute access token and a refresh token. ' +
+          '429 AUTH_RATE_LIMITED past 10 attempts a minute from one address; 423 AUTH_LOCKED after 5 wrong passwords for one account from one address (1 min, doubling up to 15 min).',
+        body: LoginBody,
+        response: { 200: LoginReply, 401: ErrorReply, 423: ErrorReply, 429: ErrorReply },
+      },
+    },
+    (request) => service.login(app.db, app.userTokens, guard, request.body, { ip: request.ip, requestId: String(request.id) }),
+  )
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        description: 'Spends a refresh token for a new access token and the next refresh token. A token spent twice closes the whole login (401 AUTH_REFRESH_REUSED).',
+        body: RefreshBody,
+        response: { 200: LoginReply, 401: ErrorReply },
+      },
+    },
+    (request) => service.refresh(app.db, app.userTokens, request.body.refreshToken),
+  )
+
+  app.post(
+    '/auth/logout',
+    { config: { public: true }, schema: { tags, body: RefreshBody, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await service.logout(app.db, request.body.refreshToken)
+      return reply.code(204).send(null)
+    },
   )
 
   app.get(
     '/me',
-    {
-      config: { permission: 'profile.self' },
-      schema: { tags: ['auth'], security: [{ user: [] }], response: { 200: MeReply, 401: ErrorReply } },
-      preHandler: app.authenticate,
-    },
+    { config: { permission: 'profile.self' }, schema: { ...user, response: { 200: MeReply, 401: ErrorReply } } },
     (request) => service.me(app.db, request.user.orgId, request.user.id),
   )
+
+  app.post(
+    '/auth/totp/setup',
+    {
+      config: { permission: 'profile.self' },
+      schema: { ...user, description: 'Starts two-factor enrolment: scan otpauthUri, then confirm with POST /auth/totp/enable.', response: { 200: TotpSetupReply, 401: ErrorReply, 409: ErrorReply } },
+    },
+    (request) => service.totpSetup(app.db, request.user.orgId, request.user.id, auditContext(request)),
+  )
+
+  for (const [path, enabled] of [['/auth/totp/enable', true], ['/auth/totp/disable', false]] as const) {
+    app.post(
+      path,
+      {
+        config: { permission: 'profile.self' },
+        schema: { ...user, body: TotpCodeBody, response: { 200: Type.Object({ totpEnabled: Type.Boolean() }), 401: ErrorReply, 409: ErrorReply } },
+      },
+      (request) => service.totpSetEnabled(app.db, request.user.orgId, request.user.id, request.body.code, enabled, auditContext(request)),
+    )
+  }
 }
 
 export default authRoutes

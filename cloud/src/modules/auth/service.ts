@@ -1,38 +1,134 @@
-import { invalidCredentials, unauthorized } from '../../errors.js'
-import type { UserTokens } from '../../plugins/auth.js'
-import { isRole } from '../identity/permissions.js'
+import { AppError, invalidCredentials, unauthorized } from '../../errors.js'
+import { ACCESS_TTL_S, type UserTokens } from '../../plugins/auth.js'
 import type { Db } from '../../plugins/db/database.js'
+import type { UserRow } from '../../plugins/db/tables.js'
+import { recordAudit, type AuditEntry } from '../identity/audit.js'
+import { isRole, permissionsOf, type Role } from '../identity/permissions.js'
+import type { LoginGuard } from './guard.js'
 import { hashPassword, verifyPassword } from './password.js'
 import * as repo from './repository.js'
-import type { LoginBody, MeReply, PublicUser } from './schema.js'
+import type { LoginBody, LoginReply, MeReply, PublicUser } from './schema.js'
+import { issueRefreshToken, revokeByToken, rotateRefreshToken } from './sessions.js'
+import { newTotpSecret, otpauthUri, verifyTotp } from './totp.js'
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase()
+
+export const totpRequired = (): AppError => new AppError('AUTH_TOTP_REQUIRED', 401, 'This account needs the code from its authenticator app (totpCode)')
+export const totpInvalid = (): AppError => new AppError('AUTH_TOTP_INVALID', 401, 'Wrong or already used authenticator code')
+
+const roleOf = (row: Pick<UserRow, 'role'>): Role => (isRole(row.role) ? row.role : 'viewer')
+
+export function publicUser(row: UserRow): PublicUser {
+  return { id: row.id, email: row.email, name: row.name, orgId: row.org_id, locale: row.locale, role: roleOf(row), totpEnabled: row.totp_enabled }
+}
 
 // Verifying against a throwaway hash when the email is unknown keeps both failures
 // equally slow, so response time does not reveal which emails have accounts.
 let decoyHash: Promise<string> | undefined
 
-export async function login(db: Db, tokens: UserTokens, body: LoginBody): Promise<{ token: string; user: PublicUser }> {
-  const user = await repo.findUserByEmail(db, normalizeEmail(body.email))
-  if (!user) {
+export interface LoginContext {
+  ip: string
+  requestId: string
+  now?: number
+}
+
+export async function login(db: Db, tokens: UserTokens, guard: LoginGuard, body: LoginBody, ctx: LoginContext): Promise<LoginReply> {
+  const now = ctx.now ?? Date.now()
+  const email = normalizeEmail(body.email)
+  await guard.check(email, ctx.ip, now)
+  const user = await repo.findUserByEmail(db, email)
+  if (!user || user.disabled_at !== null) {
     decoyHash ??= hashPassword('decoy-password-never-matches')
     await verifyPassword(await decoyHash, body.password)
+    await guard.failed(email, ctx.ip, now)
     throw invalidCredentials()
   }
-  if (!(await verifyPassword(user.password_hash, body.password))) throw invalidCredentials()
-  const token = await tokens.sign({ id: user.id, orgId: user.org_id, role: isRole(user.role) ? user.role : 'viewer' })
-  return {
-    token,
-    user: { id: user.id, email: user.email, name: user.name, orgId: user.org_id, locale: user.locale },
+  if (!(await verifyPassword(user.password_hash, body.password))) {
+    await guard.failed(email, ctx.ip, now)
+    throw invalidCredentials()
   }
+  if (user.totp_enabled && user.totp_secret) {
+    // The password was right: asking for the code is not a failure, a wrong code is.
+    if (!body.totpCode) throw totpRequired()
+    const step = verifyTotp(user.totp_secret, body.totpCode, now, user.totp_last_step)
+    if (step === null) {
+      await guard.failed(email, ctx.ip, now)
+      throw totpInvalid()
+    }
+    await db.updateTable('users').set({ totp_last_step: step }).where('id', '=', user.id).execute()
+  }
+  await guard.succeeded(email, ctx.ip)
+  await recordAudit(db, { orgId: user.org_id, actor: { type: 'user', id: user.id }, action: 'auth.login', requestId: ctx.requestId, ip: ctx.ip })
+  return session(db, tokens, user)
+}
+
+async function session(db: Db, tokens: UserTokens, user: UserRow, refreshToken?: string): Promise<LoginReply> {
+  const accessToken = await tokens.sign({ id: user.id, orgId: user.org_id, role: roleOf(user) })
+  return {
+    token: accessToken,
+    accessToken,
+    expiresIn: ACCESS_TTL_S,
+    refreshToken: refreshToken ?? (await issueRefreshToken(db, user.id)),
+    user: publicUser(user),
+  }
+}
+
+/** A fresh access token and the next refresh token; the role is read again, so changes apply. */
+export async function refresh(db: Db, tokens: UserTokens, refreshToken: string): Promise<LoginReply> {
+  const { userId, refreshToken: next } = await rotateRefreshToken(db, refreshToken)
+  const user = await repo.findUserById(db, userId)
+  if (!user || user.disabled_at !== null) throw unauthorized()
+  return session(db, tokens, user, next)
+}
+
+export async function logout(db: Db, refreshToken: string): Promise<void> {
+  await revokeByToken(db, refreshToken)
 }
 
 export async function me(db: Db, orgId: string, userId: string): Promise<MeReply> {
   const row = await repo.findUserWithOrg(db, orgId, userId)
-  // A valid token for a deleted user is no longer a session.
+  // A valid token for a deleted or disabled user is no longer a session.
   if (!row) throw unauthorized()
   return {
-    user: { id: row.id, email: row.email, name: row.name, orgId: row.org_id, locale: row.locale },
-    organization: { id: row.org_id, name: row.org_name },
+    user: publicUser(row),
+    organization: { id: row.org_id, name: row.org_name, kind: row.org_kind },
+    permissions: [...permissionsOf(roleOf(row))],
   }
+}
+
+/** Starts two-factor enrolment: a new secret, not in force until a code from it is shown. */
+export async function totpSetup(db: Db, orgId: string, userId: string, audit: Omit<AuditEntry, 'action'>) {
+  const row = await repo.findUserWithOrg(db, orgId, userId)
+  if (!row) throw unauthorized()
+  if (row.totp_enabled) throw new AppError('AUTH_TOTP_ALREADY_ON', 409, 'Two-factor login is already on; turn it off first to enrol another device')
+  const secret = newTotpSecret()
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ totp_secret: secret, totp_last_step: null }).where('id', '=', userId).execute()
+    await recordAudit(trx, { ...audit, action: 'user.totp.setup', target: { type: 'user', id: userId } })
+  })
+  return { secret, otpauthUri: otpauthUri(secret, row.email) }
+}
+
+export async function totpSetEnabled(db: Db, orgId: string, userId: string, code: string, enabled: boolean, audit: Omit<AuditEntry, 'action'>) {
+  const row = await repo.findUserWithOrg(db, orgId, userId)
+  if (!row) throw unauthorized()
+  if (!row.totp_secret) throw new AppError('AUTH_TOTP_NOT_SET_UP', 409, 'Start with POST /api/auth/totp/setup')
+  if (row.totp_enabled === enabled) throw new AppError('AUTH_TOTP_UNCHANGED', 409, enabled ? 'Two-factor login is already on' : 'Two-factor login is already off')
+  const step = verifyTotp(row.totp_secret, code, Date.now(), row.totp_last_step)
+  if (step === null) throw totpInvalid()
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set(enabled ? { totp_enabled: true, totp_last_step: step } : { totp_enabled: false, totp_secret: null, totp_last_step: null })
+      .where('id', '=', userId)
+      .execute()
+    await recordAudit(trx, {
+      ...audit,
+      action: enabled ? 'user.totp.enable' : 'user.totp.disable',
+      target: { type: 'user', id: userId },
+      before: { totpEnabled: !enabled },
+      after: { totpEnabled: enabled },
+    })
+  })
+  return { totpEnabled: enabled }
 }
