@@ -16,6 +16,7 @@ configureApiClient({
   getToken: () => session.token,
   // App.vue sends the user to /login when the session ends.
   onUnauthorized: () => session.logout(),
+  refresh: () => session.refresh(),
 })
 
 document.documentElement.lang = currentLocale()

@@ -21,8 +21,10 @@ export class ApiError extends Error {
 
 export interface ApiAuth {
   getToken(): string | null
-  /** Called when a request that carried a token gets 401: the session is over. */
+  /** Called when a request that carried a token gets 401 and a refresh did not help: the session is over. */
   onUnauthorized(): void
+  /** Trades the refresh token for a new access token; false when the session cannot go on. */
+  refresh?(): Promise<boolean>
 }
 
 // Installed once by main.ts so this module needs no store (the session store imports us).
@@ -39,6 +41,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>
   body?: unknown
   signal?: AbortSignal
+  /** Send no token (login, refresh). */
+  anonymous?: boolean
 }
 
 function buildUrl(path: string, query: RequestOptions['query']): string {
@@ -67,8 +71,19 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const token = auth.getToken()
+// One refresh at a time: requests that fail together wait for the same new token.
+let refreshing: Promise<boolean> | null = null
+
+function refreshOnce(): Promise<boolean> {
+  if (!auth.refresh) return Promise.resolve(false)
+  refreshing ??= auth.refresh().finally(() => {
+    refreshing = null
+  })
+  return refreshing
+}
+
+export async function apiRequest<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
+  const token = options.anonymous ? null : auth.getToken()
   const headers: Record<string, string> = { accept: 'application/json' }
   if (token) headers.authorization = `Bearer ${token}`
   if (options.body !== undefined) headers['content-type'] = 'application/json'
@@ -88,8 +103,12 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 
   const body = await readJson(response)
   if (!response.ok) {
-    // A 401 on a request without a token (e.g. bad login) is not a lost session.
-    if (response.status === 401 && token) auth.onUnauthorized()
+    // A 401 on a request without a token (e.g. bad login) is not a lost session; an
+    // expired access token is renewed once before giving up.
+    if (response.status === 401 && token) {
+      if (!retried && (await refreshOnce())) return apiRequest<T>(path, options, true)
+      auth.onUnauthorized()
+    }
     if (isErrorBody(body)) throw new ApiError(response.status, body.error.code, body.error.message ?? body.error.code)
     throw new ApiError(response.status, `HTTP_${response.status}`, response.statusText || `HTTP ${response.status}`)
   }

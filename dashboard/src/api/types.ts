@@ -14,7 +14,10 @@ export interface User {
 }
 
 export interface LoginResponse {
+  /** The 15-minute access token. */
   token: string
+  /** Spent (and replaced) by POST /api/auth/refresh; older clouds do not send one. */
+  refreshToken?: string
   user: User
 }
 
