@@ -10,7 +10,7 @@ export default defineConfig({
       { test: { name: 'gateway', include: ['gateway/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'simulator', include: ['simulator/**/*.test.ts'], exclude: ['simulator/test/scenario-day.test.ts', '**/node_modules/**'] } },
       // A simulated day of every scenario on real gateway processes (issue 5). Timing matters
-      // (a day in two minutes), so it runs on its own, after every other project (groupOrder).
+      // (a day in three minutes), so it runs on its own, after every other project (groupOrder).
       {
         test: {
           name: 'scenario-day',

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { deviceTopic, upstreamValidators, type UpstreamChannel } from '@tendero/protocol'
 import { ScenarioRunner } from '../src/scenarios/runner.js'
-import { loadScenario, scenarioNames } from '../src/scenarios/schema.js'
+import { loadScenario, parseScenario, scenarioNames } from '../src/scenarios/schema.js'
 import { startTestBroker, type TestBroker } from './broker.js'
 
 const silent = pino({ level: 'silent' })
@@ -39,6 +39,32 @@ describe('scenarios against a real MQTT broker', () => {
     await Promise.all(ids.map((id) => b.waitFor((p) => p.topic === deviceTopic(id, 'telemetry'), 10_000)))
     expect(runner.snapshot().online).toBe(ids.length)
     expectAllValid(b)
+  })
+
+  it('reports a door the moment it opens or closes, not at the next interval', async () => {
+    const scenario = parseScenario({
+      name: 'puerta',
+      title: 'Puerta',
+      description: 'Una heladera que reporta cada 10 minutos y una puerta que se abre a las 10:05.',
+      startAt: '10:00',
+      devices: [{ id: 'heladera', name: 'Heladera', model: 'cold-room', params: { doorOpeningsPerHour: 0 }, intervalS: 600 }],
+      events: [{ at: '10:05', device: 'heladera', action: 'door.open', durationS: 30 }],
+    })
+    broker = await startTestBroker(passwordsFor(['heladera']))
+    const b = broker
+    const r = new ScenarioRunner({ scenario, mqttUrl: broker.url, password: '{id}-demo', speed: 1, seed: 1, logger: silent })
+    runner = r
+    await r.start()
+    const telemetry = () => b.published.filter((p) => p.topic === deviceTopic('heladera', 'telemetry')).map((p) => (p.body as { readings: Record<string, number> }).readings)
+    // The clock advanced by hand (speed 1 adds only real seconds): 10:00 → 10:06, the door
+    // opened at 10:05 for 30 s; the next interval reading is not due until 10:10.
+    r.advance(360)
+    await b.waitFor(() => telemetry().some((x) => x.door_open === 1))
+    r.advance(60)
+    await b.waitFor(() => telemetry().at(-1)?.door_open === 0)
+    // Open and close each sent at once; nothing else but (maybe) the reading at connect.
+    expect(telemetry().slice(-2).map((x) => x.door_open)).toEqual([1, 0])
+    expect(telemetry().length).toBeLessThanOrEqual(3)
   })
 
   it('obeys and acks relay.set, reports the new state, refuses an unknown relay', async () => {

@@ -15,7 +15,7 @@ import { REPO_ROOT, startScenarioGateway, stopProcess, until, type Pack, type Sc
 // Every `expect` entry of the scenario must have fired in its window, and no alarm may
 // fire outside one: a false alarm fails the test as surely as a missing one.
 
-const SPEED = Number(process.env.SCENARIO_DAY_SPEED ?? 720)
+const SPEED = Number(process.env.SCENARIO_DAY_SPEED ?? 480)
 const DAY_S = 86_400
 /** Both processes start and every device connects while the shared clock stands still. */
 const STARTUP_MS = Number(process.env.SCENARIO_DAY_STARTUP_MS ?? 60_000)

@@ -38,6 +38,8 @@ export interface ScenarioNodeSnapshot {
 }
 
 const SEQ_WRAP = 4_294_967_296
+/** Readings sent as soon as they change, not only every interval: contacts. */
+const REPORT_ON_CHANGE = /_open$/
 
 /**
  * A generic ESP32-like node for scenarios: publishes its readings every `intervalS` of
@@ -57,6 +59,8 @@ export class ScenarioNode {
   private seq = 0
   private nextDueS = 0
   private lastReadings: Record<string, number> = {}
+  /** What the probes read at the last telemetry, before sensor faults: contacts are compared with it. */
+  private lastRaw: Record<string, number> = {}
   private readonly sent: Record<UpstreamChannel, number> = { telemetry: 0, state: 0, event: 0, ack: 0 }
   private readonly commands: NodeCommands
   private readingFilter: ((simS: number, readings: Record<string, number>) => Record<string, number>) | undefined
@@ -106,11 +110,15 @@ export class ScenarioNode {
   publishDue(simS: number, events: ReadonlyArray<{ kind: string; data?: Record<string, unknown> }> = []): void {
     if (!this.powered) return
     for (const e of events) this.publish('event', { ts: this.now(), kind: e.kind, ...(e.data ? { data: e.data } : {}) })
-    if (simS + 1e-9 < this.nextDueS) return
-    this.nextDueS = simS + this.options.intervalS
     const all = this.options.physics.readings()
+    // Contacts (door_open…) are reported the moment they change, as a node's interrupt
+    // input does; everything else waits for its interval.
+    const changed = this.options.readings.some((key) => REPORT_ON_CHANGE.test(key) && key in this.lastRaw && all[key] !== this.lastRaw[key])
+    if (simS + 1e-9 < this.nextDueS && !changed) return
+    this.nextDueS = simS + this.options.intervalS
     const readings: Record<string, number> = {}
     for (const key of this.options.readings) readings[key] = all[key] as number
+    this.lastRaw = readings
     const sent = this.readingFilter ? this.readingFilter(simS, readings) : readings
     this.lastReadings = sent
     // A sensor fault may drop every reading of this message: nothing to send then.
