@@ -17,6 +17,8 @@ export interface AuthUser {
   role: Role
   /** Default `user`. */
   kind?: 'user' | 'api_key'
+  /** The permission of the route being served (set by the permission hook): what grants are checked against. */
+  permission?: Permission
 }
 
 export interface UserTokens {
@@ -103,7 +105,7 @@ export default fp(
     app.addHook('onRequest', async (request) => {
       const permission = request.routeOptions.config?.permission
       if (!permission) return
-      request.user = await resolvePrincipal(app.db, tokens, request)
+      request.user = { ...(await resolvePrincipal(app.db, tokens, request)), permission }
       if (!can(request.user.role, permission)) throw forbidden(permission)
     })
   },

@@ -12,6 +12,37 @@ export async function findSite(db: Db, orgId: string, siteId: string): Promise<S
   return db.selectFrom('sites').selectAll().where('org_id', '=', orgId).where('id', '=', siteId).executeTakeFirst()
 }
 
+/** A site another organization granted `orgId` `scope` on (all its sites or this one), if any. */
+export async function findGrantedSite(db: Db, orgId: string, siteId: string, scope: string): Promise<SiteRow | undefined> {
+  return db
+    .selectFrom('sites')
+    .innerJoin('org_grants', 'org_grants.grantor_org_id', 'sites.org_id')
+    .selectAll('sites')
+    .where('sites.id', '=', siteId)
+    .where('org_grants.grantee_org_id', '=', orgId)
+    .where('org_grants.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('org_grants.site_id', 'is', null), eb('org_grants.site_id', '=', siteId)]))
+    .where(sql<boolean>`${scope} = ANY(org_grants.scopes)`)
+    .executeTakeFirst()
+}
+
+/** Sites other organizations let `orgId` see (sites.read), with the granting organization's name. */
+export async function listGrantedSites(db: Db, orgId: string) {
+  return db
+    .selectFrom('sites')
+    .innerJoin('org_grants', 'org_grants.grantor_org_id', 'sites.org_id')
+    .innerJoin('organizations', 'organizations.id', 'sites.org_id')
+    .select(['sites.id', 'sites.name', 'sites.timezone', 'organizations.name as org_name'])
+    .distinct()
+    .where('org_grants.grantee_org_id', '=', orgId)
+    .where('sites.org_id', '<>', orgId)
+    .where('org_grants.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('org_grants.site_id', 'is', null), eb('org_grants.site_id', '=', eb.ref('sites.id'))]))
+    .where(sql<boolean>`'sites.read' = ANY(org_grants.scopes)`)
+    .orderBy('sites.name')
+    .execute()
+}
+
 export async function listDevices(db: Db, siteId: string): Promise<SiteDetail['devices']> {
   const rows = await db
     .selectFrom('devices')

@@ -21,13 +21,13 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preHandler', app.authenticate)
 
   app.get('/sites', { config: { permission: 'sites.read' }, schema: { ...common, response: { 200: SiteList, 401: ErrorReply } } }, (request) =>
-    service.listSites(app.db, request.user.orgId),
+    service.listSites(app.db, request.user),
   )
 
   app.get(
     '/sites/:siteId',
     { config: { permission: 'sites.read' }, schema: { ...common, params: SiteParams, response: { 200: SiteDetail, ...notFound } } },
-    (request) => service.getSite(app.db, app.gatewayPresence, request.user.orgId, request.params.siteId),
+    (request) => service.getSite(app.db, app.gatewayPresence, request.user, request.params.siteId),
   )
 
   app.get(
@@ -42,13 +42,13 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: TelemetryList, ...notFound },
       },
     },
-    (request) => service.getTelemetry(app.db, request.user.orgId, request.params.siteId, request.query),
+    (request) => service.getTelemetry(app.db, request.user, request.params.siteId, request.query),
   )
 
   app.get(
     '/sites/:siteId/state',
     { config: { permission: 'sites.read' }, schema: { ...common, params: SiteParams, response: { 200: StateList, ...notFound } } },
-    (request) => service.getState(app.db, request.user.orgId, request.params.siteId),
+    (request) => service.getState(app.db, request.user, request.params.siteId),
   )
 
   app.get(
@@ -63,7 +63,7 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: AlarmList, ...notFound },
       },
     },
-    (request) => service.getAlarms(app.db, request.user.orgId, request.params.siteId, request.query),
+    (request) => service.getAlarms(app.db, request.user, request.params.siteId, request.query),
   )
 
   app.get(
@@ -80,7 +80,7 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: GapList, 400: ErrorReply, ...notFound },
       },
     },
-    (request) => service.getGaps(app.db, request.user.orgId, request.params.siteId, request.query),
+    (request) => service.getGaps(app.db, request.user, request.params.siteId, request.query),
   )
 }
 

@@ -6,7 +6,13 @@ const NullableEpochMs = Type.Union([EpochMs, Type.Null()])
 
 export const SiteParams = Type.Object({ siteId: Type.String({ maxLength: 64 }) })
 
-export const SiteSummary = Type.Object({ id: Type.String(), name: Type.String(), timezone: Type.String() })
+export const SiteSummary = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  timezone: Type.String(),
+  /** Set for another organization's site this one may see (a shop's grant to its mall): that organization's name. */
+  grantedBy: Type.Optional(Type.String()),
+})
 export const SiteList = Type.Object({ items: Type.Array(SiteSummary) })
 
 export const SiteDetail = Type.Object({
