@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import { decodeJwt, SignJWT } from 'jose'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO } from '../src/seed.js'
@@ -13,6 +15,7 @@ import {
   loginDemo,
   rollupEvent,
   telemetryEvent,
+  testConfig,
   type TestApp,
 } from './support/app.js'
 
@@ -50,6 +53,61 @@ describe('realtime (Socket.IO)', () => {
   it('refuses a connection with a bad token', async () => {
     await expect(connected(open({ token: 'garbage' }))).rejects.toThrow('unauthorized')
     await expect(connected(open({}))).rejects.toThrow('unauthorized')
+  })
+
+  it('refuses an expired token', async () => {
+    const { sub, org, role } = decodeJwt(token)
+    const key = new TextEncoder().encode(testConfig({ driver: 'pglite', dataDir: 'memory://' }).jwtSecret)
+    const expired = await new SignJWT({ org, role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub!)
+      .setIssuer('tendero-cloud').setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key)
+    await expect(connected(open({ token: expired }))).rejects.toThrow('unauthorized')
+  })
+
+  it('refuses a valid token of a disabled or deleted user', async () => {
+    const userId = randomUUID()
+    await t.app.db.insertInto('users').values({ id: userId, org_id: DEMO.organization.id, email: `${userId}@tendero.test`,
+      name: 'Cajera', password_hash: 'unused', locale: 'es-AR', role: 'viewer' }).execute()
+    const userToken = await t.app.userTokens.sign({ id: userId, orgId: DEMO.organization.id, role: 'viewer' })
+    const ok = open({ token: userToken })
+    await connected(ok)
+
+    await t.app.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', userId).execute()
+    await expect(connected(open({ token: userToken }))).rejects.toThrow('unauthorized')
+    await t.app.db.deleteFrom('users').where('id', '=', userId).execute()
+    await expect(connected(open({ token: userToken }))).rejects.toThrow('unauthorized')
+    // A user of the token's org id only: the same user id under another org is refused too.
+    const forged = await t.app.userTokens.sign({ id: decodeJwt(token).sub!, orgId: randomUUID(), role: 'org_admin' })
+    await expect(connected(open({ token: forged }))).rejects.toThrow('unauthorized')
+  })
+
+  it('puts every socket in its organization\'s room, and only there', async () => {
+    const other = await addOrganization(t.app)
+    const otherUser = randomUUID()
+    await t.app.db.insertInto('users').values({ id: otherUser, org_id: other.orgId, email: `${otherUser}@tendero.test`,
+      name: 'Otro dueño', password_hash: 'unused', locale: 'es-AR', role: 'owner' }).execute()
+    const mine = open({ token })
+    const theirs = open({ token: await t.app.userTokens.sign({ id: otherUser, orgId: other.orgId, role: 'owner' }) })
+    await Promise.all([connected(mine), connected(theirs)])
+    const got: { mine: unknown[]; theirs: unknown[] } = { mine: [], theirs: [] }
+    mine.on('notification', (payload) => got.mine.push(payload))
+    const theirsGot = new Promise((resolve) => theirs.on('notification', (payload) => {
+      got.theirs.push(payload)
+      resolve(payload)
+    }))
+    t.app.realtime.emitToOrg(other.orgId, 'notification', { title: 'Puerta abierta' })
+    await theirsGot
+    t.app.realtime.emitToOrg(DEMO.organization.id, 'notification', { title: 'Cámara alta' })
+    await new Promise<void>((resolve) => mine.once('notification', () => resolve()))
+    expect(got).toEqual({ mine: [{ title: 'Cámara alta' }], theirs: [{ title: 'Puerta abierta' }] })
+  })
+
+  it('disconnects every socket of a user on demand', async () => {
+    const socket = open({ token })
+    await connected(socket)
+    const gone = new Promise((resolve) => socket.once('disconnect', resolve))
+    t.app.realtime.disconnectUser(decodeJwt(token).sub!)
+    expect(await gone).toBe('io server disconnect')
   })
 
   it('joins the site and receives telemetry and alarms pushed by ingest', async () => {
