@@ -8,6 +8,7 @@ import type { LogEvent } from '@tendero/protocol'
 import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert, type TelemetryColumns } from './derive.js'
 import { booleanArrayLiteral, nullableNumberArrayLiteral, numberArrayLiteral, textArrayLiteral } from './array-literal.js'
 import { storableJson, storableText, type StorableEvents } from './storable.js'
+import { ensurePartitions, monthsOf, PARTITION_PREFIX } from '../telemetry/partitions.js'
 
 type Trx = Transaction<Database>
 
@@ -83,20 +84,31 @@ export async function insertEvents(trx: Trx, gatewayId: string, { events, bodies
  * the first time, so none can be in the table already, and a plain insert skips the
  * per-row probe of ON CONFLICT (about a fifth of the insert). Unless one range probe finds
  * rows for those seqs left behind (events deleted without their telemetry, as some
- * tests do to start a gateway over): then the stored rows win, as they always did.
+ * tests do to start a gateway over): then the stored rows win, as they always did, matched
+ * on (gateway_id, seq, metric) whatever their time.
+ *
+ * The table is partitioned by month (migration 0009). The same probe statement asks which
+ * of the batch's months have no partition yet (a catalog lookup per month, usually one):
+ * those are created before the insert, and a month whose creation has to wait for a lock
+ * lands in the default partition instead, never refused (telemetry/partitions.ts).
  */
 export async function insertTelemetry(trx: Trx, gatewayId: string, siteId: string, rows: TelemetryColumns): Promise<void> {
   if (rows.seq.length === 0) return
   const runs = seqRuns(rows.seq)
+  const months = monthsOf(rows.time)
   // One index probe per run: the lateral LIMIT keeps the planner from turning this into a
   // join that reads every row of the gateway (it did, with a few thousand rows of stats).
-  const { rows: [leftover] } = await sql<{ found: boolean }>`
+  const { rows: [probe] } = await sql<{ found: boolean; missing: (number | string)[] | null }>`
     select exists (
       select 1 from unnest(${numberArrayLiteral(runs.from)}::int8[], ${numberArrayLiteral(runs.to)}::int8[]) as r(from_seq, to_seq)
       cross join lateral (
         select 1 from telemetry where gateway_id = ${gatewayId} and seq between r.from_seq and r.to_seq limit 1
       ) as stored
-    ) as found`.execute(trx)
+    ) as found,
+    (select array_agg(m) from unnest(${numberArrayLiteral(months)}::int8[]) as m
+      where to_regclass(${PARTITION_PREFIX} || to_char(epoch_ms_to_timestamptz(m) at time zone 'UTC', 'YYYYMM')) is null
+    ) as missing`.execute(trx)
+  if (probe?.missing?.length) await ensurePartitions(trx, probe.missing.map(Number))
   // Raw readings leave the rollup columns empty: unnest pads shorter arrays with NULL.
   const rollups = rows.samples.some((n) => n !== null)
   const nullable = (values: (number | null)[]) => nullableNumberArrayLiteral(rollups ? values : [])
@@ -108,7 +120,10 @@ export async function insertTelemetry(trx: Trx, gatewayId: string, siteId: strin
                 ${numberArrayLiteral(rows.seq)}::int8[], ${nullable(rows.min)}::float8[], ${nullable(rows.max)}::float8[],
                 ${nullable(rows.samples)}::int4[])
       as r(device_id, metric, time, value, seq, min_value, max_value, samples)
-    ${leftover?.found ? sql`on conflict (gateway_id, seq, metric) do nothing` : sql``}`.execute(trx)
+    ${probe?.found
+      ? sql`where not exists (select 1 from telemetry t where t.gateway_id = ${gatewayId} and t.seq = r.seq and t.metric = r.metric)
+            on conflict do nothing`
+      : sql``}`.execute(trx)
 }
 
 /** Ascending seqs (repeats allowed) as runs of consecutive values, for range probes on (gateway_id, seq). */
