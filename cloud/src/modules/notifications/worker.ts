@@ -61,6 +61,11 @@ export class DeliveryWorker {
   /** Changes timing (tests use a few milliseconds); takes effect from the next tick. */
   configure(options: Partial<WorkerOptions>): void {
     this.opts = { ...this.opts, ...options }
+    // A wait already scheduled with the old interval is cut short.
+    if (this.timer !== undefined && this.running === undefined) {
+      clearTimeout(this.timer)
+      this.schedule()
+    }
   }
 
   start(): void {
@@ -80,6 +85,7 @@ export class DeliveryWorker {
   private schedule(): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
+      this.timer = undefined
       this.running = this.tick()
         .then(() => undefined)
         .catch((err: unknown) => this.log.error({ err }, 'notifications: worker tick failed'))
