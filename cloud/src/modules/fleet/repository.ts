@@ -66,10 +66,17 @@ export async function latestConfig(db: Db, gatewayId: string) {
  * Next version under a row lock on the gateway, so concurrent PUTs queue up and each gets
  * its own version; the primary key (gateway_id, version) stays as the backstop.
  */
-export async function insertConfig(db: Db, gatewayId: string, config: unknown, createdBy: string | null) {
+export async function insertConfig(
+  db: Db,
+  gatewayId: string,
+  config: unknown,
+  createdBy: string | null,
+  /** Runs in the same transaction (the audit entry). */
+  alongside?: (trx: Db, row: { version: number }) => Promise<void>,
+) {
   return db.transaction().execute(async (trx) => {
     await trx.selectFrom('gateways').select('id').where('id', '=', gatewayId).forUpdate().execute()
-    return fleet(trx)
+    const row = await fleet(trx)
       .insertInto('gateway_configs')
       .values({
         gateway_id: gatewayId,
@@ -79,6 +86,8 @@ export async function insertConfig(db: Db, gatewayId: string, config: unknown, c
       })
       .returningAll()
       .executeTakeFirstOrThrow()
+    await alongside?.(trx, row)
+    return row
   })
 }
 

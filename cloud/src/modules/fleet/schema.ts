@@ -1,5 +1,7 @@
 import Type from 'typebox'
 import { CloudCommandIntent, DesiredConfigBody } from '@tendero/protocol'
+import { Page, PageQuery } from '../common/pagination.js'
+import { GatewayStatus } from '../sync/schema.js'
 
 const EpochMs = Type.Integer({ minimum: 0 })
 const NullableEpochMs = Type.Union([EpochMs, Type.Null()])
@@ -62,3 +64,121 @@ export const CommandView = Type.Object({
   doneAt: NullableEpochMs,
 })
 export type CommandView = Type.Static<typeof CommandView>
+
+// ---- Provisioning (claim codes) -------------------------------------------------------
+
+export const CLAIM_DEFAULT_TTL_H = 24
+export const CLAIM_MAX_TTL_H = 7 * 24
+
+export const SiteParams = Type.Object({ siteId: Type.String({ maxLength: 64 }) })
+
+const GatewayName = Type.String({ minLength: 1, maxLength: 120 })
+
+export const CreateClaimCodeBody = Type.Object(
+  {
+    /** The name the gateway will get (e.g. "Gateway depósito"); else the one it proposes, else its id. */
+    name: Type.Optional(GatewayName),
+    /** How long the code stays valid; default 24 h. */
+    expiresInHours: Type.Optional(Type.Integer({ minimum: 1, maximum: CLAIM_MAX_TTL_H })),
+  },
+  { additionalProperties: false },
+)
+export type CreateClaimCodeBody = Type.Static<typeof CreateClaimCodeBody>
+
+export const ClaimCodeView = Type.Object({
+  id: Type.String(),
+  /** Shown once: the cloud keeps only its hash. Typed on the gateway as GATEWAY_CLAIM_CODE. */
+  code: Type.String(),
+  siteId: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: EpochMs,
+  createdAt: EpochMs,
+})
+export type ClaimCodeView = Type.Static<typeof ClaimCodeView>
+
+export const ClaimBody = Type.Object(
+  {
+    /** As the technician read it; case, spaces and dashes do not matter. */
+    code: Type.String({ minLength: 1, maxLength: 32 }),
+    /** Used when the claim code carries no name. */
+    name: Type.Optional(GatewayName),
+    /** Serial number or MAC, kept for the technician. */
+    hardwareId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+)
+export type ClaimBody = Type.Static<typeof ClaimBody>
+
+export const ClaimReply = Type.Object({
+  gatewayId: Type.String(),
+  /** Returned once: the cloud stores only its hash. The gateway sends it as `Authorization: Bearer`. */
+  gatewayKey: Type.String(),
+  siteId: Type.String(),
+  name: Type.String(),
+})
+export type ClaimReply = Type.Static<typeof ClaimReply>
+
+// ---- Device registry -------------------------------------------------------------------
+
+export const DeviceParams = Type.Object({ id: Type.String({ maxLength: 64 }), deviceId: Type.String({ maxLength: 64 }) })
+
+const DeviceId = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' })
+const DeviceName = Type.String({ minLength: 1, maxLength: 120 })
+const DeviceKind = Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$' })
+
+export const DeviceView = Type.Object({
+  id: Type.String(),
+  gatewayId: Type.String(),
+  siteId: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+})
+export type DeviceView = Type.Static<typeof DeviceView>
+
+export const DeviceList = Page(DeviceView)
+export const DevicesQuery = Type.Object({ ...PageQuery })
+export type DevicesQuery = Type.Static<typeof DevicesQuery>
+
+export const CreateDeviceBody = Type.Object({ id: DeviceId, name: DeviceName, kind: DeviceKind }, { additionalProperties: false })
+export type CreateDeviceBody = Type.Static<typeof CreateDeviceBody>
+
+export const PatchDeviceBody = Type.Object(
+  { name: Type.Optional(DeviceName), kind: Type.Optional(DeviceKind) },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type PatchDeviceBody = Type.Static<typeof PatchDeviceBody>
+
+// ---- Gateway status ---------------------------------------------------------------------
+
+export const GatewaysQuery = Type.Object({
+  ...PageQuery,
+  /** Only this site's gateways. */
+  siteId: Type.Optional(Type.String({ maxLength: 64 })),
+})
+export type GatewaysQuery = Type.Static<typeof GatewaysQuery>
+
+/**
+ * One gateway in the fleet view: the sync health the site detail shows (sync/schema.ts),
+ * the lag figures lifted to the top for lists, and desired vs reported config version.
+ */
+export const GatewaySummary = Type.Object({
+  ...GatewayStatus.properties,
+  /** Events the cloud has not acknowledged and the age of the oldest, as last reported; null before any report. */
+  lagEvents: Type.Union([Type.Integer(), Type.Null()]),
+  lagSeconds: Type.Union([Type.Number(), Type.Null()]),
+  config: Type.Object({
+    /** The latest desired version; null when the cloud never sent one. */
+    desiredVersion: Type.Union([Type.Integer(), Type.Null()]),
+    /** What the gateway says it runs (0 = its local site file). */
+    reportedVersion: Type.Integer(),
+    reportedAt: NullableEpochMs,
+    /** The gateway runs the latest desired version (true when there is none to run). */
+    upToDate: Type.Boolean(),
+    error: Type.Union([Type.Object({ version: Type.Integer(), reason: Type.String() }), Type.Null()]),
+  }),
+  hardwareId: Type.Union([Type.String(), Type.Null()]),
+  claimedAt: NullableEpochMs,
+  createdAt: EpochMs,
+})
+export type GatewaySummary = Type.Static<typeof GatewaySummary>
+export const GatewayList = Page(GatewaySummary)

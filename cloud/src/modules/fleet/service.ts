@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { CommandMessage, ConfigMessage, UplinkChannelMessage } from '@tendero/protocol'
 import { AppError, gatewayNotFound } from '../../errors.js'
 import type { Db } from '../../plugins/db/database.js'
-import type { AuthUser } from '../../plugins/auth.js'
+import type { FastifyRequest } from 'fastify'
+import { auditContext, recordAudit } from '../identity/audit.js'
 import { toEpochMs } from '../../plugins/db/timestamps.js'
 import { recordContact, recordSyncStatus } from '../sync/service.js'
 import * as repo from './repository.js'
@@ -20,7 +21,7 @@ export interface Downlink {
 }
 
 /** The tenancy check for a gateway: another org's gateway and an unknown id look the same. */
-async function gatewayForOrg(db: Db, orgId: string, gatewayId: string) {
+export async function gatewayForOrg(db: Db, orgId: string, gatewayId: string) {
   const gateway = await repo.findGateway(db, orgId, gatewayId)
   if (!gateway) throw gatewayNotFound()
   return gateway
@@ -52,10 +53,19 @@ const configMessage = (row: { version: number; config: unknown }): ConfigMessage
   ({ type: 'config', version: row.version, config: row.config as ConfigMessage['config'] })
 
 /** A new desired version; pushed at once if the gateway is connected, otherwise on its next connect. */
-export async function putConfig(db: Db, downlink: Downlink, user: AuthUser, gatewayId: string, config: ConfigMessage['config']) {
+export async function putConfig(db: Db, downlink: Downlink, request: FastifyRequest, gatewayId: string, config: ConfigMessage['config']) {
+  const user = request.user
   const gateway = await gatewayForOrg(db, user.orgId, gatewayId)
   if (config.gatewayId !== gateway.id) throw configGatewayMismatch()
-  const row = await repo.insertConfig(db, gateway.id, config, user.id)
+  const row = await repo.insertConfig(db, gateway.id, config, user.kind === 'api_key' ? null : user.id, (trx, created) =>
+    recordAudit(trx, {
+      ...auditContext(request),
+      action: 'gateway.config.put',
+      target: { type: 'gateway', id: gateway.id },
+      // The config itself is in gateway_configs under this version; the trail says who made it.
+      after: { version: created.version },
+    }),
+  )
   downlink.send(gateway.id, configMessage(row))
   // The version this request created, not whatever is latest by the time we read it back.
   return configView(gateway, row)
@@ -85,15 +95,29 @@ const commandMessage = (row: CommandRow): CommandMessage => ({
   command: row.command as CommandMessage['command'],
 })
 
-export async function createCommand(db: Db, downlink: Downlink, user: AuthUser, gatewayId: string, body: CreateCommandBody, now = Date.now()) {
+/**
+ * Stored and audited in one transaction, then sent after the commit: the gateway never
+ * acts on a command the cloud has no record of.
+ */
+export async function createCommand(db: Db, downlink: Downlink, request: FastifyRequest, gatewayId: string, body: CreateCommandBody, now = Date.now()) {
+  const user = request.user
   const gateway = await gatewayForOrg(db, user.orgId, gatewayId)
-  const row = await repo.insertCommand(db, {
-    id: randomUUID(),
-    gatewayId: gateway.id,
-    deviceId: body.deviceId,
-    command: body.command,
-    expiresAt: new Date(now + body.expiresInSeconds * 1000),
-    createdBy: user.id,
+  const row = await db.transaction().execute(async (trx) => {
+    const created = await repo.insertCommand(trx, {
+      id: randomUUID(),
+      gatewayId: gateway.id,
+      deviceId: body.deviceId,
+      command: body.command,
+      expiresAt: new Date(now + body.expiresInSeconds * 1000),
+      createdBy: user.kind === 'api_key' ? null : user.id,
+    })
+    await recordAudit(trx, {
+      ...auditContext(request),
+      action: 'gateway.command.create',
+      target: { type: 'command', id: created.id },
+      after: { gatewayId: gateway.id, deviceId: created.device_id, command: created.command, expiresAt: created.expires_at },
+    })
+    return created
   })
   if (downlink.send(gateway.id, commandMessage(row))) await repo.markSent(db, [row.id])
   return getCommand(db, user.orgId, gateway.id, row.id)

@@ -1,0 +1,111 @@
+import type { FastifyRequest } from 'fastify'
+import { sql } from 'kysely'
+import type { Db } from '../../plugins/db/database.js'
+import { auditContext, recordAudit } from '../identity/audit.js'
+import { hashGatewayKey } from '../ingest/repository.js'
+import { findSiteForOrg } from '../sites/service.js'
+import {
+  formatClaimCode,
+  hashClaimCode,
+  isWellFormedClaimCode,
+  newClaimCode,
+  newGatewayId,
+  newGatewayKey,
+  normalizeClaimCode,
+} from './claim-code.js'
+import { claimCodeExpired, claimCodeInvalid, claimCodeUsed } from './errors.js'
+import { CLAIM_DEFAULT_TTL_H, type ClaimBody, type ClaimCodeView, type ClaimReply, type CreateClaimCodeBody } from './schema.js'
+import { fleetDb, type FleetDb } from './tables.js'
+
+/**
+ * Claim-code provisioning: a technician (fleet.provision) creates a code for a site of
+ * their organization; a new gateway presents it once (POST /api/gateways/claim) and gets
+ * its id and key. The code selects the site and organization: nothing in the claim
+ * request names a tenant, so a wrong code can only be "no such code".
+ */
+
+export async function createClaimCode(db: Db, request: FastifyRequest, siteId: string, body: CreateClaimCodeBody, now = Date.now()): Promise<ClaimCodeView> {
+  const user = request.user
+  const site = await findSiteForOrg(db, user.orgId, siteId)
+  const code = newClaimCode()
+  const expiresAt = new Date(now + (body.expiresInHours ?? CLAIM_DEFAULT_TTL_H) * 3600_000)
+  const row = await db.transaction().execute(async (trx) => {
+    const created = await fleetDb(trx)
+      .insertInto('gateway_claim_codes')
+      .values({ org_id: user.orgId, site_id: site.id, code_hash: hashClaimCode(code), gateway_name: body.name ?? null, expires_at: expiresAt, created_by: user.id })
+      .returning(['id', 'site_id', 'gateway_name', 'expires_at', 'created_at'])
+      .executeTakeFirstOrThrow()
+    // The code itself stays out of the trail: it is a credential until used.
+    await recordAudit(trx, {
+      ...auditContext(request),
+      action: 'gateway.claim_code.create',
+      target: { type: 'claim_code', id: created.id },
+      after: { siteId: site.id, name: created.gateway_name, expiresAt: created.expires_at },
+    })
+    return created
+  })
+  return {
+    id: row.id,
+    code: formatClaimCode(code),
+    siteId: row.site_id,
+    name: row.gateway_name,
+    expiresAt: row.expires_at.getTime(),
+    createdAt: row.created_at.getTime(),
+  }
+}
+
+/**
+ * Spends a code and creates the gateway, in one transaction: the conditional UPDATE lets
+ * exactly one of two concurrent claims have it. A failed claim changes nothing.
+ */
+export async function claimGateway(db: Db, request: FastifyRequest, body: ClaimBody): Promise<ClaimReply> {
+  const normalized = normalizeClaimCode(body.code)
+  if (!isWellFormedClaimCode(normalized)) throw claimCodeInvalid()
+  const codeHash = hashClaimCode(normalized)
+  const gatewayId = newGatewayId()
+  const gatewayKey = newGatewayKey()
+  return db.transaction().execute(async (trx) => {
+    const fdb = fleetDb(trx)
+    const spent = await fdb
+      .updateTable('gateway_claim_codes')
+      .set({ used_at: sql`now()` })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .returning(['id', 'org_id', 'site_id', 'gateway_name'])
+      .executeTakeFirst()
+    if (!spent) throw await whyNotClaimable(fdb, codeHash)
+    const name = spent.gateway_name ?? body.name ?? `Gateway ${gatewayId}`
+    await fdb
+      .insertInto('gateways')
+      .values({
+        id: gatewayId,
+        org_id: spent.org_id,
+        site_id: spent.site_id,
+        name,
+        key_hash: hashGatewayKey(gatewayKey),
+        hardware_id: body.hardwareId ?? null,
+        claimed_at: sql`now()`,
+      })
+      .execute()
+    await fdb.updateTable('gateway_claim_codes').set({ gateway_id: gatewayId }).where('id', '=', spent.id).execute()
+    await recordAudit(trx, {
+      orgId: spent.org_id,
+      actor: { type: 'gateway', id: gatewayId },
+      action: 'gateway.claim',
+      target: { type: 'gateway', id: gatewayId },
+      after: { siteId: spent.site_id, name, hardwareId: body.hardwareId ?? null, claimCodeId: spent.id },
+      requestId: String(request.id),
+      ip: request.ip,
+    })
+    return { gatewayId, gatewayKey, siteId: spent.site_id, name }
+  })
+}
+
+/** Names the code's own state, nothing else: unknown, already used, or expired. */
+async function whyNotClaimable(fdb: FleetDb, codeHash: string) {
+  const row = await fdb.selectFrom('gateway_claim_codes').select(['used_at', 'expires_at']).where('code_hash', '=', codeHash).executeTakeFirst()
+  if (!row) return claimCodeInvalid()
+  if (row.used_at) return claimCodeUsed()
+  return claimCodeExpired()
+}
