@@ -4,7 +4,9 @@ import pkg from '../package.json' with { type: 'json' }
 import type { CloudConfig } from './config.js'
 import { isAppError } from './errors.js'
 import { isPermission, type Permission } from './modules/identity/permissions.js'
+import alarmsRoutes from './modules/alarms/routes.js'
 import authRoutes from './modules/auth/routes.js'
+import identityRoutes from './modules/identity/routes.js'
 import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
 import fleetRoutes from './modules/fleet/routes.js'
 import healthRoutes from './modules/health/routes.js'
@@ -124,11 +126,13 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
     async (api) => {
       await api.register(healthRoutes, { version: VERSION })
       await api.register(authRoutes)
+      await api.register(identityRoutes)
       await api.register(sitesRoutes)
       await api.register(ingestRoutes)
       await api.register(fleetRoutes)
       await api.register(syncRoutes)
       await api.register(notificationRoutes)
+      await api.register(alarmsRoutes)
     },
     { prefix: '/api' },
   )

@@ -66,6 +66,31 @@ export const CloudCommandIntent = Type.Union([
 ])
 export type CloudCommandIntent = Type.Static<typeof CloudCommandIntent>
 
+/** The gateway's alarm id (AlarmChange.alarmId) and who acted, as AlarmChange.by carries it. */
+const alarmAction = {
+  alarmId: Type.String({ minLength: 1, maxLength: 160 }),
+  by: Type.String({ minLength: 1, maxLength: 120 }),
+  /** What the person wrote with it; kept with the command, not in the alarm's own history. */
+  note: Type.Optional(Type.String({ maxLength: 500 })),
+}
+
+/**
+ * A cloud user acknowledging or clearing one of the gateway's alarms. The gateway runs it
+ * through its AlarmService exactly as its local API would, so the change is logged and
+ * uplinked like any other and the cloud's mirror follows through ingest. The command's
+ * `deviceId` is the alarm's device. These are not device commands: they are kept out of
+ * CloudCommandIntent so the generic fleet command route cannot send them (alarms have
+ * their own permission and routes), and only widen what a CommandMessage may carry.
+ * A gateway older than these kinds drops the message as invalid and never answers; the
+ * cloud command then ends `expired`.
+ */
+export const AlarmCommandIntent = Type.Union([
+  Type.Object({ kind: Type.Literal('alarm.ack'), ...alarmAction }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('alarm.clear'), ...alarmAction }, { additionalProperties: false }),
+])
+export type AlarmCommandIntent = Type.Static<typeof AlarmCommandIntent>
+export const ALARM_COMMAND_KINDS = ['alarm.ack', 'alarm.clear'] as const
+
 /**
  * A cloud command. `expiresAt` is checked against the gateway's clock before anything is
  * done: one that expired while the gateway was offline is acked `expired`, never run late.
@@ -77,7 +102,7 @@ export const CommandMessage = Type.Object(
     deviceId: DeviceId,
     issuedAt: EpochMs,
     expiresAt: EpochMs,
-    command: CloudCommandIntent,
+    command: Type.Union([CloudCommandIntent, AlarmCommandIntent]),
   },
   { additionalProperties: false },
 )
@@ -130,4 +155,5 @@ export const downlinkValidators = {
   upstream: compile(UplinkChannelMessage),
   desiredConfig: compile(DesiredConfigBody),
   intent: compile(CloudCommandIntent),
+  alarmIntent: compile(AlarmCommandIntent),
 }

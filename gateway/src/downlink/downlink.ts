@@ -19,6 +19,7 @@ import type { RemoteOpen } from '../access/controller.js'
 import { rulesFilePath } from '../api/rules-file.js'
 import { loadDesiredConfig, saveDesiredConfig } from './store.js'
 import { CommandJournal, commandJournalPath } from './command-journal.js'
+import { alarmCommandRefusal, applyAlarmCommand, isAlarmCommand, type AlarmDesk } from './alarm-commands.js'
 
 export const CHANNEL_PATH = '/api/gateway/channel'
 /** The cloud pings every 25 s; silence for this long means a dead link the OS has not noticed. */
@@ -46,6 +47,11 @@ export interface DownlinkOptions {
    * the site has no access control. Throws with the reason the ack should carry.
    */
   openDoor?(open: RemoteOpen): Promise<unknown>
+  /**
+   * The site's AlarmService, for a cloud user's `alarm.ack` / `alarm.clear` (alarm-commands.ts);
+   * absent, those are refused with `alarms_unavailable`.
+   */
+  alarms?: AlarmDesk
   /** The gateway's sync health, sent as `sync.status` when the channel opens and every `syncStatusEveryMs`. */
   syncStatus?: () => SyncStatus
   /** Default 10 s. */
@@ -74,7 +80,8 @@ export interface DownlinkStatus {
  * with their JSON paths, go back to the cloud. A cloud command past its expiry on the
  * gateway's clock is answered `expired` and never run; one that runs is journaled first
  * (command-journal.ts), so a resend is answered, never run twice. `door.open` goes through
- * the access controller. While the channel is open the gateway reports its sync health
+ * the access controller; `alarm.ack` and `alarm.clear` go through the AlarmService, as the
+ * local API's do. While the channel is open the gateway reports its sync health
  * (`sync.status`, sync contract 8).
  */
 export class Downlink {
@@ -206,10 +213,19 @@ export class Downlink {
       log.warn({ expiresAt: message.expiresAt }, 'cloud command expired before it could run; not executed')
       return answer(false, 'expired')
     }
-    // The broker knows the devices it was built with; a device added by a later version needs the restart first.
-    if (!this.bootSite.devices.some((d) => d.id === message.deviceId)) return answer(false, 'unknown_device')
     const intent = message.command
-    if (intent.kind === 'door.open' && !this.o.openDoor) return answer(false, 'not_a_door: this gateway has no access control (no doors)')
+    if (isAlarmCommand(intent)) {
+      // The alarm, not the device, is what must exist: it may outlive its device in the config.
+      const refusal = alarmCommandRefusal(this.o.alarms, { ...message, command: intent })
+      if (refusal) {
+        log.info({ kind: intent.kind, alarmId: intent.alarmId, refusal }, 'cloud alarm command refused')
+        return answer(false, refusal)
+      }
+    } else {
+      // The broker knows the devices it was built with; a device added by a later version needs the restart first.
+      if (!this.bootSite.devices.some((d) => d.id === message.deviceId)) return answer(false, 'unknown_device')
+      if (intent.kind === 'door.open' && !this.o.openDoor) return answer(false, 'not_a_door: this gateway has no access control (no doors)')
+    }
     const now = this.o.now()
     try {
       // On disk before the device can hear it: after a crash from here on, a resend is not run again.
@@ -220,14 +236,16 @@ export class Downlink {
       return { type: 'command.ack', id: message.id, ok: false, error: `not run: could not record it (${(err as Error).message})`.slice(0, 500) }
     }
     try {
-      if (intent.kind === 'door.open')
+      if (isAlarmCommand(intent)) await applyAlarmCommand(this.o.alarms!, intent)
+      else if (intent.kind === 'door.open')
         await this.o.openDoor!({ readerId: message.deviceId, doorId: intent.doorId, seconds: intent.seconds, commandId: message.id })
       else await this.o.sendCommand(message.deviceId, intent)
     } catch (err) {
       log.warn({ err }, 'cloud command failed')
       return answer(false, (err as Error).message)
     }
-    log.info({ kind: intent.kind }, 'cloud command sent to the device')
+    if (isAlarmCommand(intent)) log.info({ kind: intent.kind, alarmId: intent.alarmId, by: intent.by, note: intent.note }, 'cloud alarm command applied')
+    else log.info({ kind: intent.kind }, 'cloud command sent to the device')
     return answer(true)
   }
 
