@@ -12,6 +12,7 @@ export default fp(
           securitySchemes: {
             user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
             gateway: { type: 'http', scheme: 'bearer', description: 'Gateway key' },
+            apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An API key (tdk_…); Authorization: Bearer works too' },
           },
         },
       },

@@ -37,9 +37,9 @@ export interface UsersTable {
   locale: string
   /** One of modules/identity/permissions.ts ROLES (migration 0007). */
   role: Generated<string>
-  totp_secret: string | null
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>
   totp_enabled: Generated<boolean>
-  totp_last_step: number | null
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>
   disabled_at: NullableTimestamp
   created_at: CreatedAt
 }
