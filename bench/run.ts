@@ -13,6 +13,7 @@ import { relayLatency } from './scenarios/relay-latency.js'
 import { gatewayRss } from './scenarios/gateway-rss.js'
 import { syncCatchup } from './scenarios/sync-catchup.js'
 import { modbusPoll } from './scenarios/modbus-poll.js'
+import { cloudIngest } from './scenarios/cloud-ingest.js'
 
 export interface BenchResult {
   metric: string
@@ -30,6 +31,7 @@ const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   'gateway-rss': gatewayRss,
   'sync-catchup': syncCatchup,
   'modbus-poll': modbusPoll,
+  'cloud-ingest': cloudIngest,
 }
 
 const name = process.argv[2]
