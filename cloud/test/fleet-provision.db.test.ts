@@ -91,6 +91,26 @@ describe.each(testDrivers())('fleet provisioning (claim codes) on %s', (driver) 
     expect(again.json().error.code).toBe('CLAIM_CODE_USED')
   })
 
+  it('gives the same gateway a fresh key when it retries with its nonce (lost reply), and no one else', async () => {
+    const { code } = (await createCode(DEMO.site.id, {})).json()
+    const nonce = 'nonce-0123456789abcdef'
+    const first = (await claim({ code, nonce }, nextAddress())).json()
+    const retry = await claim({ code, nonce }, nextAddress())
+    expect(retry.statusCode).toBe(201)
+    expect(retry.json()).toMatchObject({ gatewayId: first.gatewayId, siteId: DEMO.site.id, name: first.name })
+    expect(retry.json().gatewayKey).not.toBe(first.gatewayKey)
+    // The key the lost reply carried no longer works; the new one does.
+    expect((await ingest(t.app, first.gatewayKey, first.gatewayId, [telemetryEvent(1, { temperature_c: 4 })])).statusCode).toBe(401)
+    expect((await ingest(t.app, retry.json().gatewayKey, first.gatewayId, [telemetryEvent(1, { temperature_c: 4 })])).statusCode).toBe(200)
+    for (const other of [{ code, nonce: 'nonce-someone-else-000' }, { code }]) {
+      const res = await claim(other, nextAddress())
+      expect(res.statusCode).toBe(409)
+      expect(res.json().error.code).toBe('CLAIM_CODE_USED')
+    }
+    expect(await t.app.db.selectFrom('gateways').select('id').where('id', '=', first.gatewayId).execute()).toHaveLength(1)
+    expect((await audit('gateway.claim.retry')).filter((e) => e.target_id === first.gatewayId)).toHaveLength(1)
+  })
+
   it('names the gateway as the technician did, over what the gateway proposes', async () => {
     const { code } = (await createCode(DEMO.site.id, { name: 'Gateway heladera' })).json()
     const creds = (await claim({ code, name: 'otro nombre' }, nextAddress())).json()

@@ -24,6 +24,9 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('created_by', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('used_at', 'timestamptz')
+    // sha256 of a secret the claiming gateway made up: the same gateway retrying after a lost
+    // reply (or a crash before it saved its key) gets its gateway back with a fresh key.
+    .addColumn('claim_nonce_hash', 'text')
     .addColumn('gateway_id', 'text', (c) => c.references('gateways.id').onDelete('set null'))
     .execute()
   await db.schema.createIndex('gateway_claim_codes_site_idx').on('gateway_claim_codes').columns(['site_id', 'created_at']).execute()

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
 import type { Db } from '../../plugins/db/database.js'
@@ -54,27 +55,37 @@ export async function createClaimCode(db: Db, request: FastifyRequest, siteId: s
   }
 }
 
+const hashNonce = (nonce: string): string => createHash('sha256').update(`claim-nonce:${nonce}`).digest('hex')
+
 /**
  * Spends a code and creates the gateway, in one transaction: the conditional UPDATE lets
- * exactly one of two concurrent claims have it. A failed claim changes nothing.
+ * exactly one of two concurrent claims have it. A failed claim changes nothing. A used
+ * code presented again with the nonce of the claim that spent it, before the code's
+ * expiry, is the same gateway retrying: it gets its gateway back with a fresh key.
  */
 export async function claimGateway(db: Db, request: FastifyRequest, body: ClaimBody): Promise<ClaimReply> {
   const normalized = normalizeClaimCode(body.code)
   if (!isWellFormedClaimCode(normalized)) throw claimCodeInvalid()
   const codeHash = hashClaimCode(normalized)
-  const gatewayId = newGatewayId()
+  const nonceHash = body.nonce === undefined ? null : hashNonce(body.nonce)
   const gatewayKey = newGatewayKey()
+  const audit = { requestId: String(request.id), ip: request.ip }
   return db.transaction().execute(async (trx) => {
     const fdb = fleetDb(trx)
     const spent = await fdb
       .updateTable('gateway_claim_codes')
-      .set({ used_at: sql`now()` })
+      .set({ used_at: sql`now()`, claim_nonce_hash: nonceHash })
       .where('code_hash', '=', codeHash)
       .where('used_at', 'is', null)
       .where('expires_at', '>', sql<Date>`now()`)
       .returning(['id', 'org_id', 'site_id', 'gateway_name'])
       .executeTakeFirst()
-    if (!spent) throw await whyNotClaimable(fdb, codeHash)
+    if (!spent) {
+      const retried = nonceHash === null ? undefined : await reissue(trx, codeHash, nonceHash, gatewayKey, audit)
+      if (retried) return retried
+      throw await whyNotClaimable(fdb, codeHash)
+    }
+    const gatewayId = newGatewayId()
     const name = spent.gateway_name ?? body.name ?? `Gateway ${gatewayId}`
     await fdb
       .insertInto('gateways')
@@ -95,12 +106,42 @@ export async function claimGateway(db: Db, request: FastifyRequest, body: ClaimB
       action: 'gateway.claim',
       target: { type: 'gateway', id: gatewayId },
       after: { siteId: spent.site_id, name, hardwareId: body.hardwareId ?? null, claimCodeId: spent.id },
-      requestId: String(request.id),
-      ip: request.ip,
+      ...audit,
     })
     return { gatewayId, gatewayKey, siteId: spent.site_id, name }
   })
 }
+
+/** The claiming gateway again (same code, same nonce, code not expired): same gateway, new key. */
+async function reissue(trx: Db, codeHash: string, nonceHash: string, gatewayKey: string, audit: { requestId: string; ip: string }) {
+  const fdb = fleetDb(trx)
+  const code = await fdb
+    .selectFrom('gateway_claim_codes')
+    .select(['id', 'org_id', 'gateway_id', 'claim_nonce_hash'])
+    .where('code_hash', '=', codeHash)
+    .where('used_at', 'is not', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst()
+  if (!code?.gateway_id || !code.claim_nonce_hash || !safeEqual(code.claim_nonce_hash, nonceHash)) return undefined
+  const gateway = await fdb
+    .updateTable('gateways')
+    .set({ key_hash: hashGatewayKey(gatewayKey) })
+    .where('id', '=', code.gateway_id)
+    .returning(['id', 'site_id', 'name'])
+    .executeTakeFirst()
+  if (!gateway) return undefined
+  await recordAudit(trx, {
+    orgId: code.org_id,
+    actor: { type: 'gateway', id: gateway.id },
+    action: 'gateway.claim.retry',
+    target: { type: 'gateway', id: gateway.id },
+    after: { claimCodeId: code.id },
+    ...audit,
+  })
+  return { gatewayId: gateway.id, gatewayKey, siteId: gateway.site_id, name: gateway.name }
+}
+
+const safeEqual = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 /** Names the code's own state, nothing else: unknown, already used, or expired. */
 async function whyNotClaimable(fdb: FleetDb, codeHash: string) {

@@ -104,6 +104,12 @@ export const ClaimBody = Type.Object(
     name: Type.Optional(GatewayName),
     /** Serial number or MAC, kept for the technician. */
     hardwareId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /**
+     * A secret the gateway made up and kept before claiming. Presenting the same code and
+     * nonce again, while the code is still within its validity, returns the same gateway
+     * with a new key (the old one stops working): a reply lost on the way is not fatal.
+     */
+    nonce: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
   },
   { additionalProperties: false },
 )

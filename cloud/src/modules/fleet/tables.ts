@@ -17,6 +17,7 @@ export type GatewayClaimCodesTable = {
   created_by: string | null
   created_at: CreatedAt
   used_at: NullableTimestamp
+  claim_nonce_hash: ColumnType<string | null, string | null | undefined, string | null>
   gateway_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
