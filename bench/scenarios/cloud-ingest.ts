@@ -6,7 +6,7 @@
  * - Cloud: a real process (`node --import tsx cloud/src/server.ts`, bench/lib/cloud.ts) on a
  *   fresh PostgreSQL database on 127.0.0.1:5432, created for the run and dropped after; the
  *   telemetry table is the partitioned one (migration 0009).
- * - Load: `--gateways` gateways at once (default 4), each its own identity and seq space,
+ * - Load: `--gateways` gateways at once (default 8), each its own identity and seq space,
  *   each with one request in flight, as a gateway's uplink sends. Every batch is an
  *   UplinkBatch of telemetry events shaped like the catch-up backlog (bench/lib/backlog.ts:
  *   200 devices of 4 kinds with 1 to 4 readings each, 2.25 on average); a point is one
@@ -23,7 +23,7 @@
  * the chart queries over a month of one series at one reading per 10 s (259,200 rows).
  *
  * Options: --seconds S per batch size (BENCH_SECONDS, default 10), --gateways N
- * (BENCH_GATEWAYS, default 4), --keep-db (BENCH_KEEP_DB=1).
+ * (BENCH_GATEWAYS, default 8), --keep-db (BENCH_KEEP_DB=1).
  */
 import { sql } from 'kysely'
 import pg from 'pg'
@@ -222,7 +222,7 @@ async function chartQueries(db: BenchDatabase): Promise<BenchResult[]> {
 
 export async function cloudIngest(): Promise<BenchResult[]> {
   const seconds = numberOption('seconds', 'BENCH_SECONDS', 10, 1)
-  const gatewayCount = numberOption('gateways', 'BENCH_GATEWAYS', 4, 1)
+  const gatewayCount = numberOption('gateways', 'BENCH_GATEWAYS', 8, 1)
   const keepDb = ['1', 'true'].includes(option('keep-db', 'BENCH_KEEP_DB') ?? '')
   const db = await createDatabase()
   let cloud: CloudProcess | undefined

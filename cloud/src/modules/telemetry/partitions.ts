@@ -138,7 +138,7 @@ export async function maintainPartitions(db: AnyDb, retentionDays = DEFAULT_RETE
     // behind a long transaction, give up after a while and try again at the next run.
     await db.transaction().execute(async (trx) => {
       await sql`set local lock_timeout = '5s'`.execute(trx)
-      await sql`drop table ${sql.id(partition.name)}`.execute(trx)
+      await sql`drop table if exists ${sql.id(partition.name)}`.execute(trx)
     })
     dropped.push(partition.name)
   }
