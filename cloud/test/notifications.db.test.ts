@@ -241,6 +241,27 @@ describe.each(testDrivers())('Notifications (%s)', (driver) => {
     expect(JSON.stringify(actions)).not.toContain('whsec_')
   })
 
+  it('prunes settled notifications past the retention window, never pending ones', async () => {
+    const ndb = withNotificationTables(t.app.db)
+    const old = new Date(Date.now() - 31 * 24 * 60 * 60_000)
+    const outbox = async (status: 'delivered' | 'pending') => {
+      const row = await ndb.insertInto('notification_outbox').values({ org_id: DEMO.organization.id, site_id: DEMO.site.id,
+        kind: 'notify', payload: '{}', fanned_out_at: old }).returning('id').executeTakeFirstOrThrow()
+      await ndb.insertInto('notification_deliveries').values({ outbox_id: row.id, org_id: DEMO.organization.id, channel: 'email',
+        recipient: 'x@example.com', event_type: 'notify', subject: 's', body: 'b', status, max_attempts: 3,
+        next_attempt_at: status === 'pending' ? new Date(Date.now() + 3600_000) : null }).execute()
+      return row.id
+    }
+    const settled = await outbox('delivered')
+    const waiting = await outbox('pending')
+    // The worker prunes on its own hourly too; either way only the settled one goes.
+    await t.app.notifications.worker.prune()
+    const left = await ndb.selectFrom('notification_outbox').select('id').where('id', 'in', [settled, waiting]).execute()
+    expect(left.map((r) => r.id)).toEqual([waiting])
+    expect(await ndb.selectFrom('notification_deliveries').select('id').where('outbox_id', '=', settled).execute()).toEqual([])
+    await ndb.deleteFrom('notification_outbox').where('id', '=', waiting).execute()
+  })
+
   it('never fails ingest when the outbox cannot be written', async () => {
     // Break the outbox on purpose; the batch must still be stored and acknowledged.
     await sql`alter table notification_outbox rename to notification_outbox_away`.execute(t.app.db)

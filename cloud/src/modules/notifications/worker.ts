@@ -24,6 +24,10 @@ export interface WorkerOptions {
   leaseMs: number
   batch: number
   random: () => number
+  /** Delivered or failed notifications older than this leave the log (with their outbox row). */
+  retentionMs: number
+  /** How often to look for such rows. */
+  pruneEveryMs: number
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -35,6 +39,8 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   leaseMs: 60_000,
   batch: 50,
   random: Math.random,
+  retentionMs: 30 * 24 * 60 * 60_000,
+  pruneEveryMs: 60 * 60_000,
 }
 
 /** Jittered exponential backoff after `attempt` failures (1-based). */
@@ -48,6 +54,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private stopped = true
+  private lastPrune = 0
 
   constructor(
     private readonly db: NotificationsDb,
@@ -105,7 +112,26 @@ export class DeliveryWorker {
     }
     const claimed = await this.claimDue(now)
     await Promise.all(claimed.map((d) => this.attempt(d, now)))
+    if (now - this.lastPrune >= this.opts.pruneEveryMs) {
+      this.lastPrune = now
+      await this.prune(now)
+    }
     return claimed.length
+  }
+
+  /**
+   * Drops outbox rows fanned out before the retention window whose deliveries are all
+   * settled; their deliveries go with them (on delete cascade). Returns rows dropped.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    const result = await this.db
+      .deleteFrom('notification_outbox')
+      .where('fanned_out_at', '<', new Date(now - this.opts.retentionMs))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('notification_deliveries').select('id')
+        .whereRef('notification_deliveries.outbox_id', '=', 'notification_outbox.id')
+        .where('notification_deliveries.status', '=', 'pending'))))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   private async claimDue(now: number): Promise<DeliveryRow[]> {
