@@ -13,6 +13,7 @@ import { relayLatency } from './scenarios/relay-latency.js'
 import { gatewayRss } from './scenarios/gateway-rss.js'
 import { syncCatchup } from './scenarios/sync-catchup.js'
 import { modbusPoll } from './scenarios/modbus-poll.js'
+import { realtimeFanout } from './scenarios/realtime-fanout.js'
 import { cloudIngest } from './scenarios/cloud-ingest.js'
 
 export interface BenchResult {
@@ -31,6 +32,7 @@ const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   'gateway-rss': gatewayRss,
   'sync-catchup': syncCatchup,
   'modbus-poll': modbusPoll,
+  'realtime-fanout': realtimeFanout,
   'cloud-ingest': cloudIngest,
 }
 
