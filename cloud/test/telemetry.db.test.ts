@@ -123,6 +123,20 @@ describe.each(testDrivers())('telemetry partitions and charts on %s', (driver) =
     expect(await rowsByPartition(app, gatewayId)).toEqual({ [partitionName(now - 60_000)]: 2, [partitionName(old)]: 1 })
   })
 
+  it('lets gateways that need the same new month at once all store their batches', async () => {
+    const month = monthStart(Date.now()) - 130 * DAY_MS
+    expect(await attachedPartitions(app)).not.toContain(partitionName(month))
+    const gateways = await Promise.all([1, 2, 3, 4].map(() => addDemoGateway(app)))
+    const replies = await Promise.all(gateways.map(({ gatewayId, gatewayKey }) => ingest(app, gatewayKey, gatewayId,
+      Array.from({ length: 50 }, (_, i) => telemetryEvent(i + 1, { temperature_c: i }, month + DAY_MS + i * 1000)))))
+    expect(replies.map((r) => r.statusCode)).toEqual([200, 200, 200, 200])
+    // A creation that had to wait gives up and leaves its rows in the default partition; maintenance moves them.
+    await maintainPartitions(app.db, 400)
+    for (const { gatewayId } of gateways) {
+      expect(await rowsByPartition(app, gatewayId)).toEqual({ [partitionName(month)]: 50 })
+    }
+  })
+
   it('keeps a row no month covers in the default partition, queryable, and maintenance moves it to its month', async () => {
     const { gatewayId } = await addDemoGateway(app)
     const time = monthStart(Date.now()) - 100 * DAY_MS
