@@ -66,6 +66,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Clients get an id on every log line of their request.
     requestIdHeader: 'x-request-id',
+    ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
 

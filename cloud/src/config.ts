@@ -26,6 +26,12 @@ export interface CloudConfig {
   redisUrl?: string
   /** SMTP_URL (smtp://user:pass@host:port) and SMTP_FROM: email notifications; unset = email off. */
   smtp?: { url: string; from: string }
+  /**
+   * TRUST_PROXY: the addresses of reverse proxies whose X-Forwarded-For is believed (comma
+   * separated, CIDR allowed), or `true` for any. Login limits are per client address, so
+   * behind a proxy this must be set or every user shares the proxy's address.
+   */
+  trustProxy?: string | boolean
   /** TELEMETRY_RETENTION_DAYS: raw readings older than this are dropped (whole partitions); default 400. */
   telemetryRetentionDays?: number
 }
@@ -47,6 +53,7 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   SMTP_FROM: Type.String({ minLength: 3, default: 'Tendero <alertas@tendero.app>' }),
   TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -85,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     ...(value.REDIS_URL ? { redisUrl: value.REDIS_URL } : {}),
     ...(value.SMTP_URL ? { smtp: { url: value.SMTP_URL, from: value.SMTP_FROM } } : {}),
     telemetryRetentionDays: value.TELEMETRY_RETENTION_DAYS,
+    ...(value.TRUST_PROXY ? { trustProxy: value.TRUST_PROXY === 'true' ? true : value.TRUST_PROXY } : {}),
   }
 }
 
