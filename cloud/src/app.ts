@@ -121,7 +121,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   await app.register(gatewayChannelPlugin)
 
   // Before the ingest routes: they pick up its hook (alarms and notices go to its outbox).
-  await app.register(notificationsPlugin, { smtp: config.smtp })
+  await app.register(notificationsPlugin, { smtp: config.smtp, whatsapp: config.whatsapp, sms: config.sms })
 
   await app.register(
     async (api) => {

@@ -42,4 +42,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLOUD_PORT: 'eighty', LOG_LEVEL: 'loud', CLOUD_DATA_DIR: tmp() })).toThrow(/CLOUD_PORT.*LOG_LEVEL/)
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x', CLOUD_DATA_DIR: tmp() })).toThrow(/DATABASE_URL/)
   })
+  it('takes WhatsApp and SMS providers as URL and token pairs', () => {
+    const config = loadConfig({ WHATSAPP_API_URL: 'https://wa.example.com/v1', WHATSAPP_TOKEN: 't0k', TRUST_PROXY: '10.0.0.0/8' })
+    expect(config.whatsapp).toEqual({ baseUrl: 'https://wa.example.com/v1', token: 't0k' })
+    expect(config.sms).toBeUndefined()
+    expect(config.trustProxy).toBe('10.0.0.0/8')
+    expect(() => loadConfig({ SMS_API_URL: 'https://sms.example.com' })).toThrow('set both SMS_API_URL and SMS_TOKEN, or neither')
+  })
 })

@@ -26,6 +26,9 @@ export interface CloudConfig {
   redisUrl?: string
   /** SMTP_URL (smtp://user:pass@host:port) and SMTP_FROM: email notifications; unset = email off. */
   smtp?: { url: string; from: string }
+  /** WHATSAPP_API_URL + WHATSAPP_TOKEN, SMS_API_URL + SMS_TOKEN: HTTP providers for those channels; unset = channel off. */
+  whatsapp?: { baseUrl: string; token: string }
+  sms?: { baseUrl: string; token: string }
   /**
    * TRUST_PROXY: the addresses of reverse proxies whose X-Forwarded-For is believed (comma
    * separated, CIDR allowed), or `true` for any. Login limits are per client address, so
@@ -54,6 +57,10 @@ const EnvSchema = Type.Object({
   SMTP_FROM: Type.String({ minLength: 3, default: 'Tendero <alertas@tendero.app>' }),
   TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  WHATSAPP_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  WHATSAPP_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  SMS_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  SMS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -76,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     const problems = [...checkEnv.Errors(value)].map((e) => `${e.instancePath.slice(1) || 'env'} ${e.message}`)
     throw new ConfigError(`Invalid cloud configuration: ${problems.join('; ')}`)
   }
+  for (const channel of ['WHATSAPP', 'SMS'] as const) {
+    if ((value[`${channel}_API_URL`] === undefined) !== (value[`${channel}_TOKEN`] === undefined))
+      throw new ConfigError(`Invalid cloud configuration: set both ${channel}_API_URL and ${channel}_TOKEN, or neither`)
+  }
   const dataDir = path.resolve(value.CLOUD_DATA_DIR)
   return {
     port: value.CLOUD_PORT,
@@ -92,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     ...(value.REDIS_URL ? { redisUrl: value.REDIS_URL } : {}),
     ...(value.SMTP_URL ? { smtp: { url: value.SMTP_URL, from: value.SMTP_FROM } } : {}),
     telemetryRetentionDays: value.TELEMETRY_RETENTION_DAYS,
+    ...(value.WHATSAPP_API_URL && value.WHATSAPP_TOKEN ? { whatsapp: { baseUrl: value.WHATSAPP_API_URL, token: value.WHATSAPP_TOKEN } } : {}),
+    ...(value.SMS_API_URL && value.SMS_TOKEN ? { sms: { baseUrl: value.SMS_API_URL, token: value.SMS_TOKEN } } : {}),
     ...(value.TRUST_PROXY ? { trustProxy: value.TRUST_PROXY === 'true' ? true : value.TRUST_PROXY } : {}),
   }
 }
