@@ -102,6 +102,23 @@ describe('realtime (Socket.IO)', () => {
     expect(got).toEqual({ mine: [{ title: 'Cámara alta' }], theirs: [{ title: 'Puerta abierta' }] })
   })
 
+  it('stops pushing a site to a socket that left its room', async () => {
+    const [left, stayed] = [open({ token }), open({ token })]
+    await Promise.all([connected(left), connected(stayed)])
+    await join(left, DEMO.site.id)
+    await join(stayed, DEMO.site.id)
+    expect(await left.timeout(5000).emitWithAck('site:leave', DEMO.site.id)).toEqual({ ok: true })
+    let leftGot = 0
+    left.on('telemetry', () => leftGot++)
+    const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
+    const marker = new Promise((resolve) => stayed.once('telemetry', resolve))
+    await ingest(t.app, gatewayKey, gatewayId, [telemetryEvent(1, { temperature_c: 3.9 })])
+    await marker
+    // The same push, written to both websockets at once; one more round trip on `left` proves it is not in flight.
+    await left.timeout(5000).emitWithAck('site:leave', DEMO.site.id)
+    expect(leftGot).toBe(0)
+  })
+
   it('disconnects every socket of a user on demand', async () => {
     const socket = open({ token })
     await connected(socket)
