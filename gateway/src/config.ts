@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Type, { type Static } from 'typebox'
 import { DEVICE_ID_PATTERN, SIM_TIME_ENV, STATE_KEY_PATTERN, compile, parseSimTime, type SimulatedTime } from '@tendero/protocol'
@@ -12,6 +13,7 @@ import { DeviceLimitsSchema, type SecurityConfig } from './broker/device-limits.
 import type { RetentionOptions } from './log/event-log.js'
 import { CLOCK_MODES, type ClockMode } from './clock/clock.js'
 import { ModbusDeviceSchema, explainModbus, explainSerialBuses, type ModbusDeviceConfig } from './modbus/schema.js'
+import { CREDENTIALS_FILE, readCredentials, type CloudCredentials } from './provision/credentials.js'
 
 /**
  * The gateway's configuration: environment (ports, paths, cloud link) plus the site
@@ -107,7 +109,14 @@ export interface GatewayConfig {
   api: { host: string; port: number; token?: string }
   /** Holds the durable log (`log.db`). */
   dataDir: string
-  cloud: { url: string; gatewayKey: string }
+  /**
+   * `gatewayKey` is GATEWAY_KEY, or the key a claim gave this gateway (stored in the data
+   * directory, src/provision/). `claim` is set only while a GATEWAY_CLAIM_CODE is still to be
+   * presented: provisionGateway() then claims and returns the config with the credentials.
+   */
+  cloud: { url: string; gatewayKey: string; claim?: { code: string; name?: string; hardwareId?: string } }
+  /** `claim`: the gateway id and key came from a claim code, and the id replaced the site config's. */
+  identity?: 'env' | 'claim'
   /**
    * True: the system clock is trusted as it is (GATEWAY_CLOCK=trusted). False: events are
    * stamped unsynced until the cloud or NTP vouch for the clock (`clock.mode`, src/clock/).
@@ -346,6 +355,59 @@ function clockMode(env: Env, reasons: string[]): Pick<GatewayConfig, 'clockSynce
   }
 }
 
+/**
+ * Where the gateway's cloud identity comes from, in this order:
+ *  - GATEWAY_KEY: the key from the environment, the id from the site config (as before);
+ *  - credentials a claim stored in the data directory: their id and key (GATEWAY_CLAIM_CODE,
+ *    if still set, is ignored: a code is good once);
+ *  - GATEWAY_CLAIM_CODE: still to claim (src/provision/, called by main.ts before start);
+ *  - none of them: the demo key, which the cloud seeds as DEMO_GATEWAY_KEY.
+ * GATEWAY_KEY beside stored credentials is refused: which identity wins would be a guess.
+ */
+function cloudIdentity(env: Env, dataDir: string, cloudUrl: string, reasons: string[]): { cloud: GatewayConfig['cloud']; stored?: CloudCredentials } {
+  const url = cloudUrl.replace(/\/+$/, '')
+  const rawCode = env.GATEWAY_CLAIM_CODE
+  const code = rawCode ? rawCode.toUpperCase().replace(/[\s-]/g, '') : undefined
+  if (env.GATEWAY_KEY && rawCode) reasons.push('GATEWAY_KEY, GATEWAY_CLAIM_CODE: set one of them, not both (a claim code gets this gateway its own key)')
+  if (code !== undefined && !/^[A-Z0-9]{6,32}$/.test(code))
+    reasons.push(`GATEWAY_CLAIM_CODE: letters and digits as the technician's screen shows them (e.g. K7M2Q-XH9RP), got "${rawCode}"`)
+  let stored: CloudCredentials | undefined
+  try {
+    stored = readCredentials(dataDir)
+  } catch (err) {
+    reasons.push((err as Error).message)
+  }
+  if (stored && env.GATEWAY_KEY)
+    reasons.push(`GATEWAY_KEY: this gateway was provisioned by a claim code (${join(dataDir, CREDENTIALS_FILE)}); unset GATEWAY_KEY, or delete that file to run with it`)
+  if (env.GATEWAY_KEY) return { cloud: { url, gatewayKey: env.GATEWAY_KEY } }
+  if (stored) return { cloud: { url, gatewayKey: stored.gatewayKey }, stored }
+  if (code) {
+    const name = env.GATEWAY_NAME
+    if (name !== undefined && (name.length < 1 || name.length > 120)) reasons.push('GATEWAY_NAME: 1 to 120 characters')
+    const hardwareId = env.GATEWAY_HARDWARE_ID
+    if (hardwareId !== undefined && (hardwareId.length < 1 || hardwareId.length > 128)) reasons.push('GATEWAY_HARDWARE_ID: 1 to 128 characters')
+    return { cloud: { url, gatewayKey: '', claim: { code, ...(name ? { name } : {}), ...(hardwareId ? { hardwareId } : {}) } } }
+  }
+  // The demo key matches the cloud's seeded DEMO_GATEWAY_KEY default; real sites set their own.
+  return { cloud: { url, gatewayKey: 'demo-gateway-key' } }
+}
+
+/**
+ * The config running under the id and key a claim gave: the claimed id replaces the site
+ * config's `gatewayId` everywhere (logs, uploads, the cloud's desired configs), because the
+ * cloud only knows the gateway by it; the site file's id is then a placeholder.
+ */
+export function withCredentials(config: GatewayConfig, credentials: Pick<CloudCredentials, 'gatewayId' | 'gatewayKey'>): GatewayConfig {
+  const { claim: _claim, ...cloud } = config.cloud
+  return {
+    ...config,
+    gatewayId: credentials.gatewayId,
+    site: { ...config.site, gatewayId: credentials.gatewayId },
+    cloud: { ...cloud, gatewayKey: credentials.gatewayKey },
+    identity: 'claim',
+  }
+}
+
 const DAY_MS = 24 * 3600_000
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -357,12 +419,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!URL.canParse(cloudUrl) || !/^https?:/.test(cloudUrl)) reasons.push(`CLOUD_URL: must be an http(s) URL, got "${cloudUrl}"`)
   const logLevel = env.GATEWAY_LOG_LEVEL || 'info'
   if (!LOG_LEVELS.includes(logLevel)) reasons.push(`GATEWAY_LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  const dataDir = env.GATEWAY_DATA_DIR || '.data/gateway'
+  const identity = cloudIdentity(env, dataDir, cloudUrl, reasons)
   const partial = {
     mqtt: { host: env.GATEWAY_MQTT_HOST || '0.0.0.0', port: port(env, 'GATEWAY_MQTT_PORT', 1883, reasons) },
     api: { host: env.GATEWAY_API_HOST || '0.0.0.0', port: port(env, 'GATEWAY_API_PORT', 8090, reasons), ...apiToken(env, reasons) },
-    dataDir: env.GATEWAY_DATA_DIR || '.data/gateway',
-    // The demo key matches the cloud's seeded DEMO_GATEWAY_KEY default; real sites set their own.
-    cloud: { url: cloudUrl.replace(/\/+$/, ''), gatewayKey: env.GATEWAY_KEY || 'demo-gateway-key' },
+    dataDir,
+    cloud: identity.cloud,
     ...clockMode(env, reasons),
     logLevel,
     log: {
@@ -385,5 +448,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (reasons.length > 0) throw invalid('gateway environment', reasons)
   const sitePath = env.GATEWAY_CONFIG || DEFAULT_SITE_CONFIG
   const site = readSiteConfig(sitePath)
-  return { ...partial, gatewayId: site.gatewayId, site, sitePath }
+  const config: GatewayConfig = { ...partial, gatewayId: site.gatewayId, site, sitePath, identity: 'env' }
+  return identity.stored ? withCredentials(config, identity.stored) : config
 }

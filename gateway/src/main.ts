@@ -2,9 +2,11 @@
  * Process entry: load config, build, start, stop gracefully. Everything that can be
  * tested lives in gateway.ts; this file only translates failures into exit codes.
  */
+import { pino } from 'pino'
 import { loadConfig, type GatewayConfig } from './config.js'
 import { isGatewayError } from './errors.js'
 import { buildGateway, type Gateway } from './gateway.js'
+import { provisionGateway } from './provision/index.js'
 
 let config: GatewayConfig
 try {
@@ -13,6 +15,18 @@ try {
   if (!isGatewayError(err)) throw err
   process.stderr.write(`${err.message}\n`)
   process.exit(1)
+}
+
+// GATEWAY_CLAIM_CODE on first boot: claim an id and key from the cloud before anything
+// runs under an identity (src/provision/). Later boots find them in the data directory.
+if (config.cloud.claim) {
+  try {
+    config = await provisionGateway(config, { logger: pino({ level: config.logLevel, base: { component: 'provision' } }) })
+  } catch (err) {
+    if (!isGatewayError(err)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
+  }
 }
 
 let gateway: Gateway
