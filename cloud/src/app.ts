@@ -24,6 +24,7 @@ import realtimePlugin from './plugins/realtime.js'
 import { seedDemo } from './seed.js'
 
 export const VERSION: string = pkg.version
+export const API_V1 = '/api/v1'
 
 /** One `/api` route as the permission hook sees it (app.routeCatalog). */
 export interface RouteEntry {
@@ -67,6 +68,10 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
     // Clients get an id on every log line of their request.
     requestIdHeader: 'x-request-id',
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
+    // The REST API is versioned by path: /api/v1 is the current version. Plain /api is the
+    // same version, kept for the dashboard and the gateways already in the field; a v2
+    // would get routes of its own and leave these as they are.
+    rewriteUrl: (req) => (req.url?.startsWith(`${API_V1}/`) || req.url === API_V1 ? `/api${req.url.slice(API_V1.length)}` : (req.url ?? '/')),
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
 
