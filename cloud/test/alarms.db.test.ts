@@ -208,7 +208,7 @@ describe.each(testDrivers())('alarms: acknowledge and clear from the cloud, org 
     for (let i = 0; i < 5; i++) events.push(alarmChange(i + 1, `lista-${tag}-${i}`, 'raised', { time: base + i * 1000, severity: i % 2 ? 'warning' : 'critical' }))
     events.push(alarmChange(6, `lista-${tag}-0`, 'cleared', { time: base + 10_000 }))
     await ingestAs(gateway.gatewayId, events)
-    const mine = (items: { alarmId: string }[]) => items.map((a) => a.alarmId.split(':')[0]).filter((id) => id!.startsWith(`lista-${tag}`))
+    const mine = (items: { alarmId: string }[]) => items.map((a) => a.alarmId.split(':')[0]!).filter((id) => id.startsWith(`lista-${tag}`))
 
     const pages: string[] = []
     let cursor: string | null = null
