@@ -154,6 +154,37 @@ describe.each(testDrivers())('fleet provisioning (claim codes) on %s', (driver) 
     expect(list.json().items.map((g: { id: string }) => g.id)).not.toContain(creds.gatewayId)
   })
 
+  it('lists a site\'s codes newest first without the codes, and revokes an open one (audited) so it cannot be claimed', async () => {
+    const { siteId, orgId } = await addOrganization(t.app)
+    const admin = await t.app.userTokens.sign({ id: randomUUID(), orgId, role: 'org_admin' })
+    const as = (method: 'GET' | 'DELETE', url: string) => t.app.inject({ method, url, headers: { authorization: `Bearer ${admin}` } })
+    const made: { id: string; code: string }[] = []
+    for (const name of ['uno', 'dos', 'tres']) made.push((await createCode(siteId, { name }, admin)).json())
+    await claim({ code: made[0].code }, nextAddress())
+
+    const first = (await as('GET', `/api/sites/${siteId}/claim-codes?limit=2`)).json()
+    const second = (await as('GET', `/api/sites/${siteId}/claim-codes?limit=2&cursor=${first.nextCursor}`)).json()
+    const items = [...first.items, ...second.items]
+    expect(second.nextCursor).toBeNull()
+    expect(items.map((i: { name: string }) => i.name)).toEqual(['tres', 'dos', 'uno'])
+    expect(items.map((i: { status: string }) => i.status)).toEqual(['open', 'open', 'used'])
+    expect(items[2].gatewayId).toMatch(/^gw-/)
+    expect(JSON.stringify(items)).not.toContain(made[1].code)
+
+    const revoked = await as('DELETE', `/api/sites/${siteId}/claim-codes/${made[1].id}`)
+    expect(revoked.statusCode).toBe(200)
+    expect(revoked.json().status).toBe('expired')
+    const res = await claim({ code: made[1].code }, nextAddress())
+    expect(res.json().error.code).toBe('CLAIM_CODE_EXPIRED')
+    expect((await audit('gateway.claim_code.revoke')).filter((e) => e.target_id === made[1].id)).toHaveLength(1)
+    // Another organization's code, or site, is not found from here.
+    expect((await createCode(DEMO.site.id, {}, admin)).statusCode).toBe(404)
+    const ours = (await createCode(DEMO.site.id, {})).json()
+    expect((await as('DELETE', `/api/sites/${DEMO.site.id}/claim-codes/${ours.id}`)).json().error.code).toBe('SITE_NOT_FOUND')
+    expect((await as('DELETE', `/api/sites/${siteId}/claim-codes/${ours.id}`)).json().error.code).toBe('CLAIM_CODE_NOT_FOUND')
+    expect((await claim({ code: ours.code }, nextAddress())).statusCode).toBe(201)
+  })
+
   it('rate-limits claims per address with 429 and Retry-After, other addresses unaffected', async () => {
     const ip = nextAddress()
     const codes = []

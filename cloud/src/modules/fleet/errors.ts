@@ -6,6 +6,8 @@ export const deviceNotFound = (): AppError => new AppError('DEVICE_NOT_FOUND', 4
 export const deviceExists = (id: string): AppError =>
   new AppError('DEVICE_EXISTS', 409, `id: this gateway already has a device "${id}"`)
 
+export const claimCodeNotFound = (): AppError => new AppError('CLAIM_CODE_NOT_FOUND', 404, 'Claim code not found on this site')
+
 /**
  * What a gateway presenting a claim code can be told. The code alone selects the row, so
  * the answer depends on nothing a caller could learn about other tenants; and whoever
@@ -14,7 +16,7 @@ export const deviceExists = (id: string): AppError =>
 export const claimCodeInvalid = (): AppError =>
   new AppError('CLAIM_CODE_INVALID', 404, 'code: no claim code matches; check it with the technician who created it')
 export const claimCodeExpired = (): AppError =>
-  new AppError('CLAIM_CODE_EXPIRED', 410, 'code: this claim code has expired; ask for a new one')
+  new AppError('CLAIM_CODE_EXPIRED', 410, 'code: this claim code has expired or was revoked; ask for a new one')
 export const claimCodeUsed = (): AppError =>
   new AppError('CLAIM_CODE_USED', 409, 'code: this claim code was already used by another gateway; ask for a new one')
 export const claimRateLimited = (ms: number): AppError =>

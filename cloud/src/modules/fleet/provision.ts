@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { sql } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../plugins/db/database.js'
+import { toEpochMs } from '../../plugins/db/timestamps.js'
+import { DEFAULT_LIMIT, decodeCursor, pageOf, type PageOf } from '../common/pagination.js'
 import { auditContext, recordAudit } from '../identity/audit.js'
 import { hashGatewayKey } from '../ingest/repository.js'
 import { findSiteForOrg } from '../sites/service.js'
@@ -14,9 +16,17 @@ import {
   newGatewayKey,
   normalizeClaimCode,
 } from './claim-code.js'
-import { claimCodeExpired, claimCodeInvalid, claimCodeUsed } from './errors.js'
-import { CLAIM_DEFAULT_TTL_H, type ClaimBody, type ClaimCodeView, type ClaimReply, type CreateClaimCodeBody } from './schema.js'
-import { fleetDb, type FleetDb } from './tables.js'
+import { claimCodeExpired, claimCodeInvalid, claimCodeNotFound, claimCodeUsed } from './errors.js'
+import {
+  CLAIM_DEFAULT_TTL_H,
+  type ClaimBody,
+  type ClaimCodeItem,
+  type ClaimCodesQuery,
+  type ClaimCodeView,
+  type ClaimReply,
+  type CreateClaimCodeBody,
+} from './schema.js'
+import { fleetDb, type FleetDb, type GatewayClaimCodesTable } from './tables.js'
 
 /**
  * Claim-code provisioning: a technician (fleet.provision) creates a code for a site of
@@ -54,6 +64,71 @@ export async function createClaimCode(db: Db, request: FastifyRequest, siteId: s
     createdAt: row.created_at.getTime(),
   }
 }
+
+type ClaimCodeRow = Selectable<GatewayClaimCodesTable>
+
+function claimCodeItem(row: ClaimCodeRow, now: number): ClaimCodeItem {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    name: row.gateway_name,
+    status: row.used_at ? 'used' : row.expires_at.getTime() <= now ? 'expired' : 'open',
+    gatewayId: row.gateway_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at.getTime(),
+    expiresAt: row.expires_at.getTime(),
+    usedAt: toEpochMs(row.used_at),
+  }
+}
+
+const isClaimCodeCursor = (v: unknown): v is { createdAt: number; id: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { createdAt?: unknown }).createdAt === 'number' && typeof (v as { id?: unknown }).id === 'string'
+
+/** A site's codes, newest first, for the technician's screen; the codes themselves are not kept. */
+export async function listClaimCodes(db: Db, orgId: string, siteId: string, query: ClaimCodesQuery, now = Date.now()): Promise<PageOf<ClaimCodeItem>> {
+  const site = await findSiteForOrg(db, orgId, siteId)
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const after = decodeCursor(query.cursor, isClaimCodeCursor)
+  // Sorted on the millisecond the cursor can carry (timestamptz holds microseconds), so no
+  // row between a cursor's millisecond and its true time is skipped.
+  const createdMs = sql<Date>`date_trunc('milliseconds', created_at)`
+  let q = fleetDb(db).selectFrom('gateway_claim_codes').selectAll().where('site_id', '=', site.id)
+  if (after) {
+    const at = new Date(after.createdAt)
+    q = q.where((eb) => eb.or([eb(createdMs, '<', at), eb.and([eb(createdMs, '=', at), eb('id', '<', after.id)])]))
+  }
+  const rows = await q.orderBy(createdMs, 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+  return pageOf(rows, limit, (r) => claimCodeItem(r, now), (r) => ({ createdAt: r.created_at.getTime(), id: r.id }))
+}
+
+/** Ends an unused code now (a code read out to the wrong person). A used code stays as it is. */
+export async function revokeClaimCode(db: Db, request: FastifyRequest, siteId: string, codeId: string, now = Date.now()): Promise<ClaimCodeItem> {
+  const site = await findSiteForOrg(db, request.user.orgId, siteId)
+  if (!UUID_RE.test(codeId)) throw claimCodeNotFound()
+  return db.transaction().execute(async (trx) => {
+    const fdb = fleetDb(trx)
+    const before = await fdb.selectFrom('gateway_claim_codes').selectAll().where('site_id', '=', site.id).where('id', '=', codeId).forUpdate().executeTakeFirst()
+    if (!before) throw claimCodeNotFound()
+    if (before.used_at || before.expires_at.getTime() <= now) return claimCodeItem(before, now)
+    const after = await fdb
+      .updateTable('gateway_claim_codes')
+      // The database's clock, the one the claim compares with.
+      .set({ expires_at: sql`now()` })
+      .where('id', '=', before.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await recordAudit(trx, {
+      ...auditContext(request),
+      action: 'gateway.claim_code.revoke',
+      target: { type: 'claim_code', id: before.id },
+      before: { expiresAt: before.expires_at },
+      after: { expiresAt: after.expires_at },
+    })
+    return claimCodeItem(after, Math.max(now, after.expires_at.getTime()))
+  })
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const hashNonce = (nonce: string): string => createHash('sha256').update(`claim-nonce:${nonce}`).digest('hex')
 

@@ -9,6 +9,10 @@ import * as service from './service.js'
 import * as status from './status.js'
 import {
   ClaimBody,
+  ClaimCodeItem,
+  ClaimCodeList,
+  ClaimCodeParams,
+  ClaimCodesQuery,
   ClaimCodeView,
   ClaimReply,
   CommandParams,
@@ -85,6 +89,24 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => reply.code(201).send(await provision.createClaimCode(app.db, request, request.params.siteId, request.body)),
+  )
+
+  app.get(
+    '/sites/:siteId/claim-codes',
+    {
+      config: { permission: 'fleet.provision' },
+      schema: { ...common, description: "The site's claim codes, newest first, with their status (never the code itself).", params: SiteParams, querystring: ClaimCodesQuery, response: { 200: ClaimCodeList, ...errors } },
+    },
+    (request) => provision.listClaimCodes(app.db, request.user.orgId, request.params.siteId, request.query),
+  )
+
+  app.delete(
+    '/sites/:siteId/claim-codes/:codeId',
+    {
+      config: { permission: 'fleet.provision' },
+      schema: { ...common, description: 'Revokes an unused claim code at once (a used or expired one is returned as it is).', params: ClaimCodeParams, response: { 200: ClaimCodeItem, ...errors } },
+    },
+    (request) => provision.revokeClaimCode(app.db, request, request.params.siteId, request.params.codeId),
   )
 
   app.get(

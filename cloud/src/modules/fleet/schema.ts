@@ -96,6 +96,26 @@ export const ClaimCodeView = Type.Object({
 })
 export type ClaimCodeView = Type.Static<typeof ClaimCodeView>
 
+export const ClaimCodeParams = Type.Object({ siteId: Type.String({ maxLength: 64 }), codeId: Type.String({ maxLength: 64 }) })
+
+/** A code as lists show it: never the code itself, which only its creator saw. */
+export const ClaimCodeItem = Type.Object({
+  id: Type.String(),
+  siteId: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  /** `open`: can still be claimed; `used`: a gateway claimed it (`gatewayId`); `expired`: past its time or revoked. */
+  status: Type.Union([Type.Literal('open'), Type.Literal('used'), Type.Literal('expired')]),
+  gatewayId: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  createdAt: EpochMs,
+  expiresAt: EpochMs,
+  usedAt: NullableEpochMs,
+})
+export type ClaimCodeItem = Type.Static<typeof ClaimCodeItem>
+export const ClaimCodeList = Page(ClaimCodeItem)
+export const ClaimCodesQuery = Type.Object({ ...PageQuery })
+export type ClaimCodesQuery = Type.Static<typeof ClaimCodesQuery>
+
 export const ClaimBody = Type.Object(
   {
     /** As the technician read it; case, spaces and dashes do not matter. */
