@@ -316,6 +316,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     onOpen: () => uplink.wake(),
     // `access` is assigned below, long before start() opens the channel.
     ...(config.site.access ? { openDoor: (open: RemoteOpen) => access!.openRemotely(open) } : {}),
+    // Acknowledge and clear from the cloud go through the same service as the local API's.
+    alarms,
     syncStatus: () =>
       buildSyncStatus({
         at: now(),
