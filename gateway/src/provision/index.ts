@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { jitteredBackoff } from '../backoff.js'
 import { withCredentials, type GatewayConfig } from '../config.js'
@@ -6,6 +8,9 @@ import { GatewayError } from '../errors.js'
 import { clearPendingNonce, readPendingNonce, writeCredentials, writePendingNonce, type CloudCredentials } from './credentials.js'
 
 export { CREDENTIALS_FILE, readCredentials } from './credentials.js'
+
+/** The durable log's file in the data directory (gateway.ts opens it there). */
+const LOG_FILE = 'log.db'
 
 /**
  * First boot of a gateway started with GATEWAY_CLAIM_CODE: it presents the code to the
@@ -34,6 +39,7 @@ export async function provisionGateway(config: GatewayConfig, opts: ProvisionOpt
   const claim = config.cloud.claim
   if (!claim) return config
   const log = opts.logger
+  refuseUsedDataDir(config.dataDir)
   // Kept before the first attempt: a claim whose reply is lost, or a crash before the
   // credentials are saved, is retried with the same nonce and gets the same gateway back.
   let nonce = readPendingNonce(config.dataDir)
@@ -61,6 +67,21 @@ export async function provisionGateway(config: GatewayConfig, opts: ProvisionOpt
     log.warn({ reason: outcome.reason, retryInMs: Math.round(waitMs) }, 'claim not answered; retrying')
     await sleep(waitMs, opts.signal)
   }
+}
+
+/**
+ * A data directory that already holds a durable log ran under another identity (the demo
+ * key, an earlier claim). Its events would go on from their seq under the new id, and the
+ * cloud, holding none of the earlier ones for it, could never acknowledge them: the uplink
+ * would stall. A claimed gateway starts with an empty data directory instead.
+ */
+function refuseUsedDataDir(dataDir: string): void {
+  const logPath = join(dataDir, LOG_FILE)
+  if (existsSync(logPath))
+    throw new GatewayError(
+      'CONFIG_ERR_INVALID',
+      `GATEWAY_CLAIM_CODE: ${logPath} holds the log of this gateway's earlier identity; claim with an empty GATEWAY_DATA_DIR (move the old one aside), or keep running under its GATEWAY_KEY`,
+    )
 }
 
 async function claimOnce(cloudUrl: string, body: Record<string, string>, opts: ProvisionOptions): Promise<ClaimOutcome> {
