@@ -5,6 +5,8 @@ import { AppError, unauthorized } from '../errors.js'
 import { isApiKeyToken, resolveApiKey } from '../modules/identity/api-keys.js'
 import { can, isRole, type Permission, type Role } from '../modules/identity/permissions.js'
 import type { Db } from './db/database.js'
+// Brings the `app.db` decoration's type along wherever this plugin is compiled.
+import type {} from './db/index.js'
 
 /**
  * Who a request speaks for: a user (JWT) or an API key. Every tenant-scoped query takes
