@@ -2,7 +2,8 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import pkg from '../package.json' with { type: 'json' }
 import type { CloudConfig } from './config.js'
-import { isAppError } from './errors.js'
+import { isAppError, unauthorized } from './errors.js'
+import { API_KEY_MARK, resolveApiKey } from './modules/identity/api-keys.js'
 import { isPermission, type Permission } from './modules/identity/permissions.js'
 import alarmsRoutes from './modules/alarms/routes.js'
 import authRoutes from './modules/auth/routes.js'
@@ -120,7 +121,19 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   await app.register(dashboardPlugin, { dashboardDir: config.dashboardDir })
 
   await app.register(authPlugin, { jwtSecret: config.jwtSecret })
-  await app.register(realtimePlugin)
+  await app.register(realtimePlugin, {
+    ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    ...(config.redisKeyPrefix ? { redisKey: config.redisKeyPrefix } : {}),
+    // Integrations may listen with an API key, as they call the REST API.
+    apiKeys: {
+      prefix: API_KEY_MARK,
+      async verify(token) {
+        const key = await resolveApiKey(app.db, token)
+        if (!key) throw unauthorized()
+        return { ...key, kind: 'api_key' }
+      },
+    },
+  })
   // Written by the gateway channel (fleet), read by the site and sync routes.
   app.decorate('gatewayPresence', new GatewayPresence())
   await app.register(gatewayChannelPlugin)

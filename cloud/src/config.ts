@@ -24,6 +24,8 @@ export interface CloudConfig {
   logLevel: LogLevel
   /** REDIS_URL: Socket.IO's Redis adapter, so several cloud instances share their rooms. */
   redisUrl?: string
+  /** REDIS_KEY_PREFIX: Redis channel prefix; instances share Socket.IO rooms only when they share it (default `tendero`). */
+  redisKeyPrefix?: string
   /** SMTP_URL (smtp://user:pass@host:port) and SMTP_FROM: email notifications; unset = email off. */
   smtp?: { url: string; from: string }
   /** WHATSAPP_API_URL + WHATSAPP_TOKEN, SMS_API_URL + SMS_TOKEN: HTTP providers for those channels; unset = channel off. */
@@ -53,6 +55,7 @@ const EnvSchema = Type.Object({
   SEED_DEMO: Type.Boolean({ default: true }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   SMTP_FROM: Type.String({ minLength: 3, default: 'Tendero <alertas@tendero.app>' }),
   TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     seedDemo: value.SEED_DEMO,
     logLevel: value.LOG_LEVEL,
     ...(value.REDIS_URL ? { redisUrl: value.REDIS_URL } : {}),
+    ...(value.REDIS_KEY_PREFIX ? { redisKeyPrefix: value.REDIS_KEY_PREFIX } : {}),
     ...(value.SMTP_URL ? { smtp: { url: value.SMTP_URL, from: value.SMTP_FROM } } : {}),
     telemetryRetentionDays: value.TELEMETRY_RETENTION_DAYS,
     ...(value.WHATSAPP_API_URL && value.WHATSAPP_TOKEN ? { whatsapp: { baseUrl: value.WHATSAPP_API_URL, token: value.WHATSAPP_TOKEN } } : {}),

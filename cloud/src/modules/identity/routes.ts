@@ -49,7 +49,12 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'users.manage' },
       schema: { ...doc(['users']), description: 'Name, role, or disabled. A role change or disabling closes the user\'s sessions.', params: IdParams, body: PatchUserBody, response: { 200: UserView, ...errors } },
     },
-    (req) => service.patchUser(app.db, req.user, req.params.id, req.body, auditContext(req)),
+    async (req) => {
+      const user = await service.patchUser(app.db, req.user, req.params.id, req.body, auditContext(req))
+      // A disabled user's open dashboards stop receiving pushes now, not when their token ends.
+      if (user.disabled) app.realtime.disconnectUser(user.id)
+      return user
+    },
   )
 
   // API keys.
