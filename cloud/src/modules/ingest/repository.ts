@@ -8,7 +8,7 @@ import type { LogEvent } from '@tendero/protocol'
 import { isTimeSuspect, type AlarmUpsert, type Quarantined, type StateUpsert, type TelemetryColumns } from './derive.js'
 import { booleanArrayLiteral, nullableNumberArrayLiteral, numberArrayLiteral, textArrayLiteral } from './array-literal.js'
 import { storableJson, storableText, type StorableEvents } from './storable.js'
-import { ensurePartitions, monthsOf, PARTITION_PREFIX } from '../telemetry/partitions.js'
+import { ensurePartitions, monthsOf, nextMonthStart, PARTITION_PREFIX } from '../telemetry/partitions.js'
 
 type Trx = Transaction<Database>
 
@@ -85,7 +85,10 @@ export async function insertEvents(trx: Trx, gatewayId: string, { events, bodies
  * per-row probe of ON CONFLICT (about a fifth of the insert). Unless one range probe finds
  * rows for those seqs left behind (events deleted without their telemetry, as some
  * tests do to start a gateway over): then the stored rows win, as they always did, matched
- * on (gateway_id, seq, metric) whatever their time.
+ * on (gateway_id, seq, metric) whatever their time. The probe looks only in the batch's
+ * months, so that it reads those partitions' indexes and not every month's: a left-behind
+ * row with the same key and time is always in them (and would otherwise break the
+ * insert), and one in another month stays next to the new row.
  *
  * The table is partitioned by month (migration 0009). The same probe statement asks which
  * of the batch's months have no partition yet (a catalog lookup per month, usually one):
@@ -95,14 +98,17 @@ export async function insertEvents(trx: Trx, gatewayId: string, { events, bodies
 export async function insertTelemetry(trx: Trx, gatewayId: string, siteId: string, rows: TelemetryColumns): Promise<void> {
   if (rows.seq.length === 0) return
   const runs = seqRuns(rows.seq)
-  const months = monthsOf(rows.time)
+  const months = monthsOf(rows.time).sort((a, b) => a - b)
+  const monthsEnd = nextMonthStart(months[months.length - 1]!)
   // One index probe per run: the lateral LIMIT keeps the planner from turning this into a
   // join that reads every row of the gateway (it did, with a few thousand rows of stats).
   const { rows: [probe] } = await sql<{ found: boolean; missing: (number | string)[] | null }>`
     select exists (
       select 1 from unnest(${numberArrayLiteral(runs.from)}::int8[], ${numberArrayLiteral(runs.to)}::int8[]) as r(from_seq, to_seq)
       cross join lateral (
-        select 1 from telemetry where gateway_id = ${gatewayId} and seq between r.from_seq and r.to_seq limit 1
+        select 1 from telemetry where gateway_id = ${gatewayId} and seq between r.from_seq and r.to_seq
+          and time >= epoch_ms_to_timestamptz(${months[0]!}::int8) and time < epoch_ms_to_timestamptz(${monthsEnd}::int8)
+        limit 1
       ) as stored
     ) as found,
     (select array_agg(m) from unnest(${numberArrayLiteral(months)}::int8[]) as m
