@@ -15,6 +15,7 @@ import ingestRoutes from './modules/ingest/routes.js'
 import notificationsPlugin from './modules/notifications/plugin.js'
 import notificationRoutes from './modules/notifications/routes.js'
 import sitesRoutes from './modules/sites/routes.js'
+import telemetryRoutes from './modules/telemetry/routes.js'
 import { GatewayPresence } from './modules/sync/presence.js'
 import syncRoutes from './modules/sync/routes.js'
 import authPlugin from './plugins/auth.js'
@@ -147,6 +148,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(authRoutes)
       await api.register(identityRoutes)
       await api.register(sitesRoutes)
+      await api.register(telemetryRoutes, { retentionDays: config.telemetryRetentionDays })
       await api.register(ingestRoutes)
       await api.register(fleetRoutes)
       await api.register(syncRoutes)

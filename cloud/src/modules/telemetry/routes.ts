@@ -52,7 +52,7 @@ const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> = async
         response: { 200: Series, ...errors },
       },
     },
-    (request) => service.getSeries(app.db, request.user.orgId, request.params.siteId, request.query),
+    (request) => service.getSeries(app.db, request.user, request.params.siteId, request.query),
   )
 
   app.get(

@@ -1,5 +1,5 @@
 import type { Db } from '../../plugins/db/database.js'
-import { findSiteForOrg } from '../sites/service.js'
+import { findSiteForOrg, type SiteViewer } from '../sites/service.js'
 import { badTimeRange } from './errors.js'
 import { csvLine } from './csv.js'
 import * as repo from './repository.js'
@@ -37,7 +37,7 @@ function timeRange(query: { from?: number | undefined; to?: number | undefined }
   return { from, to }
 }
 
-export async function getSeries(db: Db, orgId: string, siteId: string, query: SeriesQuery, now = Date.now()): Promise<Series> {
+export async function getSeries(db: Db, orgId: string | SiteViewer, siteId: string, query: SeriesQuery, now = Date.now()): Promise<Series> {
   const site = await findSiteForOrg(db, orgId, siteId)
   const { from, to } = timeRange(query, SERIES_DEFAULT_WINDOW_MS, Number.MAX_SAFE_INTEGER, now)
   const asked = query.resolution ?? 'auto'
