@@ -66,6 +66,9 @@ export async function up(db: AnyDb): Promise<void> {
         -- Two sessions creating the same month take turns; the second finds it made.
         perform pg_advisory_xact_lock(hashtext('telemetry_ensure_partition'));
         if to_regclass(partition_name) is null then
+          -- No row may enter the default partition between the move below and the attach,
+          -- or the attach would find a row of the new month there and fail: hold it.
+          lock table telemetry_default in access exclusive mode;
           execute format('create table %I (like telemetry including defaults)', partition_name);
           execute format(
             'with moved as (delete from telemetry_default where time >= %L and time < %L returning *) '
@@ -75,7 +78,7 @@ export async function up(db: AnyDb): Promise<void> {
         end if;
         perform set_config('lock_timeout', caller_lock_timeout, true);
         return partition_name;
-      exception when lock_not_available then
+      exception when lock_not_available or deadlock_detected or check_violation then
         return null;
       end;
     end $$`.execute(db)
