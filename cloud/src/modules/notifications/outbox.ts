@@ -4,7 +4,7 @@ import type { Database } from '../../plugins/db/tables.js'
 import type { Notifiable } from '../ingest/service.js'
 import { alarmMessage, gatewayNoticeMessage, type AlarmNotice, type GatewayNotice, type SiteInfo } from './messages.js'
 import { channelsFor, defaultPrefs, PERSON_CHANNELS, quietUntil, type NotificationPrefs, type PersonChannel } from './preferences.js'
-import { withNotificationTables, type DeliveryChannel, type NotificationsDb, type OutboxRow } from './tables.js'
+import { withNotificationTables, type NotificationDeliveriesTable, type NotificationsDb, type OutboxRow } from './tables.js'
 import { webhookBody, type WebhookEventType } from './webhooks.js'
 
 /**
@@ -54,19 +54,11 @@ interface Recipient {
   prefs: NotificationPrefs
 }
 
-interface PlannedDelivery {
-  outbox_id: number
-  org_id: string
-  channel: DeliveryChannel
-  user_id: string | null
-  webhook_id: string | null
-  recipient: string
-  event_type: string
-  subject: string
-  body: string
-  max_attempts: number
-  next_attempt_at: Date
-}
+/** A delivery row to insert: the table's own columns, those fan-out decides. */
+type PlannedDelivery = Pick<
+  NotificationDeliveriesTable,
+  'outbox_id' | 'org_id' | 'channel' | 'user_id' | 'webhook_id' | 'recipient' | 'event_type' | 'subject' | 'body' | 'max_attempts'
+> & { next_attempt_at: Date }
 
 /** Turns pending outbox rows into deliveries; returns how many rows it handled. */
 export async function fanOut(db: NotificationsDb, opts: FanOutOptions): Promise<number> {
