@@ -23,7 +23,8 @@
  * the chart queries over a month of one series at one reading per 10 s (259,200 rows).
  *
  * Options: --seconds S per batch size (BENCH_SECONDS, default 10), --gateways N
- * (BENCH_GATEWAYS, default 8), --keep-db (BENCH_KEEP_DB=1).
+ * (BENCH_GATEWAYS, default 8), --sizes 1,100,1000 (BENCH_SIZES: the batch sizes to run),
+ * --keep-db (BENCH_KEEP_DB=1).
  */
 import { sql } from 'kysely'
 import pg from 'pg'
@@ -53,6 +54,15 @@ function numberOption(name: string, env: string, fallback: number, min: number):
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} (${env}): an integer >= ${min}, got "${raw}"`)
   return n
+}
+
+function batchSizes(raw: string | undefined): number[] {
+  if (raw === undefined) return BATCH_SIZES
+  const sizes = raw.split(',').map(Number)
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) {
+    throw new Error(`--sizes (BENCH_SIZES): comma-separated batch sizes from 1 to 10000, got "${raw}"`)
+  }
+  return sizes
 }
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits))
@@ -224,6 +234,7 @@ export async function cloudIngest(): Promise<BenchResult[]> {
   const seconds = numberOption('seconds', 'BENCH_SECONDS', 10, 1)
   const gatewayCount = numberOption('gateways', 'BENCH_GATEWAYS', 8, 1)
   const keepDb = ['1', 'true'].includes(option('keep-db', 'BENCH_KEEP_DB') ?? '')
+  const sizes = batchSizes(option('sizes', 'BENCH_SIZES'))
   const db = await createDatabase()
   let cloud: CloudProcess | undefined
   try {
@@ -235,7 +246,7 @@ export async function cloudIngest(): Promise<BenchResult[]> {
     console.log(`peer, plain INSERT per point: ${fmt(peerRate)} points/s`)
 
     const results: BenchResult[] = []
-    for (const size of BATCH_SIZES) {
+    for (const size of sizes) {
       const gateways = Array.from({ length: gatewayCount }, (_, i) => ({ id: `bench-b${size}-g${i}`, key: `bench-b${size}-g${i}-key-0123456789` }))
       for (const g of gateways) await addGateway(db, g.id, g.key)
       const run = await runIngest(db, cloud, gateways, size, seconds)
