@@ -6,6 +6,8 @@ import { isAppError, unauthorized } from './errors.js'
 import { API_KEY_MARK, resolveApiKey } from './modules/identity/api-keys.js'
 import { isPermission, type Permission } from './modules/identity/permissions.js'
 import alarmsRoutes from './modules/alarms/routes.js'
+import rulesRoutes from './modules/rules/routes.js'
+import reportsRoutes from './modules/reports/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import identityRoutes from './modules/identity/routes.js'
 import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
@@ -154,6 +156,8 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(syncRoutes)
       await api.register(notificationRoutes)
       await api.register(alarmsRoutes)
+      await api.register(rulesRoutes)
+      await api.register(reportsRoutes)
     },
     { prefix: '/api' },
   )
