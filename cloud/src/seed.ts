@@ -53,7 +53,10 @@ export async function seedDemo(db: Db, opts: SeedOptions): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('organizations')
-      .values(organization)
+      // A demo: `npm run demo` must log the demo user (an org admin) in with its password
+      // alone, so this organization does not require admins to use two-factor login. Set
+      // on insert only: a demo admin who turned it on keeps it on across restarts.
+      .values({ ...organization, require_admin_totp: false })
       .onConflict((oc) => oc.column('id').doUpdateSet({ name: organization.name }))
       .execute()
     await trx

@@ -36,9 +36,23 @@ async function addUser(app: FastifyInstance, orgId: string, role: Role, tag: str
     .values({ org_id: orgId, email, name: `${role} ${tag}`, password_hash: await hashPassword(PASSWORD), role, locale: 'es-AR' })
     .returning('id')
     .execute()
-  const res = await login(app, email, PASSWORD, `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`)
+  const ip = `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`
+  const res = await login(app, email, PASSWORD, ip)
   expect(res.statusCode, res.body).toBe(200)
-  return { id: row!.id, email, password: PASSWORD, token: res.json().token as string }
+  let token = res.json().token as string
+  // Platform admins must use two-factor login: enrol through the API as a person would,
+  // then log in again with the next code for a full session.
+  if (res.json().totpEnrollmentRequired) {
+    const auth = { authorization: `Bearer ${token}` }
+    const { secret } = (await app.inject({ method: 'POST', url: '/api/auth/totp/setup', headers: auth })).json()
+    const step = Math.floor(Date.now() / 30_000)
+    const enabled = await app.inject({ method: 'POST', url: '/api/auth/totp/enable', headers: auth, payload: { code: totpAt(secret, step) } })
+    expect(enabled.statusCode, enabled.body).toBe(200)
+    const full = await app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, payload: { email, password: PASSWORD, totpCode: totpAt(secret, step + 1) } })
+    expect(full.statusCode, full.body).toBe(200)
+    token = full.json().token as string
+  }
+  return { id: row!.id, email, password: PASSWORD, token }
 }
 
 /** An organization with a site, a gateway with a device, every role, an API key and a grant to `granteeOrgId`. */
@@ -46,7 +60,9 @@ async function addOrg(app: FastifyInstance, name: string, kind: 'shop' | 'operat
   const orgId = randomUUID()
   const siteId = randomUUID()
   const gatewayId = `gw-${randomBytes(4).toString('hex')}`
-  await app.db.insertInto('organizations').values({ id: orgId, name, kind }).execute()
+  // Org admins here log in with a password alone (the two-factor test enrols one itself);
+  // admin-totp.db.test.ts covers the policy.
+  await app.db.insertInto('organizations').values({ id: orgId, name, kind, require_admin_totp: false }).execute()
   await app.db.insertInto('sites').values({ id: siteId, org_id: orgId, name: `Sitio ${name}`, timezone: 'America/Bogota' }).execute()
   await app.db.insertInto('gateways').values({ id: gatewayId, org_id: orgId, site_id: siteId, name: 'GW', key_hash: hashGatewayKey(randomBytes(16).toString('hex')) }).execute()
   await app.db.insertInto('devices').values({ id: 'camara-1', gateway_id: gatewayId, site_id: siteId, name: 'Cámara', kind: 'cold_room' }).execute()

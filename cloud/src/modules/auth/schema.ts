@@ -33,6 +33,12 @@ export const LoginReply = Type.Object({
   expiresIn: Type.Integer(),
   refreshToken: Type.String(),
   user: PublicUser,
+  /**
+   * Present (true) when the user is an admin who must use two-factor login and has not set
+   * it up: this session may only do that (POST /auth/totp/setup, /enable) and read /me;
+   * every other route answers 403 AUTH_TOTP_ENROLLMENT_REQUIRED. Then log in again with a code.
+   */
+  totpEnrollmentRequired: Type.Optional(Type.Literal(true)),
 })
 export type LoginReply = Type.Static<typeof LoginReply>
 
@@ -43,6 +49,8 @@ export const MeReply = Type.Object({
   user: PublicUser,
   organization: Type.Object({ id: Type.String(), name: Type.String(), kind: Type.String() }),
   permissions: Type.Array(Type.String()),
+  /** As in LoginReply: this session may only set up two-factor login. */
+  totpEnrollmentRequired: Type.Optional(Type.Literal(true)),
 })
 export type MeReply = Type.Static<typeof MeReply>
 

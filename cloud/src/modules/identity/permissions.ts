@@ -41,6 +41,8 @@ export const PERMISSIONS = {
   'users.manage': ADMINS,
   'apikeys.manage': ADMINS,
   'audit.read': ADMINS,
+  /** The organization's security settings: whether its admins must use two-factor login. */
+  'security.manage': ADMINS,
   /** A shop grants a mall operator (another organization) a view of its data. */
   'grants.manage': ['platform_admin', 'org_admin', 'owner'],
   // Notifications: the org's channels and webhooks, and each user's own preferences.

@@ -17,7 +17,9 @@ import {
   GrantView,
   IdParams,
   OrgView,
+  PatchSecurityBody,
   PatchUserBody,
+  SecurityView,
   UsersQuery,
   UserView,
 } from './schema.js'
@@ -106,6 +108,27 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="auditoria.csv"')
       return reply.send(Readable.from(service.auditCsv(app.db, req.user.orgId, filters)))
     },
+  )
+
+  // The caller's own organization's security settings.
+  app.get(
+    '/orgs/current/security',
+    { config: { permission: 'security.manage' }, schema: { ...doc(['orgs']), response: { 200: SecurityView, ...errors } } },
+    (req) => service.getSecurity(app.db, req.user.orgId),
+  )
+  app.patch(
+    '/orgs/current/security',
+    {
+      config: { permission: 'security.manage' },
+      schema: {
+        ...doc(['orgs']),
+        description:
+          'requireAdminTotp: org admins must use two-factor login. Turned on, an admin without it gets an enrolment-only session at their next login or token refresh; admins with it cannot turn it off.',
+        body: PatchSecurityBody,
+        response: { 200: SecurityView, ...errors },
+      },
+    },
+    (req) => service.patchSecurity(app.db, req.user.orgId, req.body, auditContext(req)),
   )
 
   // Organizations: Tendero's staff creates mall operators and shops with their first admin.

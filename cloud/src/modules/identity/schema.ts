@@ -118,6 +118,15 @@ export const AuditQuery = Type.Object(
 )
 export type AuditQuery = Type.Static<typeof AuditQuery>
 
+/** An organization's security settings (GET/PATCH /orgs/current/security). */
+export const SecurityView = Type.Object({
+  /** Org admins must log in with TOTP; those without it get an enrolment-only session. */
+  requireAdminTotp: Type.Boolean(),
+})
+export type SecurityView = Type.Static<typeof SecurityView>
+export const PatchSecurityBody = Type.Object({ requireAdminTotp: Type.Boolean() }, { additionalProperties: false })
+export type PatchSecurityBody = Type.Static<typeof PatchSecurityBody>
+
 export const OrgView = Type.Object({ id: Type.String(), name: Type.String(), kind: Type.Enum(['platform', 'operator', 'shop']), createdAt: Type.Integer() })
 export const CreateOrgBody = Type.Object(
   {

@@ -18,7 +18,9 @@ import type {
   CreateOrgBody,
   CreateUserBody,
   GrantsQuery,
+  PatchSecurityBody,
   PatchUserBody,
+  SecurityView,
   UserView,
   UsersQuery,
 } from './schema.js'
@@ -279,6 +281,29 @@ export async function* auditCsv(db: Db, orgId: string, q: Omit<AuditQuery, 'limi
   }
 }
 
+// --- security settings of one's own organization -------------------------------------
+
+export async function getSecurity(db: Db, orgId: string): Promise<SecurityView> {
+  const org = await db.selectFrom('organizations').select('require_admin_totp').where('id', '=', orgId).executeTakeFirst()
+  if (!org) throw notFound('organization')
+  return { requireAdminTotp: org.require_admin_totp }
+}
+
+/** Takes effect for each admin at their next login or token refresh (modules/auth/policy.ts). */
+export async function patchSecurity(db: Db, orgId: string, body: PatchSecurityBody, audit: Audit): Promise<SecurityView> {
+  return db.transaction().execute(async (trx) => {
+    // Locked, so two admins changing it at once each audit the value they really replaced.
+    const org = await trx.selectFrom('organizations').select('require_admin_totp').where('id', '=', orgId).forUpdate().executeTakeFirst()
+    if (!org) throw notFound('organization')
+    const before: SecurityView = { requireAdminTotp: org.require_admin_totp }
+    const after: SecurityView = { requireAdminTotp: body.requireAdminTotp }
+    if (before.requireAdminTotp === after.requireAdminTotp) return after
+    await trx.updateTable('organizations').set({ require_admin_totp: after.requireAdminTotp }).where('id', '=', orgId).execute()
+    await recordAudit(trx, { ...audit, action: 'org.security.update', target: { type: 'organization', id: orgId }, before, after })
+    return after
+  })
+}
+
 // --- organizations (Tendero staff) ----------------------------------------------------
 
 const orgView = (r: { id: string; name: string; kind: string; created_at: Date }) => ({
@@ -303,7 +328,8 @@ export async function createOrg(db: Db, body: CreateOrgBody, audit: Audit) {
   return db.transaction().execute(async (trx) => {
     if (await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst())
       throw new AppError('USER_EMAIL_TAKEN', 409, 'That email already has an account')
-    const org = await trx.insertInto('organizations').values({ name: body.name, kind: body.kind }).returningAll().executeTakeFirstOrThrow()
+    // New organizations start with admins held to two-factor login (their first admin enrols at first login).
+    const org = await trx.insertInto('organizations').values({ name: body.name, kind: body.kind, require_admin_totp: true }).returningAll().executeTakeFirstOrThrow()
     const admin = await trx
       .insertInto('users')
       .values({ org_id: org.id, email, name: body.admin.name, password_hash: passwordHash, role: 'org_admin', locale: 'es-AR' })
