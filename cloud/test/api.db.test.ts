@@ -72,7 +72,7 @@ describe.each(testDrivers())('API on %s', (driver) => {
   it('lists and details only the caller\'s sites', async () => {
     const other = await addOrganization(t.app)
     const list = await get('/api/sites')
-    expect(list.json()).toEqual({ items: [DEMO.site] })
+    expect(list.json()).toEqual({ items: [DEMO.site], nextCursor: null })
     const detail = await get(`/api/sites/${DEMO.site.id}`)
     expect(detail.json()).toEqual({
       ...DEMO.site,
@@ -105,18 +105,42 @@ describe.each(testDrivers())('API on %s', (driver) => {
       { time: now - 2 * 60 * 60 * 1000, deviceId: 'camara-1', metric: 'temperature_c', value: 3 },
       { time: now - 3000, deviceId: 'camara-1', metric: 'temperature_c', value: 5 },
     ])
+    // The rest of the window is one cursor away, in the same order.
+    const rest = await get(`${base}/telemetry?from=${now - 3 * 60 * 60 * 1000}&to=${now}&limit=2&cursor=${window.json().nextCursor}`)
+    expect(rest.json()).toEqual({
+      items: [
+        { time: now - 2000, deviceId: 'camara-1', metric: 'humidity_pct', value: 80 },
+        { time: now - 2000, deviceId: 'camara-1', metric: 'temperature_c', value: 4 },
+      ],
+      nextCursor: null,
+    })
+    const newest = (await get(`${base}/telemetry?metric=temperature_c&sort=-time&limit=1`)).json()
+    expect(newest.items.map((p: { value: number }) => p.value)).toEqual([4])
+    // A cursor is bound to the sort it was made under.
+    const mixed = await get(`${base}/telemetry?metric=temperature_c&sort=time&cursor=${newest.nextCursor}`)
+    expect(mixed.statusCode).toBe(400)
+    expect(mixed.json().error.code).toBe('PAGINATION_BAD_CURSOR')
     expect((await get(`${base}/telemetry?limit=5001`)).statusCode).toBe(400)
+    expect((await get(`${base}/telemetry?sort=value`)).statusCode).toBe(400)
 
     expect((await get(`${base}/state`)).json()).toEqual({
       items: [{ deviceId: 'camara-1', key: 'compressor', value: true, updatedAt: now - 1000, gatewayId: DEMO.gateway.id, seq: 4 }],
+      nextCursor: null,
     })
+    expect((await get(`${base}/state?deviceId=camara-1`)).json().items).toHaveLength(1)
+    expect((await get(`${base}/state?deviceId=camara-2`)).json()).toEqual({ items: [], nextCursor: null })
 
     const active = (await get(`${base}/alarms`)).json().items
     expect(active).toEqual([{
       alarmId: 'camara-alta:camara-1', ruleId: 'camara-alta', deviceId: 'camara-1', severity: 'critical',
       state: 'raised', message: 'Cámara de frío sobre 5 °C por 2 minutos', value: 5.4,
       raisedAt: now - 900, updatedAt: now - 900, clearedAt: null, gatewayId: DEMO.gateway.id, seq: 5,
+      acknowledgedBy: null, acknowledgedAt: null, clearedBy: null,
     }])
+    expect((await get(`${base}/alarms?severity=critical&deviceId=camara-1`)).json().items).toHaveLength(1)
+    expect((await get(`${base}/alarms?severity=warning`)).json().items).toEqual([])
+    expect((await get(`${base}/alarms?deviceId=camara-2`)).json().items).toEqual([])
+    expect((await get(`${base}/alarms?severity=loud`)).statusCode).toBe(400)
     await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [alarmEvent(6, 'cleared', now - 100, 4)])
     expect((await get(`${base}/alarms?state=active`)).json().items).toEqual([])
     expect((await get(`${base}/alarms?state=all`)).json().items).toMatchObject([

@@ -9,6 +9,7 @@ import * as identity from './0007_identity.js'
 import * as notifications from './0008_notifications.js'
 import * as telemetryPartitions from './0009_telemetry_partitions.js'
 import * as fleetProvisioning from './0010_fleet_provisioning.js'
+import * as alarmActors from './0011_alarm_actors.js'
 import * as adminTotpPolicy from './0012_admin_totp_policy.js'
 
 /**
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008_notifications': notifications,
   '0009_telemetry_partitions': telemetryPartitions,
   '0010_fleet_provisioning': fleetProvisioning,
+  '0011_alarm_actors': alarmActors,
   '0012_admin_totp_policy': adminTotpPolicy,
 }
 

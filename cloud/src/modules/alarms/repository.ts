@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../plugins/db/database.js'
 import type { AlarmRow } from '../../plugins/db/tables.js'
+import { selectAlarmsWithActors, type AlarmActorNames } from '../sites/repository.js'
 
 export async function findAlarm(db: Db, siteId: string, alarmId: string): Promise<AlarmRow | undefined> {
   return db.selectFrom('alarms').selectAll().where('site_id', '=', siteId).where('alarm_id', '=', alarmId).executeTakeFirst()
@@ -15,6 +16,19 @@ export async function siteGatewayIds(db: Db, orgId: string, siteId: string): Pro
 export async function userEmail(db: Db, orgId: string, userId: string): Promise<string | undefined> {
   const row = await db.selectFrom('users').select('email').where('id', '=', userId).where('org_id', '=', orgId).executeTakeFirst()
   return row?.email
+}
+
+/**
+ * Names the cloud user who asked to acknowledge (and when) or clear the alarm. The row's
+ * state is the gateway's and changes only when its event comes back through ingest.
+ */
+export async function recordActor(trx: Db, siteId: string, alarmId: string, action: 'ack' | 'clear', userId: string, at: Date): Promise<void> {
+  await trx
+    .updateTable('alarms')
+    .set(action === 'ack' ? { acknowledged_by: userId, acknowledged_at: at } : { cleared_by: userId })
+    .where('site_id', '=', siteId)
+    .where('alarm_id', '=', alarmId)
+    .execute()
 }
 
 /** Where a page ends in the list's order: updated_at, site, alarm id, all descending. */
@@ -32,12 +46,10 @@ export interface OrgAlarmFilter {
 }
 
 /** Newest change first; keyset on (updated_at, site_id, alarm_id) so pages do not shift as alarms change. */
-export async function listOrgAlarms(db: Db, filter: OrgAlarmFilter): Promise<(AlarmRow & { site_name: string })[]> {
+export async function listOrgAlarms(db: Db, filter: OrgAlarmFilter): Promise<(AlarmRow & AlarmActorNames & { site_name: string })[]> {
   if (filter.siteIds.length === 0) return []
-  let query = db
-    .selectFrom('alarms')
+  let query = selectAlarmsWithActors(db)
     .innerJoin('sites', 'sites.id', 'alarms.site_id')
-    .selectAll('alarms')
     .select('sites.name as site_name')
     .where('alarms.site_id', 'in', filter.siteIds)
   if (filter.states) query = query.where('alarms.state', 'in', filter.states)

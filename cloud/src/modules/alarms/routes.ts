@@ -29,12 +29,14 @@ const alarmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...common,
         description:
           'The organization\'s alarms across its sites, newest change first. state=active (default) is raised or acknowledged; ' +
-          'from/to (epoch ms) bound the last change; siteId narrows to one site.',
+          'from/to (epoch ms) bound the last change; siteId narrows to one site. Sites another organization granted ' +
+          'alarms.read on are included. Keyset pages: `limit` and `cursor` (the previous page\'s `nextCursor`) in, ' +
+          '`{ items, nextCursor }` out, ordered by (updatedAt, siteId, alarmId) descending.',
         querystring: OrgAlarmsQuery,
         response: { 200: OrgAlarmPage, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
       },
     },
-    (request) => service.listOrgAlarms(app.db, request.user.orgId, request.query),
+    (request) => service.listOrgAlarms(app.db, request.user, request.query),
   )
 
   for (const action of ['ack', 'clear'] as const) {

@@ -6,8 +6,8 @@ import type { AlarmRow } from '../../plugins/db/tables.js'
 import { decodeCursor, pageOf, type PageOf, DEFAULT_LIMIT } from '../common/pagination.js'
 import { markSent, insertCommand, openCommands, type CommandRow } from '../fleet/repository.js'
 import { auditContext, recordAudit } from '../identity/audit.js'
-import { toAlarmItem } from '../sites/repository.js'
-import { findSiteForOrg, listSites } from '../sites/service.js'
+import { toAlarmItem, visibleSiteIds } from '../sites/repository.js'
+import { findSiteForOrg, type SiteViewer } from '../sites/service.js'
 import { alarmAlreadyAcknowledged, alarmAlreadyCleared, alarmGatewayUnknown, alarmNotFound, badAlarmWindow } from './errors.js'
 import * as repo from './repository.js'
 import type { AlarmAction, AlarmCommandView, OrgAlarmItem, OrgAlarmsQuery } from './schema.js'
@@ -112,6 +112,10 @@ export async function requestAlarmAction(
       expiresAt: new Date(now + ALARM_COMMAND_TTL_MS),
       createdBy: user.kind === 'api_key' ? null : user.id,
     })
+    // Who asked, on the mirrored alarm: the gateway's event that applies it later leaves
+    // these columns as they are (ingest upsertAlarm), and a new episode starts them over.
+    // An API key is no user, so it names nobody.
+    if (user.kind !== 'api_key') await repo.recordActor(trx, site.id, alarm.alarm_id, params.action, user.id, new Date(now))
     await recordAudit(trx, {
       ...auditContext(request),
       action: `alarm.${params.action}`,
@@ -155,13 +159,17 @@ const STATES: Record<NonNullable<OrgAlarmsQuery['state']>, string[] | undefined>
   all: undefined,
 }
 
-/** The organization's alarms across its sites (or one of them), newest change first. */
-export async function listOrgAlarms(db: Db, orgId: string, query: OrgAlarmsQuery): Promise<PageOf<OrgAlarmItem>> {
+/**
+ * The organization's alarms across its sites (or one of them), newest change first: its
+ * own sites, and those another organization granted it alarms.read on.
+ */
+export async function listOrgAlarms(db: Db, viewer: string | SiteViewer, query: OrgAlarmsQuery): Promise<PageOf<OrgAlarmItem>> {
   if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw badAlarmWindow()
   const after = decodeCursor(query.cursor, isPosition)
+  const orgId = typeof viewer === 'string' ? viewer : viewer.orgId
   const siteIds = query.siteId !== undefined
-    ? [(await findSiteForOrg(db, orgId, query.siteId)).id]
-    : (await listSites(db, orgId)).items.map((s) => s.id)
+    ? [(await findSiteForOrg(db, { orgId, permission: 'alarms.read' }, query.siteId)).id]
+    : await visibleSiteIds(db, orgId, 'alarms.read')
   const limit = query.limit ?? DEFAULT_LIMIT
   const rows = await repo.listOrgAlarms(db, {
     siteIds,

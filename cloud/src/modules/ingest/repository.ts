@@ -216,6 +216,12 @@ export async function upsertAlarm(trx: Trx, { siteId, gatewayId, seq, time, chan
                                when excluded.state = 'raised' then null else alarms.cleared_at end`,
           gateway_id: sql`excluded.gateway_id`,
           seq: sql`excluded.seq`,
+          // The cloud users who acted (alarms module) stay through the gateway's events of
+          // the episode; a raise after a clear is a new episode nobody has acted on yet.
+          // (A raise over a raise is an escalation of the same episode.)
+          acknowledged_by: sql`case when excluded.state = 'raised' and alarms.state = 'cleared' then null else alarms.acknowledged_by end`,
+          acknowledged_at: sql`case when excluded.state = 'raised' and alarms.state = 'cleared' then null else alarms.acknowledged_at end`,
+          cleared_by: sql`case when excluded.state = 'raised' and alarms.state = 'cleared' then null else alarms.cleared_by end`,
         })
         .where(comesAfterStored('alarms')),
     )

@@ -9,19 +9,36 @@ import {
   SiteDetail,
   SiteList,
   SiteParams,
+  SitesQuery,
   StateList,
+  StateQuery,
   TelemetryList,
   TelemetryQuery,
 } from './schema.js'
 
 const common = { tags: ['sites'], security: [{ user: [] }] }
-const notFound = { 401: ErrorReply, 404: ErrorReply }
+const notFound = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply }
+
+/** Every list here pages the same way (common/pagination.ts); said once in each description. */
+const PAGED =
+  'Keyset pages: `limit` and `cursor` (the previous page\'s `nextCursor`) in, `{ items, nextCursor }` out; ' +
+  'nextCursor is null on the last page. A cursor made under another `sort` is refused (400 PAGINATION_BAD_CURSOR).'
 
 const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preHandler', app.authenticate)
 
-  app.get('/sites', { config: { permission: 'sites.read' }, schema: { ...common, response: { 200: SiteList, 401: ErrorReply } } }, (request) =>
-    service.listSites(app.db, request.user),
+  app.get(
+    '/sites',
+    {
+      config: { permission: 'sites.read' },
+      schema: {
+        ...common,
+        description: `The organization's sites and those other organizations granted it (grantedBy), by name, then id. ${PAGED}`,
+        querystring: SitesQuery,
+        response: { 200: SiteList, 400: ErrorReply, 401: ErrorReply },
+      },
+    },
+    (request) => service.listSites(app.db, request.user, request.query),
   )
 
   app.get(
@@ -36,7 +53,10 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'telemetry.read' },
       schema: {
         ...common,
-        description: 'Readings ascending by time; from/to are epoch ms (default: the last hour).',
+        description:
+          'Raw and downsampled readings, oldest first (sort=-time for newest first), ties by gateway and seq; ' +
+          'from/to are epoch ms (default: the last hour); deviceId and metric narrow it. Pages of up to 5000 ' +
+          `(default 1000), as a chart's hour of readings is thousands of points; use /series for a long window. ${PAGED}`,
         params: SiteParams,
         querystring: TelemetryQuery,
         response: { 200: TelemetryList, ...notFound },
@@ -47,8 +67,17 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/sites/:siteId/state',
-    { config: { permission: 'sites.read' }, schema: { ...common, params: SiteParams, response: { 200: StateList, ...notFound } } },
-    (request) => service.getState(app.db, request.user, request.params.siteId),
+    {
+      config: { permission: 'sites.read' },
+      schema: {
+        ...common,
+        description: `The devices' last known state, by deviceId then key; deviceId narrows to one device. ${PAGED}`,
+        params: SiteParams,
+        querystring: StateQuery,
+        response: { 200: StateList, ...notFound },
+      },
+    },
+    (request) => service.getState(app.db, request.user, request.params.siteId, request.query),
   )
 
   app.get(
@@ -57,7 +86,10 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'alarms.read' },
       schema: {
         ...common,
-        description: 'Newest first. state=active (default) hides cleared alarms; state=all returns every alarm.',
+        description:
+          'Newest change first (sort=updatedAt for oldest first), ties by alarmId. state=active (default) hides cleared ' +
+          'alarms, state=all returns every alarm; severity and deviceId narrow it. acknowledgedBy/clearedBy name the cloud ' +
+          `user who asked for it. ${PAGED}`,
         params: SiteParams,
         querystring: AlarmsQuery,
         response: { 200: AlarmList, ...notFound },
@@ -74,10 +106,11 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...common,
         description:
           'History the site\'s gateways downsampled or dropped under their disk budget before the cloud had it, ' +
-          'newest first. from/to (epoch ms) select gaps overlapping that window; deviceId those that touched the device.',
+          'newest first by the end of the period (sort=toTime for oldest first), ties by gateway and seq. from/to (epoch ms) ' +
+          `select gaps overlapping that window; deviceId those that touched the device. ${PAGED}`,
         params: SiteParams,
         querystring: GapsQuery,
-        response: { 200: GapList, 400: ErrorReply, ...notFound },
+        response: { 200: GapList, ...notFound },
       },
     },
     (request) => service.getGaps(app.db, request.user, request.params.siteId, request.query),

@@ -1,4 +1,6 @@
 import Type from 'typebox'
+import { Severity } from '@tendero/protocol'
+import { Page, PageQuery } from '../common/pagination.js'
 import { GatewayStatus } from '../sync/schema.js'
 
 const EpochMs = Type.Integer({ minimum: 0 })
@@ -13,7 +15,16 @@ export const SiteSummary = Type.Object({
   /** Set for another organization's site this one may see (a shop's grant to its mall): that organization's name. */
   grantedBy: Type.Optional(Type.String()),
 })
-export const SiteList = Type.Object({ items: Type.Array(SiteSummary) })
+export const SiteList = Page(SiteSummary)
+export const SITE_SORTS = ['name'] as const
+export const SitesQuery = Type.Object(
+  {
+    ...PageQuery,
+    sort: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('-name')], { description: 'name (default) or -name; ties by id' })),
+  },
+  { additionalProperties: false },
+)
+export type SitesQuery = Type.Static<typeof SitesQuery>
 
 export const SiteDetail = Type.Object({
   id: Type.String(),
@@ -27,17 +38,29 @@ export const SiteDetail = Type.Object({
 })
 export type SiteDetail = Type.Static<typeof SiteDetail>
 
+/**
+ * Raw readings are small and a chart of one hour at one reading per second is 3,600 of
+ * them, so this list pages by up to 5,000 instead of the common 500 (a long window is
+ * better read downsampled from /series).
+ */
 export const TELEMETRY_MAX_LIMIT = 5000
 export const TELEMETRY_DEFAULT_LIMIT = 1000
 export const TELEMETRY_DEFAULT_WINDOW_MS = 60 * 60 * 1000
 
-export const TelemetryQuery = Type.Object({
-  deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  metric: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
-  from: Type.Optional(EpochMs),
-  to: Type.Optional(EpochMs),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: TELEMETRY_MAX_LIMIT })),
-})
+export const TelemetryQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: TELEMETRY_MAX_LIMIT, default: TELEMETRY_DEFAULT_LIMIT, description: `Items per page, 1-${TELEMETRY_MAX_LIMIT}` }),
+    ),
+    cursor: PageQuery.cursor,
+    sort: Type.Optional(Type.Union([Type.Literal('time'), Type.Literal('-time')], { description: 'time (default, oldest first) or -time' })),
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    metric: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
+    from: Type.Optional(EpochMs),
+    to: Type.Optional(EpochMs),
+  },
+  { additionalProperties: false },
+)
 export type TelemetryQuery = Type.Static<typeof TelemetryQuery>
 
 export const TelemetryPoint = Type.Object({
@@ -55,7 +78,7 @@ export const TelemetryPoint = Type.Object({
   samples: Type.Optional(Type.Integer()),
 })
 export type TelemetryPoint = Type.Static<typeof TelemetryPoint>
-export const TelemetryList = Type.Object({ items: Type.Array(TelemetryPoint) })
+export const TelemetryList = Page(TelemetryPoint)
 
 export const StateValue = Type.Union([Type.Boolean(), Type.Number(), Type.String()])
 export const StateItem = Type.Object({
@@ -68,12 +91,30 @@ export const StateItem = Type.Object({
   seq: Type.Optional(Type.Integer({ minimum: 1 })),
 })
 export type StateItem = Type.Static<typeof StateItem>
-export const StateList = Type.Object({ items: Type.Array(StateItem) })
+export const StateList = Page(StateItem)
+export const StateQuery = Type.Object(
+  { ...PageQuery, deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+  { additionalProperties: false },
+)
+export type StateQuery = Type.Static<typeof StateQuery>
 
-export const AlarmsQuery = Type.Object({
-  state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('all')])),
-})
+export const AlarmsQuery = Type.Object(
+  {
+    ...PageQuery,
+    sort: Type.Optional(
+      Type.Union([Type.Literal('-updatedAt'), Type.Literal('updatedAt')], { description: '-updatedAt (default, newest change first) or updatedAt' }),
+    ),
+    state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('all')])),
+    severity: Type.Optional(Severity),
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+)
 export type AlarmsQuery = Type.Static<typeof AlarmsQuery>
+
+/** A cloud user who acted on an alarm; `name` is the user's display name today. */
+export const AlarmActor = Type.Object({ id: Type.String(), name: Type.String() })
+export type AlarmActor = Type.Static<typeof AlarmActor>
 
 /** Also the payload of the Socket.IO `alarm` push (plus `siteId`). */
 export const AlarmItem = Type.Object({
@@ -95,23 +136,37 @@ export const AlarmItem = Type.Object({
    */
   gatewayId: Type.Optional(Type.String()),
   seq: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
+   * The cloud user who asked to acknowledge it from the cloud (POST .../ack), and when
+   * they asked; null when nobody did (acknowledged on site, by an API key, or not yet).
+   * Kept for the episode: a re-raise after a clear starts over. Absent on the Socket.IO
+   * push, which does not look names up: keep the one already shown for the episode.
+   */
+  acknowledgedBy: Type.Optional(Type.Union([AlarmActor, Type.Null()])),
+  acknowledgedAt: Type.Optional(NullableEpochMs),
+  /** The cloud user who asked to clear it from the cloud (POST .../clear). */
+  clearedBy: Type.Optional(Type.Union([AlarmActor, Type.Null()])),
 })
 export type AlarmItem = Type.Static<typeof AlarmItem>
-export const AlarmList = Type.Object({ items: Type.Array(AlarmItem) })
+export const AlarmList = Page(AlarmItem)
 
-export const GAPS_MAX_LIMIT = 1000
 /** The gateway lists at most this many devices per gap (protocol DataGap). */
 export const GAP_DEVICES_LISTED_MAX = 1000
-export const GAPS_DEFAULT_LIMIT = 100
 
-export const GapsQuery = Type.Object({
-  /** Gaps that overlap [from, to] (epoch ms); either end may be left open. */
-  from: Type.Optional(EpochMs),
-  to: Type.Optional(EpochMs),
-  /** Gaps that touched this device, or may have (a gap's device list is empty or full). */
-  deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: GAPS_MAX_LIMIT })),
-})
+export const GapsQuery = Type.Object(
+  {
+    ...PageQuery,
+    sort: Type.Optional(
+      Type.Union([Type.Literal('-toTime'), Type.Literal('toTime')], { description: '-toTime (default, newest first) or toTime' }),
+    ),
+    /** Gaps that overlap [from, to] (epoch ms); either end may be left open. */
+    from: Type.Optional(EpochMs),
+    to: Type.Optional(EpochMs),
+    /** Gaps that touched this device, or may have (a gap's device list is empty or full). */
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+)
 export type GapsQuery = Type.Static<typeof GapsQuery>
 
 /**
@@ -137,4 +192,4 @@ export const GapItem = Type.Object({
   recordedAt: EpochMs,
 })
 export type GapItem = Type.Static<typeof GapItem>
-export const GapList = Type.Object({ items: Type.Array(GapItem) })
+export const GapList = Page(GapItem)

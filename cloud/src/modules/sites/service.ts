@@ -1,12 +1,12 @@
 import { siteNotFound } from '../../errors.js'
 import type { Db } from '../../plugins/db/database.js'
 import type { SiteRow } from '../../plugins/db/tables.js'
+import { DEFAULT_LIMIT, decodeCursor, pageOf, parseSort, type PageOf } from '../common/pagination.js'
 import type { GatewayPresence } from '../sync/presence.js'
 import { listSiteGateways } from '../sync/service.js'
 import { GRANT_SCOPES, type GrantScope, type Permission } from '../identity/permissions.js'
 import * as repo from './repository.js'
 import {
-  GAPS_DEFAULT_LIMIT,
   TELEMETRY_DEFAULT_LIMIT,
   TELEMETRY_DEFAULT_WINDOW_MS,
   type AlarmItem,
@@ -14,7 +14,9 @@ import {
   type GapItem,
   type GapsQuery,
   type SiteDetail,
+  type SitesQuery,
   type StateItem,
+  type StateQuery,
   type TelemetryPoint,
   type TelemetryQuery,
 } from './schema.js'
@@ -46,15 +48,37 @@ export interface SiteViewer {
 
 const isGrantScope = (p: Permission | undefined): p is GrantScope => p !== undefined && (GRANT_SCOPES as readonly string[]).includes(p)
 
-export async function listSites(db: Db, viewer: string | SiteViewer) {
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isEpochMs = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+const isUuid = (v: unknown): v is string => isString(v) && UUID_RE.test(v)
+const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1
+
+/**
+ * A cursor names the sort it was made under as its first element, so a cursor from a
+ * `sort=-time` page handed to a `sort=time` request is refused instead of skipping rows.
+ */
+type Sorted<P extends unknown[]> = [desc: 0 | 1, ...position: P]
+
+function sortedCursor<P extends unknown[]>(cursor: string | undefined, desc: boolean, check: (position: unknown[]) => position is P): P | undefined {
+  const value = decodeCursor(cursor, (v): v is Sorted<P> => Array.isArray(v) && v[0] === (desc ? 1 : 0) && check(v.slice(1)))
+  return value?.slice(1) as P | undefined
+}
+
+const sortedPosition = <P extends unknown[]>(desc: boolean, position: P): Sorted<P> => [desc ? 1 : 0, ...position]
+
+/** Own sites and those other organizations granted (sites.read), in name order; keyset on (name, id). */
+export async function listSites(db: Db, viewer: string | SiteViewer, query: SitesQuery = {}): Promise<PageOf<{ id: string; name: string; timezone: string; grantedBy?: string }>> {
   const orgId = typeof viewer === 'string' ? viewer : viewer.orgId
-  const [own, granted] = await Promise.all([repo.listSites(db, orgId), repo.listGrantedSites(db, orgId)])
-  return {
-    items: [
-      ...own.map((s) => ({ id: s.id, name: s.name, timezone: s.timezone })),
-      ...granted.map((s) => ({ id: s.id, name: s.name, timezone: s.timezone, grantedBy: s.org_name })),
-    ],
-  }
+  const { desc } = parseSort(query.sort, ['name'] as const, 'name')
+  const after = sortedCursor(query.cursor, desc, (p): p is repo.SitePosition => p.length === 2 && isString(p[0]) && isUuid(p[1]))
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const rows = await repo.listSites(db, orgId, { desc, after, limit: limit + 1 })
+  return pageOf(
+    rows,
+    limit,
+    (s) => ({ id: s.id, name: s.name, timezone: s.timezone, ...(s.granted_by !== null ? { grantedBy: s.granted_by } : {}) }),
+    (s) => sortedPosition(desc, [s.name, s.id]),
+  )
 }
 
 export async function getSite(db: Db, presence: GatewayPresence, orgId: string | SiteViewer, siteId: string): Promise<SiteDetail> {
@@ -69,42 +93,67 @@ export async function getTelemetry(
   siteId: string,
   query: TelemetryQuery,
   now = Date.now(),
-): Promise<{ items: TelemetryPoint[] }> {
+): Promise<PageOf<TelemetryPoint>> {
   const site = await findSiteForOrg(db, orgId, siteId)
+  const { desc } = parseSort(query.sort, ['time'] as const, 'time')
+  const after = sortedCursor(
+    query.cursor,
+    desc,
+    (p): p is repo.TelemetryPosition => p.length === 4 && isEpochMs(p[0]) && isString(p[1]) && isSeq(p[2]) && isString(p[3]),
+  )
   const to = query.to ?? now
   const from = query.from ?? to - TELEMETRY_DEFAULT_WINDOW_MS
-  const items = await repo.queryTelemetry(db, site.id, {
+  const limit = query.limit ?? TELEMETRY_DEFAULT_LIMIT
+  const rows = await repo.queryTelemetry(db, site.id, {
     deviceId: query.deviceId,
     metric: query.metric,
     from: new Date(from),
     to: new Date(to),
-    limit: query.limit ?? TELEMETRY_DEFAULT_LIMIT,
+    desc,
+    after,
+    limit: limit + 1,
   })
-  return { items }
+  return pageOf(rows, limit, repo.toTelemetryPoint, (r) => sortedPosition(desc, [r.time.getTime(), r.gateway_id, Number(r.seq), r.metric]))
 }
 
-export async function getState(db: Db, orgId: string | SiteViewer, siteId: string): Promise<{ items: StateItem[] }> {
+/** Current device state by (deviceId, key). */
+export async function getState(db: Db, orgId: string | SiteViewer, siteId: string, query: StateQuery = {}): Promise<PageOf<StateItem>> {
   const site = await findSiteForOrg(db, orgId, siteId)
-  return { items: await repo.listState(db, site.id) }
+  const after = decodeCursor(query.cursor, (p): p is repo.StatePosition => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1]))
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const rows = await repo.listState(db, site.id, { deviceId: query.deviceId, after, limit: limit + 1 })
+  return pageOf(rows, limit, repo.toStateItem, (r): repo.StatePosition => [r.device_id, r.key])
 }
 
-export async function getAlarms(
-  db: Db,
-  orgId: string | SiteViewer,
-  siteId: string,
-  query: AlarmsQuery,
-): Promise<{ items: AlarmItem[] }> {
+/** The site's alarms by last change (newest first unless asked otherwise); keyset on (updated_at, alarm_id). */
+export async function getAlarms(db: Db, orgId: string | SiteViewer, siteId: string, query: AlarmsQuery = {}): Promise<PageOf<AlarmItem>> {
   const site = await findSiteForOrg(db, orgId, siteId)
-  return { items: await repo.listAlarms(db, site.id, (query.state ?? 'active') === 'active') }
+  const { desc } = parseSort(query.sort, ['updatedAt'] as const, '-updatedAt')
+  const after = sortedCursor(query.cursor, desc, (p): p is repo.SiteAlarmPosition => p.length === 2 && isEpochMs(p[0]) && isString(p[1]))
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const rows = await repo.listAlarms(db, site.id, {
+    activeOnly: (query.state ?? 'active') === 'active',
+    severity: query.severity,
+    deviceId: query.deviceId,
+    desc,
+    after,
+    limit: limit + 1,
+  })
+  return pageOf(rows, limit, repo.toAlarmItem, (r) => sortedPosition(desc, [r.updated_at.getTime(), r.alarm_id]))
 }
 
-export async function getGaps(db: Db, orgId: string | SiteViewer, siteId: string, query: GapsQuery): Promise<{ items: GapItem[] }> {
+export async function getGaps(db: Db, orgId: string | SiteViewer, siteId: string, query: GapsQuery = {}): Promise<PageOf<GapItem>> {
   const site = await findSiteForOrg(db, orgId, siteId)
-  const items = await repo.queryGaps(db, site.id, {
+  const { desc } = parseSort(query.sort, ['toTime'] as const, '-toTime')
+  const after = sortedCursor(query.cursor, desc, (p): p is repo.GapPosition => p.length === 3 && isEpochMs(p[0]) && isString(p[1]) && isSeq(p[2]))
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const rows = await repo.queryGaps(db, site.id, {
     deviceId: query.deviceId,
     from: query.from === undefined ? undefined : new Date(query.from),
     to: query.to === undefined ? undefined : new Date(query.to),
-    limit: query.limit ?? GAPS_DEFAULT_LIMIT,
+    desc,
+    after,
+    limit: limit + 1,
   })
-  return { items }
+  return pageOf(rows, limit, repo.toGapItem, (r) => sortedPosition(desc, [r.to_time.getTime(), r.gateway_id, Number(r.seq)]))
 }

@@ -227,6 +227,13 @@ export interface AlarmsTable {
   /** The last transition applied: same-gateway transitions are ordered by seq (migration 0006). */
   gateway_id: string | null
   seq: number | null
+  /**
+   * The cloud users who asked the gateway to acknowledge or clear this episode, and when
+   * the acknowledgement was asked for (migration 0011). The gateway's own events never set them.
+   */
+  acknowledged_by: ColumnType<string | null, string | null | undefined, string | null>
+  acknowledged_at: NullableTimestamp
+  cleared_by: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface Database {
