@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { LogEvent } from '@tendero/protocol'
+import { hashPassword } from '../src/modules/auth/password.js'
 import { DEMO } from '../src/seed.js'
 import { addDemoGateway, addOrganization, buildTestApp, ingest, loginDemo, type TestApp } from './support/app.js'
 import { testDrivers } from './support/drivers.js'
@@ -196,6 +197,57 @@ describe.each(testDrivers())('alarms: acknowledge and clear from the cloud, org 
     expect(retry.headers['idempotent-replayed']).toBe('true')
     expect(retry.json()).toEqual(first.json())
     expect(await commandsFor(gatewayId)).toHaveLength(1)
+  })
+
+  it('names the cloud user who acknowledged and cleared, through the gateway\'s events, until a new episode', async () => {
+    const { gatewayId, gatewayKey, ruleId, alarmId } = await raisedAlarm()
+    keys.set(gatewayId, gatewayKey)
+    const demoUser = await t.app.db.selectFrom('users').select(['id', 'name']).where('email', '=', DEMO.user.email).executeTakeFirstOrThrow()
+    const alarmNow = async () =>
+      (await call('GET', `/api/sites/${siteId}/alarms?state=all&limit=500`)).json().items.find((a: { alarmId: string }) => a.alarmId === alarmId)
+    expect(await alarmNow()).toMatchObject({ state: 'raised', acknowledgedBy: null, acknowledgedAt: null, clearedBy: null })
+
+    const before = Date.now()
+    expect((await call('POST', `/api/sites/${siteId}/alarms/${alarmId}/ack`)).statusCode).toBe(202)
+    // Asked for, not done yet: the state is still the gateway's.
+    const asked = await alarmNow()
+    expect(asked).toMatchObject({ state: 'raised', acknowledgedBy: { id: demoUser.id, name: demoUser.name }, clearedBy: null })
+    expect(asked.acknowledgedAt).toBeGreaterThanOrEqual(before - 1000)
+    expect(asked.acknowledgedAt).toBeLessThanOrEqual(Date.now() + 1000)
+
+    // The gateway escalates before it gets the command (same episode), then applies it: the actor stays.
+    await ingestAs(gatewayId, [alarmChange(2, ruleId, 'raised', { severity: 'emergency' })])
+    expect(await alarmNow()).toMatchObject({ state: 'raised', severity: 'emergency', acknowledgedBy: { id: demoUser.id } })
+    await ingestAs(gatewayId, [alarmChange(3, ruleId, 'acknowledged', { by: `cloud:${DEMO.user.email}` })])
+    const acknowledged = await alarmNow()
+    expect(acknowledged).toMatchObject({ state: 'acknowledged', acknowledgedBy: { id: demoUser.id, name: demoUser.name }, acknowledgedAt: asked.acknowledgedAt })
+    const org = (await call('GET', `/api/alarms?siteId=${siteId}&limit=500`)).json().items.find((a: { alarmId: string }) => a.alarmId === alarmId)
+    expect(org).toMatchObject({ acknowledgedBy: { id: demoUser.id, name: demoUser.name }, clearedBy: null })
+
+    // Another user clears it; the user's later deletion leaves the alarm, unnamed.
+    const email = `limpia.${randomBytes(3).toString('hex')}@tendero.test`
+    const [clearer] = await t.app.db
+      .insertInto('users')
+      .values({ org_id: DEMO.organization.id, email, name: 'Marta Limpia', password_hash: await hashPassword('una-clave-larga-1'), role: 'owner', locale: 'es-AR' })
+      .returning('id')
+      .execute()
+    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: 'una-clave-larga-1' } })
+    expect(login.statusCode, login.body).toBe(200)
+    const clear = await t.app.inject({ method: 'POST', url: `/api/sites/${siteId}/alarms/${alarmId}/clear`, headers: { authorization: `Bearer ${login.json().token}` } })
+    expect(clear.statusCode).toBe(202)
+    await ingestAs(gatewayId, [alarmChange(4, ruleId, 'cleared', { by: `cloud:${email}` })])
+    expect(await alarmNow()).toMatchObject({ state: 'cleared', acknowledgedBy: { id: demoUser.id }, clearedBy: { id: clearer!.id, name: 'Marta Limpia' } })
+    await t.app.db.deleteFrom('refresh_tokens').where('user_id', '=', clearer!.id).execute()
+    await t.app.db.deleteFrom('users').where('id', '=', clearer!.id).execute()
+    expect(await alarmNow()).toMatchObject({ state: 'cleared', acknowledgedBy: { id: demoUser.id }, clearedBy: null })
+
+    // Raised again: a new episode nobody has acted on.
+    await ingestAs(gatewayId, [alarmChange(5, ruleId, 'raised')])
+    expect(await alarmNow()).toMatchObject({ state: 'raised', acknowledgedBy: null, acknowledgedAt: null, clearedBy: null })
+
+    // Acknowledged on site: no cloud user to name.
+    await ingestAs(gatewayId, [alarmChange(6, ruleId, 'acknowledged', { by: 'tecnico-local' })])
+    expect(await alarmNow()).toMatchObject({ state: 'acknowledged', acknowledgedBy: null, clearedBy: null })
   })
 
   it('lists the org alarms newest change first, page by page, filtered by state, severity, site and time', async () => {
