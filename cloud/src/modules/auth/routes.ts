@@ -81,7 +81,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ guard?: LoginGuard; platformAdminT
             ? 'Confirms enrolment with a code from the app. Closes every login of the account: log in again with a code.'
             : 'Turns two-factor login off; 409 AUTH_TOTP_REQUIRED_BY_POLICY for an admin whose organization requires it.',
           body: TotpCodeBody,
-          response: { 200: Type.Object({ totpEnabled: Type.Boolean() }), 401: ErrorReply, 409: ErrorReply },
+          response: { 200: Type.Object({ totpEnabled: Type.Boolean() }), 400: ErrorReply, 401: ErrorReply, 409: ErrorReply },
         },
       },
       (request) => service.totpSetEnabled(app.db, request.user.orgId, request.user.id, request.body.code, enabled, auditContext(request), platformAdminTotp),

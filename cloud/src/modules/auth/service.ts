@@ -16,6 +16,12 @@ export const normalizeEmail = (email: string): string => email.trim().toLowerCas
 
 export const totpRequired = (): AppError => new AppError('AUTH_TOTP_REQUIRED', 401, 'This account needs the code from its authenticator app (totpCode)')
 export const totpInvalid = (): AppError => new AppError('AUTH_TOTP_INVALID', 401, 'Wrong or already used authenticator code')
+/**
+ * The same, to a signed-in user (enable, disable): 400, not 401, since their session is
+ * fine; a client that renews its token on 401 and gives up on a second one would otherwise
+ * end the session over a mistyped code.
+ */
+const totpCodeRejected = (): AppError => new AppError('AUTH_TOTP_INVALID', 400, 'Wrong or already used authenticator code')
 
 const roleOf = (row: Pick<UserRow, 'role'>): Role => (isRole(row.role) ? row.role : 'viewer')
 
@@ -151,7 +157,7 @@ export async function totpSetEnabled(
   if (row.totp_enabled === enabled) throw new AppError('AUTH_TOTP_UNCHANGED', 409, enabled ? 'Two-factor login is already on' : 'Two-factor login is already off')
   if (!enabled && (await mustUseTotp(db, row, platformAdminTotp))) throw totpRequiredByPolicy()
   const step = verifyTotp(row.totp_secret, code, Date.now(), row.totp_last_step)
-  if (step === null) throw totpInvalid()
+  if (step === null) throw totpCodeRejected()
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('users')
