@@ -24,6 +24,7 @@ import authPlugin from './plugins/auth.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import dbPlugin from './plugins/db/index.js'
 import docsPlugin from './plugins/docs.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import realtimePlugin from './plugins/realtime.js'
 import { seedDemo } from './seed.js'
 
@@ -123,6 +124,8 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   await app.register(docsPlugin, { version: VERSION })
   await app.register(dashboardPlugin, { dashboardDir: config.dashboardDir })
 
+  // Before auth: its onRequest refuses addresses that spent their failed-authentication budget first.
+  await app.register(rateLimitPlugin, { limits: config.rateLimits, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix })
   await app.register(authPlugin, { jwtSecret: config.jwtSecret })
   await app.register(realtimePlugin, {
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
@@ -154,7 +157,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(ingestRoutes)
       await api.register(fleetRoutes)
       await api.register(syncRoutes)
-      await api.register(notificationRoutes)
+      await api.register(notificationRoutes, { allowPrivateWebhooks: config.webhookAllowPrivate === true })
       await api.register(alarmsRoutes)
       await api.register(rulesRoutes)
       await api.register(reportsRoutes)

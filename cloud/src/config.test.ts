@@ -49,4 +49,14 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toBe('10.0.0.0/8')
     expect(() => loadConfig({ SMS_API_URL: 'https://sms.example.com' })).toThrow('set both SMS_API_URL and SMS_TOKEN, or neither')
   })
+  it('takes the rate limits per minute (0 turns one off) and refuses private webhook targets unless told', () => {
+    const defaults = loadConfig({ CLOUD_DATA_DIR: tmp() })
+    expect(defaults.rateLimits).toEqual({ readPerMin: 1200, writePerMin: 300, publicPerMin: 300, gatewayPerMin: 6000 })
+    expect(defaults.webhookAllowPrivate).toBe(false)
+    const set = loadConfig({ CLOUD_DATA_DIR: tmp(), RATE_LIMIT_READ_PER_MIN: '0', RATE_LIMIT_WRITE_PER_MIN: '30',
+      RATE_LIMIT_PUBLIC_PER_MIN: '60', RATE_LIMIT_GATEWAY_PER_MIN: '100000', WEBHOOK_ALLOW_PRIVATE: 'true' })
+    expect(set.rateLimits).toEqual({ readPerMin: 0, writePerMin: 30, publicPerMin: 60, gatewayPerMin: 100_000 })
+    expect(set.webhookAllowPrivate).toBe(true)
+    expect(() => loadConfig({ CLOUD_DATA_DIR: tmp(), RATE_LIMIT_WRITE_PER_MIN: '-1' })).toThrow(/RATE_LIMIT_WRITE_PER_MIN/)
+  })
 })

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import Type from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rate-limit.js'
 
 /**
  * The cloud's configuration. This is the only module that reads `process.env`;
@@ -39,6 +40,17 @@ export interface CloudConfig {
   trustProxy?: string | boolean
   /** TELEMETRY_RETENTION_DAYS: raw readings older than this are dropped (whole partitions); default 400. */
   telemetryRetentionDays?: number
+  /**
+   * RATE_LIMIT_READ_PER_MIN, RATE_LIMIT_WRITE_PER_MIN (per user or API key),
+   * RATE_LIMIT_PUBLIC_PER_MIN (per client address), RATE_LIMIT_GATEWAY_PER_MIN (per gateway,
+   * the uplink); 0 turns one off. Unset here: plugins/rate-limit.ts DEFAULT_RATE_LIMITS.
+   */
+  rateLimits?: RateLimits
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: let webhooks reach loopback, private, link-local and other
+   * internal addresses (tests and demos posting to 127.0.0.1). Default false: refused.
+   */
+  webhookAllowPrivate?: boolean
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -64,6 +76,11 @@ const EnvSchema = Type.Object({
   WHATSAPP_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   SMS_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   SMS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  RATE_LIMIT_READ_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.readPerMin }),
+  RATE_LIMIT_WRITE_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.writePerMin }),
+  RATE_LIMIT_PUBLIC_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.publicPerMin }),
+  RATE_LIMIT_GATEWAY_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.gatewayPerMin }),
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -110,6 +127,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     ...(value.WHATSAPP_API_URL && value.WHATSAPP_TOKEN ? { whatsapp: { baseUrl: value.WHATSAPP_API_URL, token: value.WHATSAPP_TOKEN } } : {}),
     ...(value.SMS_API_URL && value.SMS_TOKEN ? { sms: { baseUrl: value.SMS_API_URL, token: value.SMS_TOKEN } } : {}),
     ...(value.TRUST_PROXY ? { trustProxy: value.TRUST_PROXY === 'true' ? true : value.TRUST_PROXY } : {}),
+    rateLimits: {
+      readPerMin: value.RATE_LIMIT_READ_PER_MIN,
+      writePerMin: value.RATE_LIMIT_WRITE_PER_MIN,
+      publicPerMin: value.RATE_LIMIT_PUBLIC_PER_MIN,
+      gatewayPerMin: value.RATE_LIMIT_GATEWAY_PER_MIN,
+    },
+    webhookAllowPrivate: value.WEBHOOK_ALLOW_PRIVATE,
   }
 }
 

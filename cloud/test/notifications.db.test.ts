@@ -29,7 +29,8 @@ describe.each(testDrivers())('Notifications (%s)', (driver) => {
 
   beforeAll(async () => {
     sink = await startSmtpSink()
-    t = await buildTestApp(driver, { smtp: { url: sink.url, from: 'Tendero <alertas@tendero.app>' } })
+    // The receivers listen on 127.0.0.1, which webhooks may reach only with WEBHOOK_ALLOW_PRIVATE.
+    t = await buildTestApp(driver, { smtp: { url: sink.url, from: 'Tendero <alertas@tendero.app>' }, webhookAllowPrivate: true })
     t.app.notifications.worker.configure(FAST)
     token = await loginDemo(t.app)
   })

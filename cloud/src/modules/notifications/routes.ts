@@ -25,8 +25,19 @@ const SIGNING =
   'HMAC-SHA256 over `${t}.${rawBody}`. Refuse it when t is more than 5 minutes from your clock. ' +
   'Failed deliveries (network error or non-2xx) are retried with jittered exponential backoff.'
 
-const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface NotificationRoutesOptions {
+  /** WEBHOOK_ALLOW_PRIVATE: webhooks may target internal addresses (tests, demos). */
+  allowPrivateWebhooks?: boolean
+}
+
+const TARGETS =
+  'The URL must be http(s) and reach a public address: a host that is or resolves to a loopback, private, link-local ' +
+  '(cloud metadata), carrier-grade NAT, unique-local or multicast address is refused with 400 WEBHOOK_URL_FORBIDDEN, ' +
+  'and checked again at every delivery (a refused delivery fails with that reason in the delivery log).'
+
+const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> = async (app, opts) => {
   app.addHook('preHandler', app.authenticate)
+  const policy: service.WebhookPolicy = { allowPrivate: opts.allowPrivateWebhooks === true }
 
   app.get(
     '/me/notification-preferences',
@@ -60,10 +71,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/webhooks',
     {
       config: { permission: 'notifications.manage' },
-      schema: { ...hooks, description: `Creates a webhook; the answer carries its secret, shown only this once. ${SIGNING}`,
+      schema: { ...hooks, description: `Creates a webhook; the answer carries its secret, shown only this once. ${SIGNING} ${TARGETS}`,
         body: WebhookCreate, response: { 201: WebhookWithSecret, ...errors } },
     },
-    async (request, reply) => reply.code(201).send(await service.createWebhook(app.db, request, request.body)),
+    async (request, reply) => reply.code(201).send(await service.createWebhook(app.db, request, request.body, policy)),
   )
 
   app.get(
@@ -81,7 +92,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'notifications.manage' },
       schema: { ...hooks, params: WebhookParams, body: WebhookUpdate, response: { 200: Webhook, ...notFound } },
     },
-    (request) => service.updateWebhook(app.db, request, request.params.webhookId, request.body),
+    (request) => service.updateWebhook(app.db, request, request.params.webhookId, request.body, policy),
   )
 
   app.post(

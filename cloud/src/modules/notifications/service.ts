@@ -2,11 +2,12 @@ import type { FastifyRequest } from 'fastify'
 import type { Db } from '../../plugins/db/database.js'
 import { DEFAULT_LIMIT, type PageOf } from '../common/pagination.js'
 import { auditContext, recordAudit } from '../identity/audit.js'
-import { badTimeZone, badWebhookUrl, webhookNotFound } from './errors.js'
+import { badTimeZone, badWebhookUrl, webhookNotFound, webhookUrlForbidden } from './errors.js'
 import { defaultPrefs, isTimeZone, type NotificationPrefs } from './preferences.js'
 import * as repo from './repository.js'
 import type { Delivery, DeliveryListQuery, Webhook, WebhookCreate, WebhookUpdate } from './schema.js'
 import { withNotificationTables } from './tables.js'
+import { ForbiddenTarget, vetWebhookUrl } from './url-guard.js'
 import { newWebhookSecret, WEBHOOK_EVENTS } from './webhooks.js'
 
 export async function getPrefs(db: Db, userId: string): Promise<NotificationPrefs> {
@@ -26,8 +27,19 @@ export async function putPrefs(db: Db, request: FastifyRequest, prefs: Notificat
   return prefs
 }
 
-/** Only http(s), and no credentials in the URL: they would show in every list. */
-function checkUrl(raw: string): string {
+export interface WebhookPolicy {
+  /** WEBHOOK_ALLOW_PRIVATE: internal targets accepted (tests, demos on 127.0.0.1). */
+  allowPrivate: boolean
+}
+
+/**
+ * Only http(s), no credentials in the URL (they would show in every list), and a host that
+ * is, and resolves only to, public addresses (url-guard.ts; delivery checks it again). The
+ * target is checked before the userinfo, so http://example.com@127.0.0.1/ is named for
+ * what it is. A name that does not resolve yet is accepted: DNS may be set up after the
+ * webhook, and every delivery vets it anyway.
+ */
+async function checkUrl(raw: string, policy: WebhookPolicy): Promise<string> {
   let url: URL
   try {
     url = new URL(raw)
@@ -35,15 +47,20 @@ function checkUrl(raw: string): string {
     throw badWebhookUrl('not a valid URL')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badWebhookUrl('must be http or https')
+  try {
+    await vetWebhookUrl(raw, { allowPrivate: policy.allowPrivate, dnsTimeoutMs: 3000 })
+  } catch (err) {
+    if (err instanceof ForbiddenTarget) throw webhookUrlForbidden(err.message)
+  }
   if (url.username || url.password) throw badWebhookUrl('must not carry a user or password')
   return url.toString()
 }
 
-export async function createWebhook(db: Db, request: FastifyRequest, body: WebhookCreate): Promise<Webhook & { secret: string }> {
+export async function createWebhook(db: Db, request: FastifyRequest, body: WebhookCreate, policy: WebhookPolicy): Promise<Webhook & { secret: string }> {
   const secret = newWebhookSecret()
   const values = {
     org_id: request.user.orgId,
-    url: checkUrl(body.url),
+    url: await checkUrl(body.url, policy),
     description: body.description ?? '',
     secret,
     events: JSON.stringify(body.events ?? [...WEBHOOK_EVENTS]),
@@ -68,7 +85,9 @@ export function listWebhooks(db: Db, orgId: string, query: { limit?: number; cur
   return repo.listWebhooks(withNotificationTables(db), orgId, query.limit ?? DEFAULT_LIMIT, query.cursor)
 }
 
-export async function updateWebhook(db: Db, request: FastifyRequest, id: string, body: WebhookUpdate): Promise<Webhook> {
+export async function updateWebhook(db: Db, request: FastifyRequest, id: string, body: WebhookUpdate, policy: WebhookPolicy): Promise<Webhook> {
+  // Before the transaction: DNS is no reason to hold the row locked.
+  const url = body.url !== undefined ? await checkUrl(body.url, policy) : undefined
   return db.transaction().execute(async (trx) => {
     const ndb = withNotificationTables(trx)
     const before = await repo.findWebhook(ndb, request.user.orgId, id, true)
@@ -76,7 +95,7 @@ export async function updateWebhook(db: Db, request: FastifyRequest, id: string,
     const after = await ndb
       .updateTable('webhooks')
       .set({
-        ...(body.url !== undefined ? { url: checkUrl(body.url) } : {}),
+        ...(url !== undefined ? { url } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
         ...(body.events !== undefined ? { events: JSON.stringify(body.events) } : {}),
         ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
