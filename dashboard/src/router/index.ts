@@ -10,6 +10,7 @@ declare module 'vue-router' {
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  { path: '/verificacion', name: 'totp-setup', component: () => import('../views/TotpSetupView.vue') },
   { path: '/', name: 'sites', component: () => import('../views/SitesView.vue') },
   { path: '/sites/:siteId', name: 'site', component: () => import('../views/SiteView.vue'), props: true },
   { path: '/:pathMatch(.*)*', redirect: '/' },
@@ -24,6 +25,9 @@ export function createAppRouter(history: RouterHistory = createWebHistory(import
     if (!to.meta.public && !session.isAuthenticated) {
       return to.fullPath === '/' ? { name: 'login' } : { name: 'login', query: { redirect: to.fullPath } }
     }
+    // An admin who must set up two-factor login can do nothing else until they have.
+    if (session.isAuthenticated && session.totpEnrollmentRequired) return to.name === 'totp-setup' ? true : { name: 'totp-setup' }
+    if (to.name === 'totp-setup') return { name: 'sites' }
     if (to.name === 'login' && session.isAuthenticated) return { name: 'sites' }
     return true
   })

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { login as requestLogin, refresh as requestRefresh } from '../api/auth.js'
+import { login as requestLogin, refresh as requestRefresh, type SessionResponse } from '../api/auth.js'
 import type { User } from '../api/types.js'
 
 const STORAGE_KEY = 'tendero.session'
@@ -9,6 +9,8 @@ interface PersistedSession {
   token: string
   refreshToken?: string
   user: User
+  /** Only present (true) while the session may do nothing but set up two-factor login. */
+  totpEnrollmentRequired?: true
 }
 
 function readPersisted(): PersistedSession | null {
@@ -38,14 +40,32 @@ export const useSessionStore = defineStore('session', () => {
   const refreshToken = ref<string | null>(persisted?.refreshToken ?? null)
   const user = ref<User | null>(persisted?.user ?? null)
   const isAuthenticated = computed(() => token.value !== null)
+  /** An admin who must set up two-factor login first: the router keeps them on that screen. */
+  const totpEnrollmentRequired = ref(persisted?.totpEnrollmentRequired === true)
+  /** Set when two-factor login was just turned on: the login form then asks for the code. */
+  const totpJustEnabled = ref(false)
 
-  /** Throws the ApiError (e.g. code AUTH_INVALID_CREDENTIALS) so the form can show it. */
-  async function login(email: string, password: string): Promise<User> {
-    const result = await requestLogin(email.trim(), password)
+  function adopt(result: SessionResponse): void {
     token.value = result.token
     refreshToken.value = result.refreshToken ?? null
     user.value = result.user
-    writePersisted({ token: result.token, refreshToken: result.refreshToken, user: result.user })
+    totpEnrollmentRequired.value = result.totpEnrollmentRequired === true
+    writePersisted({
+      token: result.token,
+      refreshToken: result.refreshToken,
+      user: result.user,
+      ...(result.totpEnrollmentRequired ? { totpEnrollmentRequired: true as const } : {}),
+    })
+  }
+
+  /**
+   * Throws the ApiError (e.g. code AUTH_INVALID_CREDENTIALS, or AUTH_TOTP_REQUIRED when the
+   * account needs the authenticator's code) so the form can show it.
+   */
+  async function login(email: string, password: string, totpCode?: string): Promise<User> {
+    const result = await requestLogin(email.trim(), password, totpCode?.trim() || undefined)
+    adopt(result)
+    totpJustEnabled.value = false
     return result.user
   }
 
@@ -53,11 +73,8 @@ export const useSessionStore = defineStore('session', () => {
   async function refresh(): Promise<boolean> {
     if (!refreshToken.value) return false
     try {
-      const result = await requestRefresh(refreshToken.value)
-      token.value = result.token
-      refreshToken.value = result.refreshToken ?? null
-      user.value = result.user
-      writePersisted({ token: result.token, refreshToken: result.refreshToken, user: result.user })
+      // The cloud re-checks the two-factor policy here: an admin may come back restricted.
+      adopt(await requestRefresh(refreshToken.value))
       return true
     } catch {
       return false
@@ -68,8 +85,15 @@ export const useSessionStore = defineStore('session', () => {
     token.value = null
     refreshToken.value = null
     user.value = null
+    totpEnrollmentRequired.value = false
     writePersisted(null)
   }
 
-  return { token, user, isAuthenticated, login, logout, refresh }
+  /** Two-factor login is on now; the cloud closed this login, so log in again with a code. */
+  function totpEnabled(): void {
+    logout()
+    totpJustEnabled.value = true
+  }
+
+  return { token, user, isAuthenticated, totpEnrollmentRequired, totpJustEnabled, login, logout, refresh, totpEnabled }
 })

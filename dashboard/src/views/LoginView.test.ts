@@ -70,3 +70,46 @@ describe('LoginView', () => {
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('sites'))
   })
 })
+
+describe('LoginView with two-factor login', () => {
+  const fetchMock = vi.fn<typeof fetch>()
+  const user = { id: 'u1', email: 'demo@tendero.app', name: 'Julio Pérez', orgId: 'o1', locale: 'es-AR' }
+
+  beforeEach(() => {
+    localStorage.clear()
+    setLocale('es-AR')
+    fetchMock.mockReset()
+    vi.stubGlobal('fetch', fetchMock)
+  })
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('asks for the authenticator code when the account needs it, and sends it', async () => {
+    fetchMock.mockResolvedValueOnce(jsonResponse(401, { error: { code: 'AUTH_TOTP_REQUIRED', message: 'code' } }))
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-1', user }))
+    const { wrapper, router } = await mountLogin()
+    expect(wrapper.find('[data-testid="login-totp"]').exists()).toBe(false)
+
+    await submit(wrapper, 'tendero-demo')
+    expect(wrapper.get('[data-testid="login-error"]').text()).toBe('Escribí el código de 6 dígitos de tu app de autenticación.')
+    const field = wrapper.get('[data-testid="login-totp"]')
+    expect(wrapper.get(`label[for="${field.attributes('id')}"]`).text()).toBe('Código de tu app de autenticación')
+
+    await field.setValue('123456')
+    await submit(wrapper, 'tendero-demo')
+    expect(JSON.parse(String(fetchMock.mock.calls[1]![1]?.body))).toEqual({ email: 'demo@tendero.app', password: 'tendero-demo', totpCode: '123456' })
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('sites'))
+  })
+
+  it('sends an admin who must set up two-factor login to that screen', async () => {
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-r', refreshToken: 'r'.repeat(40), user, totpEnrollmentRequired: true }))
+    const { wrapper, router } = await mountLogin()
+
+    await submit(wrapper, 'tendero-demo')
+
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('totp-setup'))
+    // Nowhere else until it is done, even after a reload.
+    await router.push('/')
+    expect(router.currentRoute.value.name).toBe('totp-setup')
+    expect(JSON.parse(localStorage.getItem('tendero.session')!).totpEnrollmentRequired).toBe(true)
+  })
+})
