@@ -204,6 +204,10 @@ describe.each(testDrivers())('admins must use two-factor login (%s)', (driver) =
     expect((await app.db.selectFrom('users').select('totp_enabled').where('id', '=', admin.id).executeTakeFirstOrThrow()).totp_enabled).toBe(true)
     // With the policy off, the same request is the person's own choice again.
     await app.db.updateTable('organizations').set({ require_admin_totp: false }).where('id', '=', orgId).execute()
+    // A wrong code is the request's fault, not the session's: 400, so clients do not log out.
+    const wrong = await app.inject({ method: 'POST', url: '/api/auth/totp/disable', headers: bearer(token), payload: { code: totpAt(secret, step - 5) } })
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.json().error.code).toBe('AUTH_TOTP_INVALID')
     const allowed = await app.inject({ method: 'POST', url: '/api/auth/totp/disable', headers: bearer(token), payload: { code: totpAt(secret, step + 1) } })
     expect(allowed.statusCode, allowed.body).toBe(200)
     expect(allowed.json()).toEqual({ totpEnabled: false })
