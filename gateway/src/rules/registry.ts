@@ -111,6 +111,26 @@ export function explainRule(value: unknown, path = ''): string[] {
   return reasons
 }
 
+/** One problem of a rule, for forms: the JSON pointer of the field and what is wrong with it. */
+export interface RuleProblem {
+  /** JSON pointer into the rule (with the `path` prefix given), `''` for the rule as a whole. */
+  path: string
+  message: string
+}
+
+/** Splits a `<path>: <why>` reason; a nested validator's root `/` means its parent itself. */
+export function toRuleProblem(reason: string): RuleProblem {
+  const m = /^(\/[^:\s]*|): (.*)$/s.exec(reason)
+  if (!m) return { path: '', message: reason }
+  const path = m[1]!.length > 1 ? m[1]!.replace(/\/$/, '') : ''
+  return { path, message: m[2]! }
+}
+
+/** explainRule, structured: each reason as `{ path, message }` so a form can show it on its field. */
+export function explainRuleFields(value: unknown, path = ''): RuleProblem[] {
+  return explainRule(value, path).map(toRuleProblem)
+}
+
 /** Every `deviceId` the rule's conditions name, with its path, for cross-checks against the site's devices. */
 export function conditionDeviceRefs(rule: RuleSpec): { path: string; deviceId: string }[] {
   const refs: { path: string; deviceId: string }[] = []
