@@ -70,4 +70,21 @@ describe('session store', () => {
     expect(session.isAuthenticated).toBe(false)
     expect(localStorage.getItem('tendero.session')).toBeNull()
   })
+
+  it('a refresh can turn the session into a two-factor set-up one, and that survives a reload', async () => {
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-1', refreshToken: 'r1'.repeat(20), user }))
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-2', refreshToken: 'r2'.repeat(20), user, totpEnrollmentRequired: true }))
+    const session = useSessionStore()
+    await session.login('demo@tendero.app', 'tendero-demo')
+    expect(session.totpEnrollmentRequired).toBe(false)
+
+    expect(await session.refresh()).toBe(true)
+
+    expect(session.totpEnrollmentRequired).toBe(true)
+    setActivePinia(createPinia())
+    expect(useSessionStore().totpEnrollmentRequired).toBe(true)
+    // Once it is on, this login is over and the next one asks for the code.
+    useSessionStore().totpEnabled()
+    expect(useSessionStore()).toMatchObject({ isAuthenticated: false, totpEnrollmentRequired: false, totpJustEnabled: true })
+  })
 })
