@@ -1,10 +1,39 @@
-import { apiRequest } from './client.js'
-import type { Alarm, DataGap, ItemsResponse, SiteDetail, SiteSummary, StateItem, TelemetryItem } from './types.js'
+import { apiRequest, type QueryValue } from './client.js'
+import type { Alarm, DataGap, SiteDetail, SiteSummary, StateItem, TelemetryItem } from './types.js'
 
 const sitePath = (siteId: string) => `/api/sites/${encodeURIComponent(siteId)}`
 
-export async function fetchSites(): Promise<SiteSummary[]> {
-  return (await apiRequest<ItemsResponse<SiteSummary>>('/api/sites')).items
+/**
+ * The cloud's one list shape: keyset pages, `?limit=&cursor=` in, `{ items, nextCursor }`
+ * out, `nextCursor` null on the last page.
+ */
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+/** The common page size limit; telemetry allows up to 5000. */
+export const PAGE_LIMIT_MAX = 500
+
+/**
+ * Reads a list page by page until it ends or `maxItems` are in (the first `maxItems`
+ * in the list's order). A list the dashboard needs whole (sites, state) is small; one
+ * that can grow (history) is capped by the caller.
+ */
+export async function fetchPages<T>(path: string, query: Record<string, QueryValue>, maxItems = Infinity): Promise<T[]> {
+  const items: T[] = []
+  let cursor: string | null = null
+  do {
+    const page: Page<T> = await apiRequest<Page<T>>(path, { query: { ...query, cursor } })
+    items.push(...page.items)
+    cursor = page.nextCursor
+  } while (cursor !== null && items.length < maxItems)
+  return items.length > maxItems ? items.slice(0, maxItems) : items
+}
+
+/** Every site the user may see, by name. */
+export function fetchSites(): Promise<SiteSummary[]> {
+  return fetchPages<SiteSummary>('/api/sites', { limit: PAGE_LIMIT_MAX })
 }
 
 export function fetchSite(siteId: string): Promise<SiteDetail> {
@@ -17,20 +46,28 @@ export interface TelemetryQuery {
   /** Epoch ms; the cloud defaults to the last hour. */
   from?: number
   to?: number
-  /** At most 5000; the cloud defaults to 1000. */
+  /** Page size, at most 5000; the cloud defaults to 1000. */
   limit?: number
+  /** `time` (the cloud's default, oldest first) or `-time` (newest first). */
+  sort?: 'time' | '-time'
 }
 
-export async function fetchTelemetry(siteId: string, query: TelemetryQuery = {}): Promise<TelemetryItem[]> {
-  return (await apiRequest<ItemsResponse<TelemetryItem>>(`${sitePath(siteId)}/telemetry`, { query: { ...query } })).items
+/**
+ * Raw and downsampled readings, following the pages up to `maxItems` (default: one
+ * page). With sort `-time` a capped read keeps the newest readings.
+ */
+export function fetchTelemetry(siteId: string, query: TelemetryQuery = {}, maxItems = query.limit ?? 1000): Promise<TelemetryItem[]> {
+  return fetchPages<TelemetryItem>(`${sitePath(siteId)}/telemetry`, { ...query }, maxItems)
 }
 
-export async function fetchState(siteId: string): Promise<StateItem[]> {
-  return (await apiRequest<ItemsResponse<StateItem>>(`${sitePath(siteId)}/state`)).items
+/** The devices' last known state, every page of it. */
+export function fetchState(siteId: string): Promise<StateItem[]> {
+  return fetchPages<StateItem>(`${sitePath(siteId)}/state`, { limit: PAGE_LIMIT_MAX })
 }
 
-export async function fetchAlarms(siteId: string, state: 'active' | 'all' = 'all'): Promise<Alarm[]> {
-  return (await apiRequest<ItemsResponse<Alarm>>(`${sitePath(siteId)}/alarms`, { query: { state } })).items
+/** The site's `limit` most recently changed alarms (one page). */
+export async function fetchAlarms(siteId: string, state: 'active' | 'all' = 'all', limit = 100): Promise<Alarm[]> {
+  return (await apiRequest<Page<Alarm>>(`${sitePath(siteId)}/alarms`, { query: { state, limit } })).items
 }
 
 export interface GapQuery {
@@ -38,10 +75,11 @@ export interface GapQuery {
   /** Epoch ms: gaps overlapping [from, to]. */
   from?: number
   to?: number
+  /** At most 500; the cloud defaults to 50. */
   limit?: number
 }
 
-/** Gaps in the site's history (downsampled or dropped by a gateway's disk budget), newest first. */
+/** Gaps in the site's history (downsampled or dropped by a gateway's disk budget), newest first: one page. */
 export async function fetchGaps(siteId: string, query: GapQuery = {}): Promise<DataGap[]> {
-  return (await apiRequest<ItemsResponse<DataGap>>(`${sitePath(siteId)}/gaps`, { query: { ...query } })).items
+  return (await apiRequest<Page<DataGap>>(`${sitePath(siteId)}/gaps`, { query: { ...query } })).items
 }

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SiteChannelHandlers, SiteChannelOptions } from '../api/realtime.js'
 import type { Alarm, DataGap, GatewaySync, SiteDetail } from '../api/types.js'
 import { MAX_SERIES_POINTS } from '../features/telemetry/series.js'
-import { GATEWAY_REFRESH_MS, mergeGatewayStatus, useSiteStore, type GatewayStatus } from './site.js'
+import { MAX_ALARMS } from '../features/alarms/alarms.js'
+import { GATEWAY_REFRESH_MS, HISTORY_MAX_POINTS, mergeGatewayStatus, useSiteStore, type GatewayStatus } from './site.js'
 
 // The store's live side is exercised through the handlers it gives the realtime channel.
 const channel = vi.hoisted(() => ({ handlers: null as SiteChannelHandlers | null, close: vi.fn() }))
@@ -105,12 +106,23 @@ describe('site store', () => {
 
     expect(store.site?.name).toBe('Sucursal Palermo')
     expect(store.timeZone).toBe('America/Argentina/Buenos_Aires')
-    expect(api.fetchTelemetry).toHaveBeenCalledWith(SITE_ID, expect.objectContaining({ metric: 'temperature_c', limit: 5000 }))
+    expect(api.fetchTelemetry).toHaveBeenCalledWith(SITE_ID, expect.objectContaining({ metric: 'temperature_c', limit: 5000, sort: '-time' }), HISTORY_MAX_POINTS)
+    expect(api.fetchAlarms).toHaveBeenCalledWith(SITE_ID, 'all', MAX_ALARMS)
     const query = api.fetchTelemetry.mock.calls[0]![1] as { from: number; to: number }
     expect(query.to - query.from).toBe(60 * 60 * 1000)
     expect(store.series('camara-1', 'temperature_c').map((p) => p.value)).toEqual([3.9, 4.1])
     expect(store.stateOf('camara-1', 'compressor')?.value).toBe(false)
     expect(store.alarms.map((a) => a.alarmId)).toEqual(['old'])
+  })
+
+  it('charts history read newest first (sort=-time pages) in time order', async () => {
+    api.fetchTelemetry.mockResolvedValue([
+      { time: T0 - 1000, deviceId: 'camara-1', metric: 'temperature_c', value: 4.1 },
+      { time: T0 - 2000, deviceId: 'camara-1', metric: 'temperature_c', value: 3.9 },
+      { time: T0 - 3000, deviceId: 'camara-1', metric: 'temperature_c', value: 3.7 },
+    ])
+    const store = await openedStore()
+    expect(store.series('camara-1', 'temperature_c').map((p) => p.time)).toEqual([T0 - 3000, T0 - 2000, T0 - 1000])
   })
 
   it('keeps the min and max of downsampled history points', async () => {

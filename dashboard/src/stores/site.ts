@@ -17,7 +17,7 @@ import type {
   StateValue,
   TelemetryEvent,
 } from '../api/types.js'
-import { isActiveAlarm, upsertAlarm } from '../features/alarms/alarms.js'
+import { isActiveAlarm, MAX_ALARMS, upsertAlarm } from '../features/alarms/alarms.js'
 import { comesAfter, writeOrder, type WriteOrder } from '../features/sync/order.js'
 import { upsertGap } from '../features/telemetry/gaps.js'
 import { mergeSeries, seriesKey, toSeriesPoint, type SeriesPoint } from '../features/telemetry/series.js'
@@ -26,7 +26,14 @@ import { useSessionStore } from './session.js'
 /** Metrics whose last hour is fetched when a site opens; live events bring every metric. */
 export const HISTORY_METRICS = ['temperature_c'] as const
 export const HISTORY_WINDOW_MS = 60 * 60 * 1000
-const HISTORY_LIMIT = 5000
+/** One page of history (the cloud's telemetry maximum). */
+export const HISTORY_PAGE = 5000
+/**
+ * At most this many readings per metric when a site opens: an hour of a dozen devices
+ * reporting every second. Read newest first, so a busier site loses its oldest minutes,
+ * never the latest ones.
+ */
+export const HISTORY_MAX_POINTS = 12 * 3600
 const GAPS_LIMIT = 200
 /**
  * How often gateway status is re-read. Pushes only come when a gateway reports, so a
@@ -196,9 +203,12 @@ export const useSiteStore = defineStore('site', () => {
     const to = Date.now()
     const from = to - HISTORY_WINDOW_MS
     const [histories, stateItems, alarmItems, gapItems] = await Promise.all([
-      Promise.all(HISTORY_METRICS.map((metric) => fetchTelemetry(id, { metric, from, to, limit: HISTORY_LIMIT }))),
+      Promise.all(
+        HISTORY_METRICS.map((metric) => fetchTelemetry(id, { metric, from, to, limit: HISTORY_PAGE, sort: '-time' }, HISTORY_MAX_POINTS)),
+      ),
       fetchState(id),
-      fetchAlarms(id, 'all'),
+      // The list keeps the newest MAX_ALARMS; the cloud's first page is exactly those.
+      fetchAlarms(id, 'all', MAX_ALARMS),
       // Gap marks only annotate the chart: failing to read them must not blank the page.
       fetchGaps(id, { from, to, limit: GAPS_LIMIT }).catch((err: unknown) => {
         console.warn('gaps not loaded', err)
