@@ -95,6 +95,8 @@ export interface Decision {
 export interface BucketStore {
   /** Takes one request from the bucket `key` holding `limit` per `windowMs`. */
   take(key: string, limit: number, windowMs: number): Promise<Decision>
+  /** True when the counts are shared with the other instances (Redis connected). */
+  shared(): boolean
 }
 
 const WINDOW_MS = 60_000
@@ -131,6 +133,10 @@ export class MemoryBuckets implements BucketStore {
 
   get size(): number {
     return this.tats.size
+  }
+
+  shared(): boolean {
+    return false
   }
 
   async take(key: string, limit: number, windowMs: number): Promise<Decision> {
@@ -182,6 +188,10 @@ export class RedisBuckets implements BucketStore {
     private readonly prefix: string,
   ) {}
 
+  shared(): boolean {
+    return this.client.isReady
+  }
+
   async take(key: string, limit: number, windowMs: number): Promise<Decision> {
     const interval = windowMs / limit
     const reply = (await this.client.eval(GCRA_SCRIPT, {
@@ -207,6 +217,10 @@ class FailOpenBuckets implements BucketStore {
     private readonly memory: MemoryBuckets,
     private readonly log: FastifyBaseLogger,
   ) {}
+
+  shared(): boolean {
+    return this.client.isReady
+  }
 
   async take(key: string, limit: number, windowMs: number): Promise<Decision> {
     if (!this.client.isReady) return this.fallback(key, limit, windowMs, new Error('not connected'))
