@@ -152,12 +152,26 @@ const DeviceId = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' })
 const DeviceName = Type.String({ minLength: 1, maxLength: 120 })
 const DeviceKind = Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$' })
 
+const Celsius = Type.Number({ minimum: -100, maximum: 200 })
+
+/**
+ * The temperature band a fridge must hold, °C, for the cold-chain report. A bound may be
+ * null (a freezer has only a maximum); null as a whole means the default of the device's
+ * kind (modules/reports/bands.ts). minC must be below maxC (DEVICE_BAD_COLD_BAND).
+ */
+export const ColdBand = Type.Object(
+  { minC: Type.Union([Celsius, Type.Null()]), maxC: Type.Union([Celsius, Type.Null()]) },
+  { additionalProperties: false },
+)
+export type ColdBand = Type.Static<typeof ColdBand>
+
 export const DeviceView = Type.Object({
   id: Type.String(),
   gatewayId: Type.String(),
   siteId: Type.String(),
   name: Type.String(),
   kind: Type.String(),
+  coldBand: Type.Union([ColdBand, Type.Null()]),
 })
 export type DeviceView = Type.Static<typeof DeviceView>
 
@@ -165,11 +179,14 @@ export const DeviceList = Page(DeviceView)
 export const DevicesQuery = Type.Object({ ...PageQuery })
 export type DevicesQuery = Type.Static<typeof DevicesQuery>
 
-export const CreateDeviceBody = Type.Object({ id: DeviceId, name: DeviceName, kind: DeviceKind }, { additionalProperties: false })
+export const CreateDeviceBody = Type.Object(
+  { id: DeviceId, name: DeviceName, kind: DeviceKind, coldBand: Type.Optional(Type.Union([ColdBand, Type.Null()])) },
+  { additionalProperties: false },
+)
 export type CreateDeviceBody = Type.Static<typeof CreateDeviceBody>
 
 export const PatchDeviceBody = Type.Object(
-  { name: Type.Optional(DeviceName), kind: Type.Optional(DeviceKind) },
+  { name: Type.Optional(DeviceName), kind: Type.Optional(DeviceKind), coldBand: Type.Optional(Type.Union([ColdBand, Type.Null()])) },
   { additionalProperties: false, minProperties: 1 },
 )
 export type PatchDeviceBody = Type.Static<typeof PatchDeviceBody>

@@ -137,6 +137,9 @@ export interface DevicesTable {
   site_id: string
   name: string
   kind: string
+  /** The band the cold-chain report holds a fridge to (migration 0014); both null: its kind's default. */
+  cold_band_min_c: ColumnType<number | null, number | null | undefined, number | null>
+  cold_band_max_c: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface EventsTable {
