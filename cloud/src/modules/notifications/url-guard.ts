@@ -41,7 +41,7 @@ const V4_RANGES: [string, number, string][] = [
   ['10.0.0.0', 8, 'private'],
   ['100.64.0.0', 10, 'carrier-grade NAT'],
   ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local (cloud metadata)'],
+  ['169.254.0.0', 16, 'link-local, cloud metadata'],
   ['172.16.0.0', 12, 'private'],
   ['192.0.0.0', 24, 'IETF protocol assignments'],
   ['192.0.2.0', 24, 'documentation'],
@@ -133,7 +133,7 @@ export async function vetWebhookUrl(raw: string, opts: VetOptions): Promise<{ ur
   for (const { address } of addresses) {
     const reason = forbiddenReason(address)
     if (!reason) continue
-    throw new ForbiddenTarget(address === host ? `${address} is a ${reason} address` : `${host} resolves to ${address}, a ${reason} address`)
+    throw new ForbiddenTarget(address === host ? `${address} is an internal address (${reason})` : `${host} resolves to ${address}, an internal address (${reason})`)
   }
   return { url, address: addresses[0]! }
 }
