@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LogEvent } from '@tendero/protocol'
 import type { RouteEntry } from '../src/app.js'
@@ -22,6 +23,15 @@ const NOT_LISTS: Record<string, string> = {
   '/api/sites/:siteId/series': 'a downsampled series for one device and metric, bounded by its resolution',
   '/api/sites/:siteId/telemetry.csv': 'a CSV stream',
   '/api/audit/export': 'an NDJSON stream',
+}
+
+/**
+ * Lists known to break the walk, each with why; the walk test expects them to fail still,
+ * so the day one is fixed the test says to take it off and hold it to the convention.
+ */
+const AWAITING_FIX: Record<string, string> = {
+  '/api/api-keys': 'identity: the keyset compares created_at (microseconds) with the cursor\'s milliseconds, so rows of one millisecond are skipped',
+  '/api/grants': 'identity: same as /api/api-keys',
 }
 
 const responseOf = (route: RouteEntry): Schema | undefined => (route.schema as { response?: Record<string, Schema> } | undefined)?.response?.[200]
@@ -136,12 +146,25 @@ describe.each(testDrivers())('list conventions (%s)', (driver) => {
       expect(res.statusCode, res.body).toBe(200)
     }
 
-    const [webhook] = await withNotificationTables(t.app.db)
+    // A few rows in every other list too (keys, webhooks, grants given, and their audit entries).
+    for (let i = 0; i < 3; i++) {
+      const key = await t.app.inject({ method: 'POST', url: '/api/api-keys', headers: { authorization: `Bearer ${token}` }, payload: { name: `integración ${i}`, role: 'viewer' } })
+      expect(key.statusCode, key.body).toBe(201)
+    }
+    const webhooks = await withNotificationTables(t.app.db)
       .insertInto('webhooks')
-      .values({ org_id: DEMO.organization.id, url: 'https://hooks.example.com/tendero', secret: randomBytes(16).toString('hex'), events: JSON.stringify(['alarm.raised']) })
+      .values([0, 1, 2].map((i) => ({ org_id: DEMO.organization.id, url: `https://hooks.example.com/tendero/${i}`, secret: randomBytes(16).toString('hex'), events: JSON.stringify(['alarm.raised']) })))
       .returning('id')
       .execute()
-    webhookId = webhook!.id
+    webhookId = webhooks[0]!.id
+    // Rows stamped within one millisecond: timestamptz keeps microseconds, a cursor carries
+    // milliseconds, and a list keyed on the time must still neither skip nor repeat them.
+    for (const at of ['2026-11-02T10:00:00.123200Z', '2026-11-02T10:00:00.123456Z', '2026-11-02T10:00:00.123900Z']) {
+      await sql`insert into org_grants (grantor_org_id, grantee_org_id, scopes, created_at)
+        values (${DEMO.organization.id}::uuid, ${grantor}::uuid, array['sites.read'], ${at}::timestamptz)`.execute(t.app.db)
+      await sql`insert into api_keys (org_id, name, prefix, key_hash, role, created_at)
+        values (${DEMO.organization.id}::uuid, ${`clave ${at}`}, 'tdk_test', ${randomBytes(16).toString('hex')}, 'viewer', ${at}::timestamptz)`.execute(t.app.db)
+    }
 
     gets = t.app.routeCatalog.filter((r) => r.method === 'GET' && r.url.startsWith('/api'))
     lists = gets.filter((r) => isPage(responseOf(r)))
@@ -187,7 +210,7 @@ describe.each(testDrivers())('list conventions (%s)', (driver) => {
   })
 
   it('walking every list one item a page gives the big page, with no duplicate and no gap', async () => {
-    const failures: string[] = []
+    const failures = new Map<string, string>()
     for (const route of lists) {
       const url = pathFor(route)
       const query = widest(route)
@@ -209,10 +232,11 @@ describe.each(testDrivers())('list conventions (%s)', (driver) => {
         if (walked.length > everything.length + 1) break
       } while (cursor)
       const seen = new Set(walked.map((item) => JSON.stringify(item)))
-      if (seen.size !== walked.length) failures.push(`${route.url}: duplicates while walking`)
-      if (JSON.stringify(walked) !== JSON.stringify(everything)) failures.push(`${route.url}: walked ${walked.length} items, the big page has ${everything.length}`)
+      if (seen.size !== walked.length) failures.set(route.url, 'duplicates while walking')
+      else if (JSON.stringify(walked) !== JSON.stringify(everything)) failures.set(route.url, `walked ${walked.length} items, the big page has ${everything.length}`)
     }
-    expect(failures).toEqual([])
+    expect([...failures].filter(([url]) => !(url in AWAITING_FIX))).toEqual([])
+    for (const url of Object.keys(AWAITING_FIX)) expect(failures.has(url), `${url} pages right now: take it off AWAITING_FIX`).toBe(true)
   }, 60_000)
 
   it('the site lists hold enough seeded rows for the walk to mean something, ties included', async () => {
