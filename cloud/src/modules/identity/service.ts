@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { AppError } from '../../errors.js'
 import type { AuthUser } from '../../plugins/auth.js'
 import type { Db } from '../../plugins/db/database.js'
@@ -125,9 +126,12 @@ const apiKeyView = (r: { id: string; name: string; prefix: string; role: string;
 export async function listApiKeys(db: Db, orgId: string, q: { limit?: number; cursor?: string }) {
   const limit = q.limit ?? 50
   const after = decodeCursor(q.cursor, isTimeIdCursor)
+  // Keyed on the millisecond a cursor carries (timestamptz holds microseconds), so rows
+  // stamped within one millisecond are neither skipped nor repeated.
+  const createdMs = sql<Date>`date_trunc('milliseconds', created_at)`
   let query = db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId)
-  if (after) query = query.where((eb) => eb.or([eb('created_at', '<', new Date(after[0])), eb.and([eb('created_at', '=', new Date(after[0])), eb('id', '<', after[1])])]))
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+  if (after) query = query.where((eb) => eb.or([eb(createdMs, '<', new Date(after[0])), eb.and([eb(createdMs, '=', new Date(after[0])), eb('id', '<', after[1])])]))
+  const rows = await query.orderBy(createdMs, 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   return pageOf(rows, limit, apiKeyView, (r) => [r.created_at.getTime(), r.id])
 }
 
@@ -183,12 +187,14 @@ export async function listGrants(db: Db, orgId: string, q: GrantsQuery) {
   const limit = q.limit ?? 50
   const after = decodeCursor(q.cursor, isTimeIdCursor)
   const column = q.direction === 'received' ? 'org_grants.grantee_org_id' : 'org_grants.grantor_org_id'
+  // As for API keys: keyed on the millisecond the cursor carries.
+  const createdMs = sql<Date>`date_trunc('milliseconds', org_grants.created_at)`
   let query = (await grantRows(db)).where(column, '=', orgId)
   if (after)
     query = query.where((eb) =>
-      eb.or([eb('org_grants.created_at', '<', new Date(after[0])), eb.and([eb('org_grants.created_at', '=', new Date(after[0])), eb('org_grants.id', '<', after[1])])]),
+      eb.or([eb(createdMs, '<', new Date(after[0])), eb.and([eb(createdMs, '=', new Date(after[0])), eb('org_grants.id', '<', after[1])])]),
     )
-  const rows = await query.orderBy('org_grants.created_at', 'desc').orderBy('org_grants.id', 'desc').limit(limit + 1).execute()
+  const rows = await query.orderBy(createdMs, 'desc').orderBy('org_grants.id', 'desc').limit(limit + 1).execute()
   return pageOf(rows, limit, grantView, (r) => [r.created_at.getTime(), r.id])
 }
 
