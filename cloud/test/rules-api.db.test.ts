@@ -66,6 +66,35 @@ describe.each(testDrivers())('rules API on %s', (driver) => {
     expect(put.json().error.code).toBe('RULES_NO_BASE_CONFIG')
   })
 
+  it('starts from the config the gateway reports it runs until the cloud stores a desired version', async () => {
+    const { gatewayId, gatewayKey } = await addDemoGateway(t.app)
+    const ws = new WebSocket(`ws://${baseUrl}/api/gateway/channel`, { headers: { authorization: `Bearer ${gatewayKey}` } })
+    sockets.push(ws)
+    const received: { type: string }[] = []
+    ws.on('message', (data) => received.push(JSON.parse(String(data))))
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    // No desired config to send: the cloud only asks what the gateway runs.
+    await expect.poll(() => received).toEqual([{ type: 'config.request' }])
+    // A report naming another gateway is not taken.
+    ws.send(JSON.stringify({ type: 'config.report', running: 0, config: siteConfig('gw-otro', [hot()]) }))
+    ws.send(JSON.stringify({ type: 'config.report', running: 0, config: siteConfig(gatewayId, [hot()]) }))
+    await expect.poll(async () => (await call('GET', `/api/gateways/${gatewayId}/rules`)).statusCode).toBe(200)
+    expect((await call('GET', `/api/gateways/${gatewayId}/rules`)).json()).toMatchObject({
+      gatewayId, version: 0, source: 'reported', deviceIds: ['camara-1'], rules: [hot()],
+    })
+
+    const put = await call('PUT', `/api/gateways/${gatewayId}/rules/camara-baja?ifVersion=0`, hot({ id: 'camara-baja' }))
+    expect(put.statusCode, put.body).toBe(201)
+    expect(put.json().version).toBe(1)
+    await expect.poll(() => received.filter((m) => m.type === 'config')).toEqual([
+      { type: 'config', version: 1, config: siteConfig(gatewayId, [hot(), hot({ id: 'camara-baja' })]) },
+    ])
+    expect((await call('GET', `/api/gateways/${gatewayId}/rules`)).json()).toMatchObject({ version: 1, source: 'desired' })
+  })
+
   it('names each invalid field of a rule, and accepts a valid one', async () => {
     const { gatewayId } = await gatewayWithConfig([hot()])
     const validate = (rule: unknown, create?: boolean) =>
@@ -105,13 +134,14 @@ describe.each(testDrivers())('rules API on %s', (driver) => {
       ws.once('open', resolve)
       ws.once('error', reject)
     })
-    await expect.poll(() => received.map((m) => m.version)).toEqual([1])
+    const configs = () => received.filter((m) => m.type === 'config')
+    await expect.poll(() => received.map((m) => m.type)).toEqual(['config', 'config.request'])
 
     const put = await call('PUT', `/api/gateways/${gatewayId}/rules/camara-alta?ifVersion=1`, hot({ id: undefined }))
     expect(put.statusCode, put.body).toBe(201)
     expect(put.json()).toEqual({ gatewayId, version: 2, rule: hot() })
-    await expect.poll(() => received.map((m) => m.version)).toEqual([1, 2])
-    expect(received[1]!.config!.rules).toEqual([hot()])
+    await expect.poll(() => configs().map((m) => m.version)).toEqual([1, 2])
+    expect(configs()[1]!.config!.rules).toEqual([hot()])
 
     const config = (await call('GET', `/api/gateways/${gatewayId}/config`)).json()
     expect(config.desired).toMatchObject({ version: 2, config: { devices: siteConfig(gatewayId).devices, rules: [hot()] } })

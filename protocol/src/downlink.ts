@@ -9,8 +9,9 @@ import { compile } from './validate.js'
  * `Authorization: Bearer <key>` like ingest. Every frame is one JSON object with a `type`.
  *
  * Cloud → gateway: `config` (the latest desired config, on connect and on every new
- * version) and `command` (each pending, unexpired cloud command).
- * Gateway → cloud: `config.status` (what became of a version) and `command.ack`.
+ * version), `command` (each pending, unexpired cloud command) and `config.request`.
+ * Gateway → cloud: `config.status` (what became of a version), `command.ack`, `sync.status`
+ * and `config.report` (the site config it runs).
  */
 
 const DownlinkCommandId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })
@@ -108,7 +109,15 @@ export const CommandMessage = Type.Object(
 )
 export type CommandMessage = Type.Static<typeof CommandMessage>
 
-export const DownlinkMessage = Type.Union([ConfigMessage, CommandMessage])
+/**
+ * The cloud asks for the site config the gateway runs; it answers `config.report` at once
+ * and again whenever that config changes, for as long as the channel stays open. Sent on
+ * every connect. A gateway older than this message drops it as invalid.
+ */
+export const ConfigRequestMessage = Type.Object({ type: Type.Literal('config.request') }, { additionalProperties: false })
+export type ConfigRequestMessage = Type.Static<typeof ConfigRequestMessage>
+
+export const DownlinkMessage = Type.Union([ConfigMessage, CommandMessage, ConfigRequestMessage])
 export type DownlinkMessage = Type.Static<typeof DownlinkMessage>
 
 /** The gateway's verdict on a config version. `reason` lists validation failures with their JSON paths. */
@@ -147,12 +156,36 @@ export type SyncStatusMessage = Type.Static<typeof SyncStatusMessage>
 export const UplinkChannelMessage = Type.Union([ConfigStatusMessage, CommandAckMessage, SyncStatusMessage])
 export type UplinkChannelMessage = Type.Static<typeof UplinkChannelMessage>
 
+/**
+ * The site config the gateway runs, whole and already validated by it: the answer to
+ * `config.request`, and sent again while the channel is open whenever it changes (a new
+ * desired version applied, a rule edited on the local API). Until the
+ * cloud has stored a desired version, this is the only copy of the gateway's config it
+ * has, and what its editors start from. `running` is the desired version it came from
+ * (0: the gateway's own site file, with the local API's rules).
+ */
+export const ConfigReportMessage = Type.Object(
+  {
+    type: Type.Literal('config.report'),
+    running: Type.Integer({ minimum: 0 }),
+    config: DesiredConfigBody,
+  },
+  { additionalProperties: false },
+)
+export type ConfigReportMessage = Type.Static<typeof ConfigReportMessage>
+
+/** Everything a gateway may send on the channel (UplinkChannelMessage predates `config.report`). */
+export const GatewayChannelMessage = Type.Union([ConfigStatusMessage, CommandAckMessage, SyncStatusMessage, ConfigReportMessage])
+export type GatewayChannelMessage = Type.Static<typeof GatewayChannelMessage>
+
 /** Close codes the cloud uses on the channel, so the gateway can tell a bad key from a restart. */
 export const CHANNEL_CLOSE = { unauthorized: 4401, replaced: 4409 } as const
 
 export const downlinkValidators = {
   downlink: compile(DownlinkMessage),
   upstream: compile(UplinkChannelMessage),
+  /** What the cloud accepts from a gateway: UplinkChannelMessage plus `config.report`. */
+  gatewayChannel: compile(GatewayChannelMessage),
   desiredConfig: compile(DesiredConfigBody),
   intent: compile(CloudCommandIntent),
   alarmIntent: compile(AlarmCommandIntent),

@@ -11,6 +11,7 @@ import * as telemetryPartitions from './0009_telemetry_partitions.js'
 import * as fleetProvisioning from './0010_fleet_provisioning.js'
 import * as alarmActors from './0011_alarm_actors.js'
 import * as adminTotpPolicy from './0012_admin_totp_policy.js'
+import * as gatewayRunningConfig from './0013_gateway_running_config.js'
 import * as deviceColdBand from './0014_device_cold_band.js'
 
 /**
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010_fleet_provisioning': fleetProvisioning,
   '0011_alarm_actors': alarmActors,
   '0012_admin_totp_policy': adminTotpPolicy,
+  '0013_gateway_running_config': gatewayRunningConfig,
   '0014_device_cold_band': deviceColdBand,
 }
 

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
 import type { Logger } from 'pino'
 import WebSocket from 'ws'
 import {
@@ -6,6 +6,7 @@ import {
   type CommandAckMessage,
   type CommandMessage,
   type ConfigMessage,
+  type ConfigReportMessage,
   type ConfigStatusMessage,
   type SyncStatus,
   type SyncStatusMessage,
@@ -16,7 +17,7 @@ import { isGatewayError } from '../errors.js'
 import type { RuleSpec } from '../rules/registry.js'
 import type { CommandIntent } from '../rules/kinds.js'
 import type { RemoteOpen } from '../access/controller.js'
-import { rulesFilePath } from '../api/rules-file.js'
+import { loadRuleSet, rulesFilePath } from '../api/rules-file.js'
 import { loadDesiredConfig, saveDesiredConfig } from './store.js'
 import { CommandJournal, commandJournalPath } from './command-journal.js'
 import { alarmCommandRefusal, applyAlarmCommand, isAlarmCommand, type AlarmDesk } from './alarm-commands.js'
@@ -25,6 +26,8 @@ export const CHANNEL_PATH = '/api/gateway/channel'
 /** The cloud pings every 25 s; silence for this long means a dead link the OS has not noticed. */
 const SILENCE_MS = 60_000
 const MAX_FRAME_BYTES = 2 * 1024 * 1024
+/** The cloud closes the channel on a larger frame (cloud/src/modules/fleet/channel.ts). */
+const CLOUD_MAX_FRAME_BYTES = 1024 * 1024
 /** How often the gateway reports its sync health while the channel is open. */
 const SYNC_STATUS_EVERY_MS = 10_000
 /** The answer to a resent command that was begun before a crash or restart and never answered. */
@@ -100,10 +103,17 @@ export class Downlink {
   private readonly journal: CommandJournal
   /** The site as it was built at boot: what live-applied configs are compared with. */
   private readonly bootSite: SiteConfig
+  /** The site config running now: the boot one, then each desired config applied live. */
+  private site: SiteConfig
+  /** Set by the cloud's `config.request` on the open channel: report the running config, and every change of it. */
+  private reportWanted = false
+  /** What the last `config.report` on the open channel described; a change sends a new one. */
+  private reportedKey: string | undefined
 
   constructor(private readonly o: DownlinkOptions) {
     this.running = loadDesiredConfig(o.config.dataDir, o.config.gatewayId)?.version ?? 0
     this.bootSite = o.config.site
+    this.site = o.config.site
     this.journal = new CommandJournal(commandJournalPath(o.config.dataDir))
     this.journal.prune(o.now())
   }
@@ -135,7 +145,7 @@ export class Downlink {
   }
 
   /** Handles one cloud message and returns the answer; the channel sends it (exposed for tests). */
-  handle(message: unknown): Promise<ConfigStatusMessage | CommandAckMessage | undefined> {
+  handle(message: unknown): Promise<ConfigStatusMessage | CommandAckMessage | ConfigReportMessage | undefined> {
     const run = this.chain.then(() => this.dispatch(message))
     this.chain = run.then(
       () => undefined,
@@ -144,10 +154,15 @@ export class Downlink {
     return run
   }
 
-  private async dispatch(message: unknown): Promise<ConfigStatusMessage | CommandAckMessage | undefined> {
+  private async dispatch(message: unknown): Promise<ConfigStatusMessage | CommandAckMessage | ConfigReportMessage | undefined> {
     if (!downlinkValidators.downlink.check(message)) {
       this.o.logger.warn({ reasons: downlinkValidators.downlink.explain(message) }, 'downlink: bad message ignored')
       return undefined
+    }
+    if (message.type === 'config.request') {
+      this.reportWanted = true
+      this.reportedKey = undefined
+      return this.configReport()
     }
     return message.type === 'config' ? this.applyConfig(message) : this.runCommand(message)
   }
@@ -179,6 +194,7 @@ export class Downlink {
     rmSync(rulesFilePath(this.o.config.dataDir), { force: true })
     await this.o.applyRules(site.rules)
     this.running = version
+    this.site = site
     this.lastRefused = null
     this.pendingRestart = RESTART_PARTS.filter((part) => JSON.stringify(site[part]) !== JSON.stringify(this.bootSite[part]))
     if (this.pendingRestart.length > 0)
@@ -268,12 +284,16 @@ export class Downlink {
       heard()
       this.o.logger.info('downlink channel open')
       this.o.onOpen?.()
-      if (this.o.syncStatus) {
+      // The cloud asks again on this connection if it wants the running config.
+      this.reportWanted = false
+      this.sendSyncStatus(ws)
+      clearInterval(this.statusTimer)
+      // The same tick notices a rule edited on the local API and reports the new config.
+      this.statusTimer = setInterval(() => {
         this.sendSyncStatus(ws)
-        clearInterval(this.statusTimer)
-        this.statusTimer = setInterval(() => this.sendSyncStatus(ws), this.o.syncStatusEveryMs ?? SYNC_STATUS_EVERY_MS)
-        this.statusTimer.unref()
-      }
+        this.reportConfigChange(ws)
+      }, this.o.syncStatusEveryMs ?? SYNC_STATUS_EVERY_MS)
+      this.statusTimer.unref()
     })
     ws.on('ping', heard)
     ws.on('message', (data) => {
@@ -287,6 +307,10 @@ export class Downlink {
       this.handle(message).then(
         (reply) => {
           if (reply && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply))
+          if (reply?.type === 'config.status' && reply.ok && ws.readyState === WebSocket.OPEN) {
+            const report = this.reportWanted ? this.configReport() : undefined
+            if (report) ws.send(JSON.stringify(report))
+          }
         },
         (err: unknown) => this.o.logger.error({ err }, 'downlink: message handling failed'),
       )
@@ -320,6 +344,53 @@ export class Downlink {
       return
     }
     ws.send(JSON.stringify(message))
+  }
+
+  /**
+   * The site config as it runs: the running site with the rules the engine runs (the local
+   * API's rules file, when a technician edited rules since the last desired config).
+   */
+  runningConfig(): { running: number; config: SiteConfig } {
+    const rules = loadRuleSet(this.o.config.dataDir, this.site).rules
+    return { running: this.running, config: { ...this.site, rules } }
+  }
+
+  /**
+   * `config.report`: the running site config, so the cloud can edit what the gateway runs
+   * before it has stored a desired version. Undefined when nothing changed since the last
+   * report (running version and local rules file), or when it cannot be sent.
+   */
+  private configReport(): ConfigReportMessage | undefined {
+    let rulesFileMtime = 0
+    try {
+      rulesFileMtime = statSync(rulesFilePath(this.o.config.dataDir)).mtimeMs
+    } catch {
+      // No rules file: the site's own rules run.
+    }
+    const key = `${this.running}:${rulesFileMtime}`
+    if (key === this.reportedKey) return undefined
+    this.reportedKey = key
+    let message: ConfigReportMessage
+    try {
+      const { running, config } = this.runningConfig()
+      message = { type: 'config.report', running, config: config as unknown as ConfigReportMessage['config'] }
+    } catch (err) {
+      this.o.logger.warn({ err }, 'running config not reported: it could not be read')
+      return undefined
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(message))
+    if (!downlinkValidators.gatewayChannel.check(message) || bytes > CLOUD_MAX_FRAME_BYTES) {
+      this.o.logger.error({ reasons: downlinkValidators.gatewayChannel.explain(message), bytes }, 'running config not reported: it does not fit the protocol')
+      return undefined
+    }
+    return message
+  }
+
+  /** On the status tick: a rule edited on the local API since the last report is reported. */
+  private reportConfigChange(ws: WebSocket): void {
+    if (!this.reportWanted || ws.readyState !== WebSocket.OPEN) return
+    const report = this.configReport()
+    if (report) ws.send(JSON.stringify(report))
   }
 
   /** Backoff with jitter (backoff.ts), so a cloud restart is not met by every gateway at once. */

@@ -2,10 +2,11 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CHANNEL_CLOSE, downlinkValidators, type CommandMessage, type ConfigMessage } from '@tendero/protocol'
+import { CHANNEL_CLOSE, downlinkValidators, type CommandMessage, type ConfigMessage, type ConfigRequestMessage } from '@tendero/protocol'
 import type { Db } from '../../plugins/db/database.js'
 import { bearerToken } from '../../plugins/auth.js'
 import type { GatewayPresence } from '../sync/presence.js'
+import { recordRunningConfig } from '../rules/service.js'
 import * as repo from './repository.js'
 import { onConnect, onGatewayMessage, type Downlink } from './service.js'
 
@@ -105,13 +106,18 @@ export class GatewayChannel implements Downlink {
       } catch {
         message = undefined
       }
-      if (!downlinkValidators.upstream.check(message)) {
-        log.warn({ reasons: downlinkValidators.upstream.explain(message) }, 'gateway channel: bad message ignored')
+      if (!downlinkValidators.gatewayChannel.check(message)) {
+        log.warn({ reasons: downlinkValidators.gatewayChannel.explain(message) }, 'gateway channel: bad message ignored')
         return
       }
       const valid = message
       chain = chain
         .then(async () => {
+          // The config it runs is the rules module's base until the cloud has a desired version.
+          if (valid.type === 'config.report') {
+            if (!(await recordRunningConfig(this.o.db, gatewayId, valid))) log.warn({ named: valid.config.gatewayId }, 'gateway channel: config report of another gateway ignored')
+            return
+          }
           await onGatewayMessage(this.o.db, gatewayId, valid)
           if (valid.type === 'sync.status') this.o.onSyncChange?.(gatewayId)
         })
@@ -130,6 +136,8 @@ export class GatewayChannel implements Downlink {
     onConnect(this.o.db, gatewayId, this.o.now?.()).then(
       (messages) => {
         for (const m of messages) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
+        // After the desired config, so the report describes what the gateway made of it.
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'config.request' } satisfies ConfigRequestMessage))
         this.o.onSyncChange?.(gatewayId)
       },
       (err: unknown) => {

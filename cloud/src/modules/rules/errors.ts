@@ -28,8 +28,8 @@ export const noBaseConfig = (): AppError =>
   new AppError(
     'RULES_NO_BASE_CONFIG',
     409,
-    "The cloud has no config of this gateway yet: it runs its local site file, which it has not uploaded. " +
-      'Store a desired config first (PUT /api/gateways/:id/config), or wait for the gateway to report the one it runs.',
+    "The cloud has no config of this gateway yet: it has stored no desired config, and the gateway has not reported " +
+      'the one it runs (it does when its channel opens). Connect the gateway, or store a desired config first (PUT /api/gateways/:id/config).',
   )
 
 export const configVersionConflict = (expected: number, actual: number): AppError =>

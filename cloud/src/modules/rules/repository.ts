@@ -1,4 +1,34 @@
+import type { ColumnType } from 'kysely'
 import type { Db } from '../../plugins/db/database.js'
+
+/** The columns of migration 0013, kept here so the shared tables.ts needs no edit. */
+type RunningConfigTables = {
+  gateways: {
+    running_config: ColumnType<unknown, string | null, string | null> | null
+    running_config_version: number | null
+    running_config_at: ColumnType<Date, Date, Date> | null
+  }
+}
+
+const withRunning = (db: Db) => db.withTables<RunningConfigTables>()
+
+/** Stores what the gateway reports it runs, replacing the previous report. */
+export async function recordRunningConfig(db: Db, gatewayId: string, running: number, config: unknown, at: Date): Promise<void> {
+  await withRunning(db)
+    .updateTable('gateways')
+    .set({ running_config: JSON.stringify(config), running_config_version: running, running_config_at: at })
+    .where('id', '=', gatewayId)
+    .execute()
+}
+
+export async function runningConfig(db: Db, gatewayId: string) {
+  const row = await withRunning(db)
+    .selectFrom('gateways')
+    .select(['running_config', 'running_config_version', 'running_config_at'])
+    .where('id', '=', gatewayId)
+    .executeTakeFirst()
+  return row?.running_config ? { config: row.running_config, version: row.running_config_version ?? 0, at: row.running_config_at } : undefined
+}
 
 export async function siteTimeZone(db: Db, siteId: string): Promise<string | undefined> {
   const row = await db.selectFrom('sites').select('timezone').where('id', '=', siteId).executeTakeFirst()

@@ -39,6 +39,12 @@ export const RulesView = Type.Object({
   gatewayId: Type.String(),
   /** The desired config version these rules belong to: pass it back as `ifVersion` when saving. */
   version: Type.Integer(),
+  /**
+   * `desired`: the cloud's latest desired config. `reported`: the cloud has none yet, and
+   * these are the rules the gateway reported it runs (version 0); the first save makes
+   * them desired version 1.
+   */
+  source: Type.Union([Type.Literal('desired'), Type.Literal('reported')]),
   /** The site's IANA time zone, for schedules and the dry run. */
   timeZone: Type.String(),
   /** Device ids of the config, for the device pickers of a rule form. */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { ConfigMessage, LogEvent } from '@tendero/protocol'
+import { downlinkValidators, type ConfigMessage, type ConfigReportMessage, type LogEvent } from '@tendero/protocol'
 import {
   DEFAULT_TIME_ZONE,
   GATEWAY_DEVICE,
@@ -30,7 +30,11 @@ import type { DryRunBody, DryRunReply, RulesView, ValidateBody } from './schema.
 
 type Gateway = Awaited<ReturnType<typeof gatewayForOrg>>
 type SiteConfigBody = ConfigMessage['config']
-type Desired = { version: number; config: SiteConfigBody }
+/**
+ * What a change is made on: the latest desired version, or before the first one, the
+ * config the gateway reported it runs (version 0: the first save makes version 1).
+ */
+type Desired = { version: number; config: SiteConfigBody; source: 'desired' | 'reported' }
 
 const DAY_MS = 86_400_000
 /** A month of history, ticked every second of it like the live engine: about 2.7M cheap calls. */
@@ -47,7 +51,21 @@ export const kinds = () => ruleKindCatalog()
 
 async function latestDesired(db: Db, gatewayId: string): Promise<Desired | null> {
   const row = await fleetRepo.latestConfig(db, gatewayId)
-  return row ? { version: row.version, config: row.config as SiteConfigBody } : null
+  if (row) return { version: row.version, config: row.config as SiteConfigBody, source: 'desired' }
+  const reported = await repo.runningConfig(db, gatewayId)
+  if (reported && downlinkValidators.desiredConfig.check(reported.config) && reported.config.gatewayId === gatewayId)
+    return { version: 0, config: reported.config, source: 'reported' }
+  return null
+}
+
+/**
+ * A gateway's `config.report`: kept as the base of its rules until the cloud stores a
+ * desired version. False (nothing stored) when the config names another gateway.
+ */
+export async function recordRunningConfig(db: Db, gatewayId: string, message: ConfigReportMessage, now = Date.now()): Promise<boolean> {
+  if (message.config.gatewayId !== gatewayId) return false
+  await repo.recordRunningConfig(db, gatewayId, message.running, message.config, new Date(now))
+  return true
 }
 
 async function timeZoneOf(db: Db, gateway: Gateway, desired: Desired | null): Promise<string> {
@@ -75,6 +93,7 @@ export async function listRules(db: Db, orgId: string, gatewayId: string): Promi
   return {
     gatewayId: gateway.id,
     version: desired.version,
+    source: desired.source,
     timeZone: await timeZoneOf(db, gateway, desired),
     deviceIds: devicesOf(desired.config).map((d) => d.id),
     rules: rulesOf(desired.config),
