@@ -117,7 +117,7 @@ function fridgePage(doc: Doc, report: ColdChainReport, f: FridgeReport, readings
   // Excursions.
   section(doc, `${t.excursions} (${f.excursions.length})`)
   if (f.excursions.length === 0) doc.font('Helvetica').fontSize(9).fillColor(COLORS.text).text(f.readings === 0 ? t.noData : t.noExcursions)
-  const exCols = [70, 70, 70, 60, 150, CONTENT_WIDTH - 420]
+  const exCols = [55, 55, 60, 50, 150, CONTENT_WIDTH - 370]
   if (f.excursions.length) tableRow(doc, [t.start, t.end, t.duration, t.peak, '', t.alarm], exCols, COLORS.muted)
   for (const x of f.excursions) {
     ensureSpace(doc, report, t, lang, 14)
@@ -129,7 +129,7 @@ function fridgePage(doc: Doc, report: ColdChainReport, f: FridgeReport, readings
   // Gaps.
   section(doc, `${t.gaps} (${f.gaps.length})`)
   if (f.gaps.length === 0) doc.font('Helvetica').fontSize(9).fillColor(COLORS.text).text(t.noGaps)
-  const gapCols = [70, 70, 70, CONTENT_WIDTH - 210]
+  const gapCols = [55, 55, 60, CONTENT_WIDTH - 170]
   if (f.gaps.length) tableRow(doc, [t.start, t.end, t.duration, ''], gapCols, COLORS.muted)
   for (const g of f.gaps) {
     ensureSpace(doc, report, t, lang, 14)
