@@ -248,6 +248,20 @@ describe.each(testDrivers())('rules API on %s', (driver) => {
     expect(tooLong.json().error.code).toBe('DRYRUN_RANGE')
   })
 
+  it("dry-runs a schedule in the site's time zone, with no event to replay", async () => {
+    const { gatewayId } = await gatewayWithConfig()
+    const from = Date.UTC(2026, 10, 2, 0, 0)
+    const rule = { id: 'luces', when: { kind: 'schedule', windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '08:00', to: '09:00' }] },
+      actions: [{ kind: 'relay.set', deviceId: 'camara-1', relay: 'compressor', on: true }] }
+    const dry = await call('POST', `/api/gateways/${gatewayId}/rules/dry-run`, { rule, from, to: from + 86_400_000 })
+    expect(dry.statusCode, dry.body).toBe(200)
+    // 08:00 to 09:00 in Buenos Aires (UTC-3) is 11:00 to 12:00 UTC.
+    expect(dry.json()).toMatchObject({ eventsReplayed: 0, truncated: false, transitions: [
+      { time: Date.UTC(2026, 10, 2, 11, 0), transition: 'fire', deviceId: 'gateway' },
+      { time: Date.UTC(2026, 10, 2, 12, 0), transition: 'rearm', deviceId: 'gateway' },
+    ] })
+  })
+
   it("answers 404 for another organization's gateway on every rules route, and stores nothing", async () => {
     const other = await addOrganization(t.app)
     const base = `/api/gateways/${other.gatewayId}`

@@ -231,6 +231,15 @@ const toLogEvent = (r: repo.EventRow): LogEvent =>
   }) as LogEvent
 
 /**
+ * The replay's clock starts at its first event. On the gateway that is whichever device
+ * spoke first; here only the watched devices are read, so an event no condition looks at
+ * (no device has this id) starts the clock at the warm-up, as if the gateway ran from
+ * there. Without it a schedule, which reads no events, would never tick.
+ */
+const clockStart = (time: number): LogEvent =>
+  ({ seq: 0, kind: 'telemetry', deviceId: ' dry-run clock', time, receivedAt: time, bootId: 'dry-run', monoMs: 0, clockSynced: true, body: { readings: {} } }) as LogEvent
+
+/**
  * When would this rule have fired over what the gateway uplinked? The gateway's own dry
  * run (a virtual clock ticking every second between events), fed from the `events` table
  * in pages. Reading starts a warm-up before `from` (the rule's longest duration), so a
@@ -273,7 +282,7 @@ export async function dryRun(db: Db, orgId: string, gatewayId: string, body: Dry
   }
   // A cut-short history ends where reading stopped: ticking on past it would invent silence.
   const until = truncated ? events.reduce((max, e) => Math.max(max, e.time), start) : to
-  const transitions = replayRule(rule, events, { timeZone, until, maxTransitions: 10_000 })
+  const transitions = replayRule(rule, [clockStart(start), ...events], { timeZone, until, maxTransitions: 10_000 })
     .filter((t) => t.time >= from && t.time <= to)
     .slice(0, 1000)
   return { ruleId: rule.id, from, to, timeZone, eventsReplayed: events.length, truncated, transitions }
