@@ -106,13 +106,14 @@ function fridgePage(doc: Doc, report: ColdChainReport, f: FridgeReport, readings
   ]
   doc.font('Helvetica').fontSize(9)
   const colWidth = CONTENT_WIDTH / 2
+  const tableTop = doc.y
   rows.forEach(([label, value], i) => {
     const x = PAGE.margin + (i % 2) * colWidth
-    const y = doc.y + (i % 2 === 0 ? 0 : -12)
-    doc.fillColor(COLORS.muted).text(`${label}: `, x, y, { continued: true }).fillColor(COLORS.text).text(value)
+    const y = tableTop + Math.floor(i / 2) * 13
+    doc.fillColor(COLORS.muted).text(`${label}: `, x, y, { continued: true, lineBreak: false }).fillColor(COLORS.text).text(value, { lineBreak: false })
   })
   doc.x = PAGE.margin
-  doc.moveDown(0.6)
+  doc.y = tableTop + Math.ceil(rows.length / 2) * 13 + 8
 
   // Excursions.
   section(doc, `${t.excursions} (${f.excursions.length})`)
@@ -141,7 +142,8 @@ function fridgePage(doc: Doc, report: ColdChainReport, f: FridgeReport, readings
   ensureSpace(doc, report, t, lang, 110)
   doc.font('Helvetica').fontSize(8).fillColor(COLORS.muted).text(t.verdictRule(report.incompleteAbovePct), PAGE.margin, doc.y, { width: CONTENT_WIDTH })
   doc.text(t.bandSource, { width: CONTENT_WIDTH })
-  const y = Math.max(doc.y + 20, BOTTOM - 70)
+  // Kept above the bottom margin, or pdfkit would carry the last line to a page of its own.
+  const y = Math.max(doc.y + 20, BOTTOM - 90)
   doc.fontSize(9).fillColor(COLORS.text).text(`${t.observations}:`, PAGE.margin, y)
   doc.moveTo(PAGE.margin, y + 30).lineTo(PAGE.width - PAGE.margin, y + 30).lineWidth(0.5).strokeColor(COLORS.muted).stroke()
   doc.moveTo(PAGE.margin, y + 62).lineTo(PAGE.margin + 260, y + 62).stroke()
@@ -203,7 +205,12 @@ function chart(doc: Doc, report: ColdChainReport, f: FridgeReport, readings: rea
     doc.lineWidth(0.4).strokeColor(COLORS.gapHatch)
     for (let hx = x0 - box.height; hx < x0 + w; hx += 6) doc.moveTo(hx, box.y + box.height).lineTo(hx + box.height, box.y).stroke()
     doc.restore()
-    if (w > 34) doc.font('Helvetica').fontSize(6.5).fillColor(COLORS.text).text(g.kind === 'no_readings' || g.kind === 'dropped' ? t.chartGap : t.gapKind[g.kind], x0 + 2, box.y + 3, { width: w - 4, lineBreak: false })
+    // The label runs along the gap, upwards, so a short gap is labelled too.
+    const label = g.kind === 'downsampled' ? t.gapKind.downsampled : t.chartGap
+    doc.save().rotate(-90, { origin: [x0 + w / 2, box.y + box.height - 4] })
+    doc.font('Helvetica').fontSize(6.5).fillColor(COLORS.text)
+      .text(label, x0 + w / 2, box.y + box.height - 4 - 3, { width: box.height - 8, lineBreak: false })
+    doc.restore()
   }
 
   // The readings, folded into columns; a column without readings breaks the line.
