@@ -314,7 +314,7 @@ export default fp<RateLimitOptions>(
     const refused = new Map<string, { until: number; decision: Decision }>()
 
     app.addHook('onRequest', async (request) => {
-      if (refused.size === 0 || request.routeOptions.config?.public) return
+      if (refused.size === 0 || request.routeOptions.config?.public || !request.routeOptions.url?.startsWith('/api')) return
       const entry = refused.get(request.ip)
       if (!entry) return
       const left = entry.until - now()
