@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { addDemoGateway, addOrganization, buildTestApp, ingest, loginDemo, telemetryEvent, type TestApp } from './support/app.js'
 import { testDrivers } from './support/drivers.js'
+import * as rulesService from '../src/modules/rules/service.js'
+import { DEMO } from '../src/seed.js'
 
 const siteConfig = (gatewayId: string, rules: unknown[] = []) => ({
   gatewayId,
@@ -246,6 +248,26 @@ describe.each(testDrivers())('rules API on %s', (driver) => {
     const tooLong = await call('POST', `/api/gateways/${gatewayId}/rules/dry-run`, { rule: hot(), from: 0, to: 40 * 86_400_000 })
     expect(tooLong.statusCode).toBe(400)
     expect(tooLong.json().error.code).toBe('DRYRUN_RANGE')
+  })
+
+  it('reads the history in pages, and says when it stopped reading before the end of the window', async () => {
+    const { gatewayId, gatewayKey } = await gatewayWithConfig()
+    const t0 = Math.floor((Date.now() - 7_200_000) / 60_000) * 60_000
+    // Twenty minutes above 5 °C, then twenty back at 3 °C: fires at minute 2, re-arms at minute 20.
+    const temps = Array.from({ length: 40 }, (_, i) => (i < 20 ? 6 : 3))
+    // A device replaying its buffer logs old readings late: seq order is not time order.
+    const events = temps.map((c, i) => telemetryEvent(i + 1, { temperature_c: c }, t0 + i * 60_000)).reverse().map((e, i) => ({ ...e, seq: i + 1 }))
+    expect((await ingest(t.app, gatewayKey, gatewayId, events)).statusCode).toBe(200)
+    const body = { rule: hot(), from: t0, to: t0 + 3_600_000 }
+
+    const paged = await rulesService.dryRun(t.app.db, DEMO.organization.id, gatewayId, body, { pageRows: 7 })
+    expect(paged).toMatchObject({ eventsReplayed: 40, truncated: false, transitions: [
+      { time: t0 + 120_000, transition: 'fire', value: 6 },
+      { time: t0 + 1_200_000, transition: 'rearm', value: 3 },
+    ] })
+    // The first 10 by seq are the last ten minutes: all at 3 °C, nothing to report, and no silence invented after them.
+    const cut = await rulesService.dryRun(t.app.db, DEMO.organization.id, gatewayId, body, { pageRows: 4, maxEvents: 10 })
+    expect(cut).toMatchObject({ eventsReplayed: 10, truncated: true, transitions: [] })
   })
 
   it("dry-runs a schedule in the site's time zone, with no event to replay", async () => {

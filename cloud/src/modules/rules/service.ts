@@ -49,7 +49,7 @@ const MAX_EVENTS = 200_000
 
 export const kinds = () => ruleKindCatalog()
 
-async function latestDesired(db: Db, gatewayId: string): Promise<Desired | null> {
+async function baseConfig(db: Db, gatewayId: string): Promise<Desired | null> {
   const row = await fleetRepo.latestConfig(db, gatewayId)
   if (row) return { version: row.version, config: row.config as SiteConfigBody, source: 'desired' }
   const reported = await repo.runningConfig(db, gatewayId)
@@ -75,11 +75,14 @@ async function timeZoneOf(db: Db, gateway: Gateway, desired: Desired | null): Pr
 }
 
 const rulesOf = (config: SiteConfigBody): RuleSpec[] => config.rules as RuleSpec[]
+/** The cloud stores desired configs it does not parse in full: a rule entry may be anything. */
+const idOf = (rule: unknown): unknown => (rule !== null && typeof rule === 'object' ? (rule as { id?: unknown }).id : undefined)
 const devicesOf = (config: SiteConfigBody): RuleSiteContext['devices'] =>
   config.devices.filter((d): d is RuleSiteContext['devices'][number] => typeof (d as { id?: unknown })?.id === 'string')
 
 function siteContext(config: SiteConfigBody, exceptId: string | null): RuleSiteContext {
-  return { devices: devicesOf(config), otherRuleIds: rulesOf(config).map((r) => r.id).filter((id) => id !== exceptId) }
+  const ids = rulesOf(config).map(idOf).filter((id): id is string => typeof id === 'string')
+  return { devices: devicesOf(config), otherRuleIds: ids.filter((id) => id !== exceptId) }
 }
 
 function check(problems: RuleProblem[]): void {
@@ -88,7 +91,7 @@ function check(problems: RuleProblem[]): void {
 
 export async function listRules(db: Db, orgId: string, gatewayId: string): Promise<RulesView> {
   const gateway = await gatewayForOrg(db, orgId, gatewayId)
-  const desired = await latestDesired(db, gateway.id)
+  const desired = await baseConfig(db, gateway.id)
   if (!desired) throw noBaseConfig()
   return {
     gatewayId: gateway.id,
@@ -107,12 +110,12 @@ export async function listRules(db: Db, orgId: string, gatewayId: string): Promi
  */
 export async function validateRule(db: Db, orgId: string, gatewayId: string, body: ValidateBody): Promise<{ ok: true }> {
   const gateway = await gatewayForOrg(db, orgId, gatewayId)
-  const desired = await latestDesired(db, gateway.id)
+  const desired = await baseConfig(db, gateway.id)
   if (!desired) {
     check(explainRuleFields(body.rule))
     return { ok: true }
   }
-  const id = (body.rule as { id?: unknown } | null)?.id
+  const id = idOf(body.rule)
   const replacing = !body.create && typeof id === 'string' ? id : null
   check(explainRuleInSite(body.rule, siteContext(desired.config, replacing)))
   return { ok: true }
@@ -156,7 +159,7 @@ async function storeVersion(
 }
 
 async function baseFor(db: Db, gateway: Gateway, ifVersion: number | undefined): Promise<Desired> {
-  const base = await latestDesired(db, gateway.id)
+  const base = await baseConfig(db, gateway.id)
   if (!base) throw noBaseConfig()
   if (ifVersion !== undefined && ifVersion !== base.version) throw configVersionConflict(ifVersion, base.version)
   return base
@@ -174,7 +177,7 @@ export async function putRule(
   check(explainRuleInSite(rule, siteContext(base.config, q.ruleId)))
   const spec = rule as unknown as RuleSpec
   const rules = rulesOf(base.config)
-  const index = rules.findIndex((r) => r.id === q.ruleId)
+  const index = rules.findIndex((r) => idOf(r) === q.ruleId)
   const next = index < 0 ? [...rules, spec] : rules.map((r, i) => (i === index ? spec : r))
   const version = await storeVersion(db, downlink, request, gateway, base, { ...base.config, rules: next }, {
     action: index < 0 ? 'gateway.rule.create' : 'gateway.rule.update',
@@ -194,7 +197,7 @@ export async function deleteRule(
   const gateway = await gatewayForOrg(db, request.user.orgId, q.gatewayId)
   const base = await baseFor(db, gateway, q.ifVersion)
   const rules = rulesOf(base.config)
-  const old = rules.find((r) => r.id === q.ruleId)
+  const old = rules.find((r) => idOf(r) === q.ruleId)
   if (!old) throw ruleNotFound(q.ruleId)
   const version = await storeVersion(db, downlink, request, gateway, base, { ...base.config, rules: rules.filter((r) => r !== old) }, {
     action: 'gateway.rule.delete',
@@ -247,10 +250,17 @@ const clockStart = (time: number): LogEvent =>
  * warm-up are not reported. Only the devices the rule's conditions watch, plus the
  * gateway's named states, are read: no condition looks at any other event.
  */
-export async function dryRun(db: Db, orgId: string, gatewayId: string, body: DryRunBody, now = Date.now()): Promise<DryRunReply> {
+export async function dryRun(
+  db: Db,
+  orgId: string,
+  gatewayId: string,
+  body: DryRunBody,
+  o: { now?: number; pageRows?: number; maxEvents?: number } = {},
+): Promise<DryRunReply> {
+  const { now = Date.now(), pageRows = PAGE_ROWS, maxEvents = MAX_EVENTS } = o
   const gateway = await gatewayForOrg(db, orgId, gatewayId)
-  const desired = await latestDesired(db, gateway.id)
-  const ruleId = (body.rule as { id?: unknown } | null)?.id
+  const desired = await baseConfig(db, gateway.id)
+  const ruleId = idOf(body.rule)
   check(
     desired
       ? explainRuleInSite(body.rule, siteContext(desired.config, typeof ruleId === 'string' ? ruleId : null))
@@ -269,11 +279,11 @@ export async function dryRun(db: Db, orgId: string, gatewayId: string, body: Dry
   let truncated = false
   let afterSeq = (await repo.firstSeqReceivedFrom(db, gateway.id, new Date(start - AHEAD_SLACK_MS))) - 1
   for (;;) {
-    const limit = Math.min(PAGE_ROWS, MAX_EVENTS + 1 - events.length)
+    const limit = Math.min(pageRows, maxEvents + 1 - events.length)
     const rows = await repo.eventsPage(db, { gatewayId: gateway.id, afterSeq, from: new Date(start), to: new Date(to), deviceIds, limit })
     events.push(...rows.map(toLogEvent))
-    if (events.length > MAX_EVENTS) {
-      events.length = MAX_EVENTS
+    if (events.length > maxEvents) {
+      events.length = maxEvents
       truncated = true
       break
     }
