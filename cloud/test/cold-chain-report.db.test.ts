@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { inflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LogEvent } from '@tendero/protocol'
+import { hashPassword } from '../src/modules/auth/password.js'
 import { hashGatewayKey } from '../src/modules/ingest/repository.js'
 import { coldChainPdf } from '../src/modules/reports/pdf.js'
 import { coldChainReport } from '../src/modules/reports/service.js'
@@ -217,7 +217,6 @@ describe.each(testDrivers())('cold-chain report (%s)', (driver) => {
     expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-')
     // Compressed streams by default: the text is not readable as is.
     expect(pdfText(res.rawPayload)).not.toContain('No cumple')
-    void inflateSync
 
     const data = await coldChainReport(t.app.db, DEMO.organization.id, DEMO.site.id, { date: day1, deviceId: 'camara-1' })
     const text = pdfText(await coldChainPdf(data, { lang: 'es', compress: false }))
@@ -278,6 +277,27 @@ describe.each(testDrivers())('cold-chain report (%s)', (driver) => {
     expect([future.statusCode, future.json().error.code]).toEqual([400, 'REPORT_BAD_DATE'])
     expect((await report('date=2026-02-30')).json().error.code).toBe('REPORT_BAD_DATE')
     expect((await report('format=xls')).statusCode).toBe(400)
+  })
+
+  it("lets a mall operator's staff read the report of a site shared with it for telemetry, until the grant is revoked", async () => {
+    const operatorId = randomUUID()
+    await t.app.db.insertInto('organizations').values({ id: operatorId, name: 'Shopping Norte', kind: 'operator', require_admin_totp: false }).execute()
+    const email = `operador.${randomBytes(3).toString('hex')}@tendero.test`
+    await t.app.db.insertInto('users').values({ org_id: operatorId, email, name: 'Operador', password_hash: await hashPassword('una-clave-larga-1'), role: 'operator', locale: 'es-AR' }).execute()
+    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: 'una-clave-larga-1' }, remoteAddress: '10.7.7.7' })
+    const operator = login.json().token as string
+    const url = `/api/sites/${DEMO.site.id}/reports/cold-chain?date=${day1}&deviceId=camara-1`
+    expect((await get(url, operator)).json().error.code).toBe('SITE_NOT_FOUND')
+
+    const grant = await t.app.inject({ method: 'POST', url: '/api/grants', headers: { authorization: `Bearer ${token}` },
+      payload: { granteeOrgId: operatorId, siteId: DEMO.site.id, scopes: ['telemetry.read'] } })
+    expect(grant.statusCode, grant.body).toBe(201)
+    const shared = await get(url, operator)
+    expect(shared.statusCode, shared.body).toBe(200)
+    expect(shared.json().fridges[0].verdict).toBe('excursion')
+
+    await t.app.inject({ method: 'DELETE', url: `/api/grants/${grant.json().id}`, headers: { authorization: `Bearer ${token}` } })
+    expect((await get(url, operator)).json().error.code).toBe('SITE_NOT_FOUND')
   })
 
   it('reports today up to now, marked partial', async () => {

@@ -7,6 +7,16 @@ import * as repo from './repository.js'
 import type { ColdChainQuery, ColdChainReport, FridgeReport } from './schema.js'
 import { localDate, localDayBounds, reportZone } from './zone.js'
 
+/**
+ * Whose sites a report may cover: the viewer's own, and those another organization shared
+ * with it for telemetry.read. The report shows nothing the granted series do not (it is
+ * computed from them), and a mall operator checking the cold chain of its food tenants is
+ * who asks for it; the route still requires a role that holds telemetry.export.
+ */
+function siteViewer(viewer: string | SiteViewer): string | SiteViewer {
+  return typeof viewer === 'string' ? viewer : { orgId: viewer.orgId, permission: 'telemetry.read' }
+}
+
 /** The reading the cold chain is judged on, as the simulator and the gateways' rule packs name it. */
 export const COLD_METRIC = 'temperature_c'
 
@@ -23,7 +33,7 @@ export interface ColdChainData {
  * begun is refused.
  */
 export async function coldChainReport(db: Db, viewer: string | SiteViewer, siteId: string, query: ColdChainQuery, now = Date.now()): Promise<ColdChainData> {
-  const site = await findSiteForOrg(db, viewer, siteId)
+  const site = await findSiteForOrg(db, siteViewer(viewer), siteId)
   const timezone = reportZone(site.timezone)
   const date = query.date ?? localDate(now, timezone)
   if (Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
