@@ -96,6 +96,9 @@ export async function startCloud(opts: {
       DASHBOARD_DIR: join(dir, 'no-dashboard'),
       DEMO_GATEWAY_KEY: opts.gatewayKey,
       SEED_DEMO: 'true',
+      // The limiter stays in the measured path, with a gateway budget no bench batch rate reaches
+      // (batches of 1 from 8 gateways run near 70 requests/s each, the default allows 100/s).
+      RATE_LIMIT_GATEWAY_PER_MIN: process.env.RATE_LIMIT_GATEWAY_PER_MIN ?? '600000',
       // Ingest logs one info line per batch; warn keeps the cloud's own cost out of stdout.
       LOG_LEVEL: opts.logLevel ?? 'warn',
     },

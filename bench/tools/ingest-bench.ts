@@ -148,6 +148,8 @@ async function main() {
     demoGatewayKey: KEY,
     seedDemo: true,
     logLevel: 'warn',
+    // A tool that sends back-to-back batches: no budget of the production defaults applies.
+    rateLimits: { readPerMin: 0, writePerMin: 0, publicPerMin: 0, gatewayPerMin: 0 },
   })
   let dashboard: Awaited<ReturnType<typeof startDashboardSocket>> | undefined
   try {

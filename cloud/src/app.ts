@@ -145,12 +145,13 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   await app.register(gatewayChannelPlugin)
 
   // Before the ingest routes: they pick up its hook (alarms and notices go to its outbox).
-  await app.register(notificationsPlugin, { smtp: config.smtp, whatsapp: config.whatsapp, sms: config.sms })
+  await app.register(notificationsPlugin, { smtp: config.smtp, whatsapp: config.whatsapp, sms: config.sms,
+    worker: { allowPrivateWebhooks: config.webhookAllowPrivate === true } })
 
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { version: VERSION })
-      await api.register(authRoutes)
+      await api.register(authRoutes, { platformAdminTotp: config.platformAdminTotp ?? 'required' })
       await api.register(identityRoutes)
       await api.register(sitesRoutes)
       await api.register(telemetryRoutes, { retentionDays: config.telemetryRetentionDays })

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import Type from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
+import type { PlatformAdminTotp } from './modules/auth/policy.js'
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './plugins/rate-limit.js'
 
 /**
@@ -51,6 +52,11 @@ export interface CloudConfig {
    * internal addresses (tests and demos posting to 127.0.0.1). Default false: refused.
    */
   webhookAllowPrivate?: boolean
+  /**
+   * PLATFORM_ADMIN_TOTP: `required` (default) holds Tendero's platform admins to two-factor
+   * login whatever their organization says; `optional` lets its requireAdminTotp decide.
+   */
+  platformAdminTotp?: PlatformAdminTotp
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -81,6 +87,7 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_PUBLIC_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.publicPerMin }),
   RATE_LIMIT_GATEWAY_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.gatewayPerMin }),
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  PLATFORM_ADMIN_TOTP: Type.Union([Type.Literal('required'), Type.Literal('optional')], { default: 'required' }),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -134,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
       gatewayPerMin: value.RATE_LIMIT_GATEWAY_PER_MIN,
     },
     webhookAllowPrivate: value.WEBHOOK_ALLOW_PRIVATE,
+    platformAdminTotp: value.PLATFORM_ADMIN_TOTP,
   }
 }
 

@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
 import { hashPassword } from '../src/modules/auth/password.js'
-import { platformAdminTotpFromEnv } from '../src/modules/auth/policy.js'
 import { totpAt } from '../src/modules/auth/totp.js'
 import type { Role } from '../src/modules/identity/permissions.js'
 import { DEMO } from '../src/seed.js'
@@ -250,12 +253,7 @@ describe.each(testDrivers())('admins must use two-factor login (%s)', (driver) =
     let optional: TestApp
 
     beforeAll(async () => {
-      process.env.PLATFORM_ADMIN_TOTP = 'optional'
-      try {
-        optional = await buildTestApp(driver, { seedDemo: false })
-      } finally {
-        delete process.env.PLATFORM_ADMIN_TOTP
-      }
+      optional = await buildTestApp(driver, { seedDemo: false, platformAdminTotp: 'optional' })
     })
     afterAll(async () => optional?.close())
 
@@ -268,8 +266,13 @@ describe.each(testDrivers())('admins must use two-factor login (%s)', (driver) =
   })
 
   it('accepts only required or optional for PLATFORM_ADMIN_TOTP', () => {
-    expect(platformAdminTotpFromEnv({})).toBe('required')
-    expect(platformAdminTotpFromEnv({ PLATFORM_ADMIN_TOTP: 'optional' })).toBe('optional')
-    expect(() => platformAdminTotpFromEnv({ PLATFORM_ADMIN_TOTP: 'off' })).toThrow(/PLATFORM_ADMIN_TOTP/)
+    const dataDir = mkdtempSync(join(tmpdir(), 'tendero-totp-config-'))
+    try {
+      expect(loadConfig({ CLOUD_DATA_DIR: dataDir }).platformAdminTotp).toBe('required')
+      expect(loadConfig({ CLOUD_DATA_DIR: dataDir, PLATFORM_ADMIN_TOTP: 'optional' }).platformAdminTotp).toBe('optional')
+      expect(() => loadConfig({ CLOUD_DATA_DIR: dataDir, PLATFORM_ADMIN_TOTP: 'off' })).toThrow(/PLATFORM_ADMIN_TOTP/)
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DeliveryError } from '../src/modules/notifications/channels.js'
 import { SIGNATURE_HEADER } from '../src/modules/notifications/signature.js'
 import { forbiddenReason, pinnedLookup, vetWebhookUrl } from '../src/modules/notifications/url-guard.js'
+import { withNotificationTables } from '../src/modules/notifications/tables.js'
 import { deliverWebhook } from '../src/modules/notifications/webhooks.js'
-import { buildTestApp, loginDemo, type TestApp } from './support/app.js'
+import { DEMO } from '../src/seed.js'
+import { alarmEvent, buildTestApp, DEMO_KEY, ingest, loginDemo, type TestApp } from './support/app.js'
 
 /** A real receiver on 127.0.0.1 that records what reached it. */
 async function startReceiver() {
@@ -173,3 +175,40 @@ describe('webhook API: internal targets refused at creation', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/webhooks', headers: auth(), payload: { url: 'ftp://93.184.215.14/' } })).statusCode).toBe(400)
   })
 })
+
+describe('webhook delivery through the worker, internal targets not allowed', () => {
+  let t: TestApp
+  let token: string
+  let receiver: Awaited<ReturnType<typeof startReceiver>>
+
+  beforeAll(async () => {
+    receiver = await startReceiver()
+    t = await buildTestApp('pglite')
+    t.app.notifications.worker.configure({ pollMs: 20, retryBaseMs: 40, retryMaxMs: 200 })
+    token = await loginDemo(t.app)
+  }, 60_000)
+  afterAll(async () => {
+    await t?.close()
+    await receiver?.close()
+  })
+
+  it('records a refused target as a failed delivery with the reason, sends nothing, and keeps serving', async () => {
+    // As if the name had resolved to a public address when the webhook was created, and
+    // to 127.0.0.1 now (DNS rebinding), or the row predates the check.
+    const hook = await withNotificationTables(t.app.db).insertInto('webhooks')
+      .values({ org_id: DEMO.organization.id, url: `http://localhost:${receiver.port}/hook`, description: '', secret: 'whsec_x',
+        events: JSON.stringify(['alarm.raised']), enabled: true })
+      .returning('id').executeTakeFirstOrThrow()
+    expect((await ingest(t.app, DEMO_KEY, DEMO.gateway.id, [alarmEvent(1, 'raised')])).statusCode).toBe(200)
+    let entry: { status: string; error: string | null; attempts: number } | undefined
+    for (let i = 0; i < 200 && entry?.status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 25))
+      entry = (await t.app.inject({ url: `/api/webhooks/${hook.id}/deliveries`, headers: { authorization: `Bearer ${token}` } })).json().items[0]
+    }
+    expect(entry).toMatchObject({ status: 'failed', attempts: 1,
+      error: `WEBHOOK_URL_FORBIDDEN: localhost resolves to 127.0.0.1, an internal address (loopback)` })
+    expect(receiver.received).toEqual([])
+    expect((await t.app.inject({ url: '/api/health' })).statusCode).toBe(200)
+  })
+})
+

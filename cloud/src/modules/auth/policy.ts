@@ -12,17 +12,6 @@ import type { UserRow } from '../../plugins/db/tables.js'
  */
 export type PlatformAdminTotp = 'required' | 'optional'
 
-/**
- * PLATFORM_ADMIN_TOTP, read here until config.ts carries it (then the app passes
- * `config.platformAdminTotp` to the auth routes and this goes). Throws on anything but
- * `required`, `optional` or unset, so a typo fails the boot instead of loosening the rule.
- */
-export function platformAdminTotpFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformAdminTotp {
-  const value = env.PLATFORM_ADMIN_TOTP?.trim() || 'required'
-  if (value !== 'required' && value !== 'optional') throw new Error(`PLATFORM_ADMIN_TOTP must be "required" or "optional" (got "${value}")`)
-  return value
-}
-
 export const totpEnrollmentRequired = (): AppError =>
   new AppError('AUTH_TOTP_ENROLLMENT_REQUIRED', 403, 'Your organization requires admins to use two-factor login: set it up (POST /api/auth/totp/setup, then /enable) and log in again')
 

@@ -3,7 +3,7 @@ import Type from 'typebox'
 import { ErrorReply } from '../../errors.js'
 import { auditContext } from '../identity/audit.js'
 import { LoginGuard } from './guard.js'
-import { platformAdminTotpFromEnv, type PlatformAdminTotp } from './policy.js'
+import type { PlatformAdminTotp } from './policy.js'
 import { LoginBody, LoginReply, MeReply, RefreshBody, TotpCodeBody, TotpSetupReply } from './schema.js'
 import * as service from './service.js'
 
@@ -13,7 +13,7 @@ const user = { tags, security: [{ user: [] }] }
 const authRoutes: FastifyPluginAsyncTypebox<{ guard?: LoginGuard; platformAdminTotp?: PlatformAdminTotp }> = async (app, opts) => {
   const guard = opts.guard ?? new LoginGuard(app.db)
   // Read at registration, so a bad PLATFORM_ADMIN_TOTP stops the boot.
-  const platformAdminTotp = opts.platformAdminTotp ?? platformAdminTotpFromEnv()
+  const platformAdminTotp = opts.platformAdminTotp ?? 'required'
 
   app.post(
     '/auth/login',

@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { DeliveryError, sendWebhook, type DeliveryResult, type NotificationChannel } from './channels.js'
+import { DeliveryError, type DeliveryResult, type NotificationChannel } from './channels.js'
 import { fanOut } from './outbox.js'
 import type { PersonChannel } from './preferences.js'
 import type { DeliveryRow, NotificationsDb } from './tables.js'
+import { deliverWebhook } from './webhooks.js'
 
 /**
  * Delivers what the outbox fanned out, with retries. Each tick: fan out pending outbox
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   retentionMs: number
   /** How often to look for such rows. */
   pruneEveryMs: number
+  /** WEBHOOK_ALLOW_PRIVATE: webhooks may reach internal addresses (url-guard.ts); off, such a delivery fails for good. */
+  allowPrivateWebhooks: boolean
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -41,6 +44,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   random: Math.random,
   retentionMs: 30 * 24 * 60 * 60_000,
   pruneEveryMs: 60 * 60_000,
+  allowPrivateWebhooks: false,
 }
 
 /** Jittered exponential backoff after `attempt` failures (1-based). */
@@ -184,10 +188,11 @@ export class DeliveryWorker {
         : undefined
       if (!hook || !hook.enabled) throw new DeliveryError('webhook disabled or deleted', undefined, false)
       // Signed with the real clock, whatever `now` the tick was given: the receiver checks it.
-      return sendWebhook(hook.url, hook.secret, delivery.body, {
+      // The target is vetted again and the connection pinned to it (DNS rebinding).
+      return deliverWebhook(hook.url, hook.secret, delivery.body, {
         'Tendero-Event': delivery.event_type,
         'Tendero-Delivery': String(delivery.id),
-      })
+      }, { allowPrivate: this.opts.allowPrivateWebhooks })
     }
     const channel = this.channels[delivery.channel]
     if (!channel) throw new DeliveryError(`channel ${delivery.channel} is not configured`, undefined, false)
