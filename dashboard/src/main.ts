@@ -23,3 +23,5 @@ document.documentElement.lang = currentLocale()
 app.use(i18n)
 app.use(createAppRouter())
 app.mount('#app')
+// Permissions may have changed since this device last asked (a new role, a new grant).
+void session.loadMe()

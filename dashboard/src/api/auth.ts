@@ -35,3 +35,15 @@ export function setupTotp(): Promise<TotpSetup> {
 export function enableTotp(code: string): Promise<{ totpEnabled: boolean }> {
   return apiRequest<{ totpEnabled: boolean }>('/api/auth/totp/enable', { method: 'POST', body: { code } })
 }
+
+export interface Me {
+  user: { id: string; email: string; name: string; orgId: string; locale: string; role: string; totpEnabled?: boolean }
+  organization: { id: string; name: string; kind: string }
+  /** The permissions of the one table (cloud/src/modules/identity/permissions.ts) this session holds. */
+  permissions: string[]
+  totpEnrollmentRequired?: true
+}
+
+export function fetchMe(): Promise<Me> {
+  return apiRequest<Me>('/api/me')
+}

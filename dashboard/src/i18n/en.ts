@@ -1,4 +1,5 @@
 import type { MessageSchema } from './es.js'
+import { domainEn } from './messages/index.js'
 
 const en: MessageSchema = {
   app: {
@@ -133,6 +134,7 @@ const en: MessageSchema = {
       cleared: 'Cleared',
     },
   },
+  ...domainEn,
 }
 
 export default en

@@ -1,3 +1,5 @@
+import { domainEs } from './messages/index.js'
+
 // Spanish (Argentina) is the source of truth: en.ts is typed against this shape.
 const es = {
   app: {
@@ -132,6 +134,7 @@ const es = {
       cleared: 'Resuelta',
     },
   },
+  ...domainEs,
 }
 
 export type MessageSchema = typeof es

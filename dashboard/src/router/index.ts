@@ -1,18 +1,76 @@
 import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from 'vue-router'
 import { useSessionStore } from '../stores/session.js'
 
+/** Where a route shows in the navigation (components/TheNav.vue builds itself from this). */
+export interface NavEntry {
+  /** i18n key of the label. */
+  label: string
+  /** `main`: the phone's bottom bar and the first group; `more`: behind "Más" on a phone. */
+  section: 'main' | 'more'
+  /** One glyph drawn by TheNav (no icon font, nothing to download). */
+  icon: 'home' | 'bell' | 'pulse' | 'chip' | 'rule' | 'report' | 'people' | 'log'
+  /** Shown only to users holding this permission (the cloud enforces it anyway). */
+  permission?: string
+}
+
 declare module 'vue-router' {
   interface RouteMeta {
     /** Reachable without a session. */
     public?: boolean
+    nav?: NavEntry
   }
 }
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
   { path: '/verificacion', name: 'totp-setup', component: () => import('../views/TotpSetupView.vue') },
-  { path: '/', name: 'sites', component: () => import('../views/SitesView.vue') },
+  { path: '/', name: 'sites', component: () => import('../views/SitesView.vue'), meta: { nav: { label: 'nav.overview', section: 'main', icon: 'home' } } },
   { path: '/sites/:siteId', name: 'site', component: () => import('../views/SiteView.vue'), props: true },
+  { path: '/sites/:siteId/historial', name: 'site-history', component: () => import('../views/HistoryView.vue'), props: true },
+  {
+    path: '/alarmas',
+    name: 'alarms',
+    component: () => import('../views/AlarmsView.vue'),
+    meta: { nav: { label: 'nav.alarms', section: 'main', icon: 'bell', permission: 'alarms.read' } },
+  },
+  {
+    path: '/actividad',
+    name: 'activity',
+    component: () => import('../views/ActivityView.vue'),
+    meta: { nav: { label: 'nav.activity', section: 'main', icon: 'pulse', permission: 'sites.read' } },
+  },
+  {
+    path: '/equipos',
+    name: 'fleet',
+    component: () => import('../views/FleetView.vue'),
+    meta: { nav: { label: 'nav.fleet', section: 'main', icon: 'chip', permission: 'fleet.read' } },
+  },
+  { path: '/equipos/:gatewayId', name: 'gateway', component: () => import('../views/GatewayView.vue'), props: true },
+  {
+    path: '/reglas/:gatewayId?',
+    name: 'rules',
+    component: () => import('../views/RulesView.vue'),
+    props: true,
+    meta: { nav: { label: 'nav.rules', section: 'more', icon: 'rule', permission: 'fleet.read' } },
+  },
+  {
+    path: '/reportes',
+    name: 'reports',
+    component: () => import('../views/ReportsView.vue'),
+    meta: { nav: { label: 'nav.reports', section: 'more', icon: 'report', permission: 'telemetry.export' } },
+  },
+  {
+    path: '/usuarios',
+    name: 'users',
+    component: () => import('../views/UsersView.vue'),
+    meta: { nav: { label: 'nav.users', section: 'more', icon: 'people', permission: 'users.read' } },
+  },
+  {
+    path: '/auditoria',
+    name: 'audit',
+    component: () => import('../views/AuditView.vue'),
+    meta: { nav: { label: 'nav.audit', section: 'more', icon: 'log', permission: 'audit.read' } },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

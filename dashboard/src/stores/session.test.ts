@@ -5,6 +5,12 @@ import { useSessionStore } from './session.js'
 
 const user = { id: 'u1', email: 'demo@tendero.app', name: 'Julio Pérez', orgId: 'o1', locale: 'es-AR' }
 
+const me = {
+  user: { ...user, role: 'owner' },
+  organization: { id: 'o1', name: 'Carnicería Don Julio', kind: 'shop' },
+  permissions: ['sites.read', 'alarms.read', 'alarms.manage'],
+}
+
 const jsonResponse = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
@@ -19,8 +25,9 @@ describe('session store', () => {
   })
   afterEach(() => vi.unstubAllGlobals())
 
-  it('login stores the token and user, in memory and in localStorage', async () => {
+  it('login stores the token, the user and what it may do, in memory and in localStorage', async () => {
     fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-1', user }))
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, me))
     const session = useSessionStore()
 
     await session.login(' demo@tendero.app ', 'tendero-demo')
@@ -32,11 +39,20 @@ describe('session store', () => {
     expect(url).toBe('/api/auth/login')
     expect(init?.method).toBe('POST')
     expect(JSON.parse(String(init?.body))).toEqual({ email: 'demo@tendero.app', password: 'tendero-demo' })
-    expect(JSON.parse(localStorage.getItem('tendero.session')!)).toEqual({ token: 'jwt-1', user })
+    expect(fetchMock.mock.calls[1]![0]).toBe('/api/me')
+    expect(session.can('alarms.manage')).toBe(true)
+    expect(session.can('users.manage')).toBe(false)
+    expect(JSON.parse(localStorage.getItem('tendero.session')!)).toEqual({
+      token: 'jwt-1',
+      user,
+      permissions: me.permissions,
+      organization: me.organization,
+    })
 
-    // A new page load restores the session.
+    // A new page load restores the session, permissions included (the navigation needs them offline).
     setActivePinia(createPinia())
     expect(useSessionStore().token).toBe('jwt-1')
+    expect(useSessionStore().can('alarms.read')).toBe(true)
   })
 
   it('bad credentials surface the coded API error and leave the session empty', async () => {
@@ -73,6 +89,7 @@ describe('session store', () => {
 
   it('a refresh can turn the session into a two-factor set-up one, and that survives a reload', async () => {
     fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-1', refreshToken: 'r1'.repeat(20), user }))
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, me))
     fetchMock.mockResolvedValueOnce(jsonResponse(200, { token: 'jwt-2', refreshToken: 'r2'.repeat(20), user, totpEnrollmentRequired: true }))
     const session = useSessionStore()
     await session.login('demo@tendero.app', 'tendero-demo')

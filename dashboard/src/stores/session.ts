@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { login as requestLogin, refresh as requestRefresh, type SessionResponse } from '../api/auth.js'
+import { fetchMe, login as requestLogin, refresh as requestRefresh, type Me, type SessionResponse } from '../api/auth.js'
 import type { User } from '../api/types.js'
 
 const STORAGE_KEY = 'tendero.session'
@@ -11,6 +11,9 @@ interface PersistedSession {
   user: User
   /** Only present (true) while the session may do nothing but set up two-factor login. */
   totpEnrollmentRequired?: true
+  /** From GET /api/me, kept so the navigation is right offline and before /me answers. */
+  permissions?: string[]
+  organization?: Me['organization']
 }
 
 function readPersisted(): PersistedSession | null {
@@ -44,18 +47,47 @@ export const useSessionStore = defineStore('session', () => {
   const totpEnrollmentRequired = ref(persisted?.totpEnrollmentRequired === true)
   /** Set when two-factor login was just turned on: the login form then asks for the code. */
   const totpJustEnabled = ref(false)
+  const permissions = ref<readonly string[]>(persisted?.permissions ?? [])
+  const organization = ref<Me['organization'] | null>(persisted?.organization ?? null)
+  const role = ref<string | null>(null)
+
+  /** Whether this session holds a permission: for showing actions; the cloud decides anyway. */
+  function can(permission: string): boolean {
+    return permissions.value.includes(permission)
+  }
+
+  function persist(): void {
+    if (!token.value || !user.value) return writePersisted(null)
+    writePersisted({
+      token: token.value,
+      ...(refreshToken.value ? { refreshToken: refreshToken.value } : {}),
+      user: user.value,
+      ...(totpEnrollmentRequired.value ? { totpEnrollmentRequired: true as const } : {}),
+      permissions: [...permissions.value],
+      ...(organization.value ? { organization: organization.value } : {}),
+    })
+  }
+
+  /** Reads who this session is and what it may do; a failure keeps what was known. */
+  async function loadMe(): Promise<void> {
+    if (!token.value) return
+    try {
+      const me = await fetchMe()
+      permissions.value = me.permissions
+      organization.value = me.organization
+      role.value = me.user.role
+      persist()
+    } catch {
+      // Offline or the cloud is down: the persisted permissions stand until it answers.
+    }
+  }
 
   function adopt(result: SessionResponse): void {
     token.value = result.token
     refreshToken.value = result.refreshToken ?? null
     user.value = result.user
     totpEnrollmentRequired.value = result.totpEnrollmentRequired === true
-    writePersisted({
-      token: result.token,
-      refreshToken: result.refreshToken,
-      user: result.user,
-      ...(result.totpEnrollmentRequired ? { totpEnrollmentRequired: true as const } : {}),
-    })
+    persist()
   }
 
   /**
@@ -66,6 +98,7 @@ export const useSessionStore = defineStore('session', () => {
     const result = await requestLogin(email.trim(), password, totpCode?.trim() || undefined)
     adopt(result)
     totpJustEnabled.value = false
+    await loadMe()
     return result.user
   }
 
@@ -86,6 +119,9 @@ export const useSessionStore = defineStore('session', () => {
     refreshToken.value = null
     user.value = null
     totpEnrollmentRequired.value = false
+    permissions.value = []
+    organization.value = null
+    role.value = null
     writePersisted(null)
   }
 
@@ -95,5 +131,20 @@ export const useSessionStore = defineStore('session', () => {
     totpJustEnabled.value = true
   }
 
-  return { token, user, isAuthenticated, totpEnrollmentRequired, totpJustEnabled, login, logout, refresh, totpEnabled }
+  return {
+    token,
+    user,
+    isAuthenticated,
+    totpEnrollmentRequired,
+    totpJustEnabled,
+    permissions,
+    organization,
+    role,
+    can,
+    login,
+    logout,
+    refresh,
+    loadMe,
+    totpEnabled,
+  }
 })
