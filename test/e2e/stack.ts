@@ -7,13 +7,22 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../cloud/src/app.js'
-import { DEMO } from '../../cloud/src/seed.js'
+import { DEMO, demoDevicesFromSite, seedDemo } from '../../cloud/src/seed.js'
 import { buildGateway, type Gateway } from '../../gateway/src/gateway.js'
 import { DEFAULT_SITE_CONFIG, parseSiteConfig, readSiteConfig, type SiteConfig } from '../../gateway/src/config.js'
 import { ColdRoomModel, startColdRoomNode, type ColdRoomNode } from '../../simulator/src/index.js'
+import { ScenarioRunner } from '../../simulator/src/scenarios/runner.js'
+import { loadScenario } from '../../simulator/src/scenarios/schema.js'
+
+/** The demo shop's site config and scenario (what `npm run demo` runs): five devices of four kinds. */
+const SCENARIO_SITES = {
+  'carniceria-panaderia': fileURLToPath(new URL('../../gateway/config/demo-carniceria.json', import.meta.url)),
+} as const
+export type StackScenario = keyof typeof SCENARIO_SITES
 
 export const GATEWAY_KEY = 'e2e-gateway-key-0123456789'
 export { DEMO }
@@ -28,6 +37,11 @@ export interface StackOptions {
   intervalMs?: number
   /** A built dashboard for the cloud to serve. */
   dashboardDir?: string
+  /**
+   * Run a simulator scenario (its site config, every device registered in the cloud, the
+   * scenario runner over real MQTT at `speed`) instead of the single demo cold room.
+   */
+  scenario?: StackScenario
 }
 
 export interface Stack {
@@ -35,7 +49,9 @@ export interface Stack {
   cloudUrl: string
   gateway: Gateway
   mqttPort: number
-  node: ColdRoomNode
+  /** The single cold room; in scenario mode its first cold room node is not this: use `scenario`. */
+  node: ColdRoomNode | undefined
+  scenario: ScenarioRunner | undefined
   stop(): Promise<void>
 }
 
@@ -55,7 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       jwtSecret: randomBytes(32).toString('hex'),
       dashboardDir: opts.dashboardDir ?? join(dir, 'no-dashboard'),
       demoGatewayKey: GATEWAY_KEY,
-      seedDemo: true,
+      seedDemo: !opts.scenario,
       logLevel: 'silent',
     })
     cleanups.push(() => cloud.close())
@@ -64,8 +80,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (!address || typeof address === 'string') throw new Error('cloud did not bind a TCP port')
     const cloudUrl = `http://127.0.0.1:${address.port}`
 
-    const site = structuredClone(readSiteConfig(DEFAULT_SITE_CONFIG))
+    const site = structuredClone(readSiteConfig(opts.scenario ? SCENARIO_SITES[opts.scenario] : DEFAULT_SITE_CONFIG))
     opts.site?.(site)
+    // The cloud knows exactly the gateway's devices, as `npm run demo` seeds it.
+    if (opts.scenario) await seedDemo(cloud.db, { gatewayKey: GATEWAY_KEY, devices: demoDevicesFromSite(site) })
     const gateway = buildGateway(
       {
         gatewayId: site.gatewayId,
@@ -83,6 +101,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => gateway.stop())
     const { mqttPort } = await gateway.start()
 
+    if (opts.scenario) {
+      const runner = new ScenarioRunner({
+        scenario: loadScenario(opts.scenario),
+        mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+        password: '{id}-demo',
+        speed: opts.speed ?? 1,
+        seed: 7,
+        logger,
+      })
+      cleanups.push(() => runner.stop())
+      await runner.start()
+      return { cloud, cloudUrl, gateway, mqttPort, node: undefined, scenario: runner, stop }
+    }
+
     const node = await startColdRoomNode({
       mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
       deviceId: 'camara-1',
@@ -93,7 +125,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       logger,
     })
     cleanups.push(() => node.stop())
-    return { cloud, cloudUrl, gateway, mqttPort, node, stop }
+    return { cloud, cloudUrl, gateway, mqttPort, node, scenario: undefined, stop }
   } catch (error) {
     await stop()
     throw error

@@ -58,7 +58,7 @@ describe('sensor → gateway → cloud → live dashboard', () => {
         site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, when: { ...r.when, forSeconds: 1 } }))
       },
     })
-    const node = stack.node
+    const node = stack.node!
     expect(node.snapshot().compressor).toBe(false)
     await waitFor(() => node.snapshot().compressor, 15_000, 'the compressor relay to switch on')
     const atSwitch = node.snapshot().temperatureC
