@@ -28,7 +28,16 @@ export default defineConfig({
         },
       },
       { test: { name: 'cloud-db', include: ['cloud/**/*.db.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 } },
-      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 } },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // Builds the dashboard once for the browser tests (test/e2e/browser-harness.ts).
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
       // Store-and-forward with real processes killed by SIGKILL (issue 4): runs when
       // PostgreSQL is asked for (test/sync/postgres.ts), one file at a time because each
       // drives a cloud, a gateway and 50 simulated devices on the two CPUs.

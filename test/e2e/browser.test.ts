@@ -4,32 +4,10 @@
  * fires, and switch the language; then the gateway's sync status, and a gap in the
  * history marked on the chart. Needs Debian's chromium (.ci/run installs it).
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dashboardDir, haveChromium, launchBrowser, screenshots } from './browser-harness.js'
 import { DEMO, startStack, type Stack } from './stack.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && process.env.CI === 'true') {
-  throw new Error(`CI=true but no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium`)
-}
-
-// One build of the dashboard, served by the cloud of each suite below.
-let outDir: string
-beforeAll(() => {
-  if (!haveChromium) return
-  outDir = mkdtempSync(join(tmpdir(), 'tendero-dashboard-'))
-  execFileSync(join('node_modules', '.bin', 'vite'), ['build', 'dashboard', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-    stdio: 'inherit',
-  })
-})
-afterAll(() => {
-  if (outDir) rmSync(outDir, { recursive: true, force: true })
-})
 
 describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
   let stack: Stack
@@ -37,7 +15,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
 
   beforeAll(async () => {
     stack = await startStack({
-      dashboardDir: outDir,
+      dashboardDir: dashboardDir(),
       startTempC: 6,
       speed: 60,
       intervalMs: 500,
@@ -45,10 +23,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
         site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, when: { ...r.when, forSeconds: 4 } }))
       },
     })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    })
+    browser = await launchBrowser()
   })
 
   afterAll(async () => {
@@ -82,6 +57,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await expect.poll(() => page.textContent('body')).toContain('Compresor')
     await page.click('[data-testid=lang-switch]')
     await expect.poll(() => page.textContent('body')).toContain('Compressor')
+    await screenshots(page, 'site-cold-room-en')
     await page.close()
   })
 })
@@ -91,11 +67,8 @@ describe.skipIf(!haveChromium)('sync status and history gaps in a real browser',
   let browser: Browser
 
   beforeAll(async () => {
-    stack = await startStack({ dashboardDir: outDir, intervalMs: 500 })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    })
+    stack = await startStack({ dashboardDir: dashboardDir(), intervalMs: 500 })
+    browser = await launchBrowser()
   })
 
   afterAll(async () => {
