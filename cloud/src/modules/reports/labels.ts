@@ -155,7 +155,7 @@ export const formatNumber = (value: number | null, lang: ReportLang, digits = 1)
 
 export function formatBand(band: { minC: number | null; maxC: number | null }, lang: ReportLang): string {
   const n = (v: number) => formatNumber(v, lang)
-  if (band.minC !== null && band.maxC !== null) return `${n(band.minC)} a ${n(band.maxC)} °C`.replace(' a ', lang === 'es' ? ' a ' : ' to ')
+  if (band.minC !== null && band.maxC !== null) return `${n(band.minC)} ${lang === 'es' ? 'a' : 'to'} ${n(band.maxC)} °C`
   if (band.maxC !== null) return lang === 'es' ? `${n(band.maxC)} °C o menos` : `${n(band.maxC)} °C or colder`
   return lang === 'es' ? `${n(band.minC!)} °C o más` : `${n(band.minC!)} °C or warmer`
 }

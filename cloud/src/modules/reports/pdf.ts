@@ -177,10 +177,10 @@ function chart(doc: Doc, report: ColdChainReport, f: FridgeReport, readings: rea
   const span = report.to - report.from
   const xOf = (ms: number) => box.x + ((ms - report.from) / span) * box.width
 
-  const values = readings.flatMap((r) => [r.min, r.max])
   const bounds = [f.band.minC, f.band.maxC].filter((v): v is number => v !== null)
-  let lo = Math.min(...values, ...bounds)
-  let hi = Math.max(...values, ...bounds)
+  // Reduced, not spread: a day at one reading a second is 86,400 arguments.
+  let lo = readings.reduce((m, r) => Math.min(m, r.min), Math.min(Infinity, ...bounds))
+  let hi = readings.reduce((m, r) => Math.max(m, r.max), Math.max(-Infinity, ...bounds))
   if (!Number.isFinite(lo)) (lo = 0), (hi = 10)
   const pad = Math.max(1, (hi - lo) * 0.1)
   lo = Math.floor(lo - pad)
