@@ -42,7 +42,7 @@ describe.each(testDrivers())('fleet registry, status and idempotent commands on 
       for (const id of ['heladera-3', 'camara-2', 'puerta-1']) {
         const res = await call('POST', base, { id, name: `Equipo ${id}`, kind: 'cold_room' })
         expect(res.statusCode).toBe(201)
-        expect(res.json()).toEqual({ id, gatewayId, siteId: DEMO.site.id, name: `Equipo ${id}`, kind: 'cold_room' })
+        expect(res.json()).toEqual({ id, gatewayId, siteId: DEMO.site.id, name: `Equipo ${id}`, kind: 'cold_room', coldBand: null })
       }
       const first = (await call('GET', `${base}?limit=2`)).json()
       expect(first.items.map((d: { id: string }) => d.id)).toEqual(['camara-2', 'heladera-3'])
@@ -97,7 +97,7 @@ describe.each(testDrivers())('fleet registry, status and idempotent commands on 
         for (const res of responses) expect(res.json().error.code).toBe('GATEWAY_NOT_FOUND')
       }
       const theirs = await t.app.db.selectFrom('devices').selectAll().where('gateway_id', '=', other.gatewayId).execute()
-      expect(theirs).toEqual([{ id: 'suyo', gateway_id: other.gatewayId, site_id: other.siteId, name: 'Suyo', kind: 'cold_room' }])
+      expect(theirs).toEqual([{ id: 'suyo', gateway_id: other.gatewayId, site_id: other.siteId, name: 'Suyo', kind: 'cold_room', cold_band_min_c: null, cold_band_max_c: null }])
     })
 
     it('lets an owner read the registry but not change it (fleet.config)', async () => {
