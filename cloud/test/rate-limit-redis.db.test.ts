@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { createClient } from '@redis/client'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,43 +8,7 @@ import type { CloudConfig } from '../src/config.js'
 import { DEMO } from '../src/seed.js'
 import { testConfig } from './support/app.js'
 import { createTestDatabase, testDrivers, type TestDatabase } from './support/drivers.js'
-
-const REDIS = new URL(process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379')
-
-/** A TCP relay in front of Redis, cut and restored by the test: an outage for these two instances only. */
-async function startRelay() {
-  const open = new Set<Socket>()
-  let down = false
-  const server: Server = createServer((client) => {
-    if (down) return void client.destroy()
-    const upstream = connectTcp(Number(REDIS.port || 6379), REDIS.hostname)
-    for (const s of [client, upstream]) {
-      open.add(s)
-      s.on('error', () => {})
-      s.on('close', () => {
-        open.delete(s)
-        client.destroy()
-        upstream.destroy()
-      })
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut() {
-      down = true
-      for (const s of open) s.destroy()
-    },
-    restore() {
-      down = false
-    },
-    async close() {
-      for (const s of open) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
+import { startRedisRelay, TEST_REDIS, type RedisRelay } from './support/redis.js'
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -59,7 +23,7 @@ describe.each(testDrivers())('rate limits shared by two cloud instances through 
   const redisKeyPrefix = `tendero-rl-test-${randomBytes(6).toString('hex')}`
   const databases: TestDatabase[] = []
   const apps: FastifyInstance[] = []
-  let relay: Awaited<ReturnType<typeof startRelay>>
+  let relay: RedisRelay
   let urlA: string
   let urlB: string
   let a: FastifyInstance
@@ -84,7 +48,7 @@ describe.each(testDrivers())('rate limits shared by two cloud instances through 
   }
 
   beforeAll(async () => {
-    relay = await startRelay()
+    relay = await startRedisRelay()
     ;({ app: a, url: urlA } = await instance())
     ;({ app: b, url: urlB } = await instance())
     const login = await fetch(`${urlA}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
@@ -96,7 +60,7 @@ describe.each(testDrivers())('rate limits shared by two cloud instances through 
     for (const app of apps) await app.close()
     for (const db of databases) await db.drop()
     await relay?.close()
-    const redis = createClient({ url: REDIS.toString() })
+    const redis = createClient({ url: TEST_REDIS.toString() })
     await redis.connect()
     const keys = await redis.keys(`${redisKeyPrefix}:*`)
     if (keys.length) await redis.del(keys)
@@ -119,7 +83,7 @@ describe.each(testDrivers())('rate limits shared by two cloud instances through 
       ...[1, 2, 3].map(() => ({ status: 429, remaining: '0' })),
     ])
     // The buckets live in Redis under the instances' prefix.
-    const redis = createClient({ url: REDIS.toString() })
+    const redis = createClient({ url: TEST_REDIS.toString() })
     await redis.connect()
     try {
       expect(await redis.keys(`${redisKeyPrefix}:rl:public:*`)).toEqual([`${redisKeyPrefix}:rl:public:ip:127.0.0.1`])

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createServer, connect as connectTcp, type AddressInfo, type Server, type Socket as TcpSocket } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,47 +8,7 @@ import type { CloudConfig } from '../src/config.js'
 import { DEMO } from '../src/seed.js'
 import { addOrganization, DEMO_KEY, ingest, loginDemo, telemetryEvent, testConfig } from './support/app.js'
 import { createTestDatabase, testDrivers, type TestDatabase } from './support/drivers.js'
-
-/** The Redis CI and the dev machines run; REDIS_URL in the environment overrides it. */
-const REDIS = new URL(process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379')
-
-/**
- * A TCP relay in front of Redis that the test can cut and restore, so "Redis went away"
- * happens for these two instances only, not for everyone sharing the server.
- */
-async function startRelay(): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  const open = new Set<TcpSocket>()
-  let down = false
-  const server: Server = createServer((client) => {
-    if (down) return void client.destroy()
-    const upstream = connectTcp(Number(REDIS.port || 6379), REDIS.hostname)
-    for (const s of [client, upstream]) {
-      open.add(s)
-      s.on('error', () => {})
-      s.on('close', () => {
-        open.delete(s)
-        client.destroy()
-        upstream.destroy()
-      })
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut: () => {
-      down = true
-      for (const s of open) s.destroy()
-    },
-    restore: () => {
-      down = false
-    },
-    close: async () => {
-      for (const s of open) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
+import { startRedisRelay, type RedisRelay } from './support/redis.js'
 
 describe.each(testDrivers())('realtime across two cloud instances through Redis, on %s', (driver) => {
   // Unique per run: parallel runs on the same Redis must not hear each other's pushes.
@@ -56,7 +16,7 @@ describe.each(testDrivers())('realtime across two cloud instances through Redis,
   const databases: TestDatabase[] = []
   const apps: FastifyInstance[] = []
   const sockets: Socket[] = []
-  let relay: Awaited<ReturnType<typeof startRelay>>
+  let relay: RedisRelay
   let a: FastifyInstance
   let b: FastifyInstance
   let urlA: string
@@ -105,7 +65,7 @@ describe.each(testDrivers())('realtime across two cloud instances through Redis,
   }
 
   beforeAll(async () => {
-    relay = await startRelay()
+    relay = await startRedisRelay()
     ;({ app: a, url: urlA } = await instance(relay.url))
     ;({ app: b, url: urlB } = await instance(relay.url))
   }, 90_000)
@@ -182,7 +142,7 @@ describe.each(testDrivers())('realtime across two cloud instances through Redis,
   }, 30_000)
 
   it('refuses to start when Redis cannot be reached, naming REDIS_URL', async () => {
-    const closed = await startRelay()
+    const closed = await startRedisRelay()
     await closed.close()
     // It gives up after its startup window (5 s) instead of waiting for Redis forever.
     await expect(buildApp(testConfig(await database(), { redisUrl: closed.url }))).rejects.toThrow(
