@@ -8,6 +8,7 @@ import { coldChainReport } from '../src/modules/reports/service.js'
 import { DEMO } from '../src/seed.js'
 import { addDemoGateway, alarmEvent, buildTestApp, gapEvent, ingest, loginDemo, telemetryEvent, type TestApp } from './support/app.js'
 import { testDrivers } from './support/drivers.js'
+import { parseCsv } from './support/csv.js'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -38,31 +39,6 @@ async function send(t: TestApp, gw: { gatewayId: string; gatewayKey: string; nex
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json().stored).toBe(events.length)
   }
-}
-
-/** RFC 4180 with a chosen separator, enough to read back what the report wrote. */
-function parseCsv(text: string, sep: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++
-      else if (c === '"') quoted = false
-      else field += c
-    } else if (c === '"') quoted = true
-    else if (c === sep) row.push(field), (field = '')
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-      i++
-    } else field += c
-  }
-  return rows
 }
 
 /**

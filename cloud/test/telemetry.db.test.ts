@@ -8,6 +8,7 @@ import telemetryRoutes from '../src/modules/telemetry/routes.js'
 import { DEMO } from '../src/seed.js'
 import { addDemoGateway, addOrganization, ingest, loginDemo, rollupEvent, telemetryEvent, testConfig } from './support/app.js'
 import { createTestDatabase, testDrivers, type TestDatabase } from './support/drivers.js'
+import { parseCsv } from './support/csv.js'
 
 const DAY_MS = 24 * 3600_000
 const MINUTE_MS = 60_000
@@ -35,32 +36,6 @@ async function attachedPartitions(app: FastifyInstance): Promise<string[]> {
     select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
     where i.inhparent = 'telemetry'::regclass order by 1`.execute(app.db)
   return rows.map((r) => r.name)
-}
-
-/** RFC 4180, enough to read back what the export wrote. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++
-      else if (c === '"') quoted = false
-      else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') row.push(field), (field = '')
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-      i++
-    } else field += c
-  }
-  if (field || row.length) row.push(field), rows.push(row)
-  return rows
 }
 
 interface Expected {
