@@ -5,7 +5,8 @@ import Type, { type Static } from 'typebox'
 import { DEVICE_ID_PATTERN, SIM_TIME_ENV, STATE_KEY_PATTERN, compile, parseSimTime, type SimulatedTime } from '@tendero/protocol'
 import { GatewayError } from './errors.js'
 import { parsePasswordHash } from './broker/passwords.js'
-import { RuleEnvelope, conditionDeviceRefs, explainRule, type RuleSpec } from './rules/registry.js'
+import { RuleEnvelope, type RuleSpec } from './rules/registry.js'
+import { explainRuleInSite } from './rules/shared.js'
 import { AccessConfigSchema, explainAccess, type AccessConfig } from './access/schema.js'
 import { isValidTimeZone } from './local-time.js'
 import { RelayEntry, explainFailsafe, relayName } from './failsafe/spec.js'
@@ -193,24 +194,11 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
       reasons.push(`/services/${i}/passwordHash: ${(err as Error).message}`)
     }
   })
-  const ruleIds = new Set<string>()
+  // The same checks the cloud runs on one rule before it saves it (rules/shared.ts).
+  const ruleIds: string[] = []
   site.rules.forEach((rule, i) => {
-    if (ruleIds.has(rule.id)) reasons.push(`/rules/${i}/id: duplicate rule id "${rule.id}"`)
-    ruleIds.add(rule.id)
-    const ruleReasons = explainRule(rule, `/rules/${i}`)
-    reasons.push(...ruleReasons)
-    if (ruleReasons.length > 0) return
-    for (const ref of conditionDeviceRefs(rule))
-      if (!devices.has(ref.deviceId)) reasons.push(`/rules/${i}${ref.path}: unknown device "${ref.deviceId}"`)
-    const actionLists = { actions: rule.actions, rearmActions: rule.rearmActions ?? [] }
-    for (const [list, actions] of Object.entries(actionLists))
-      actions.forEach((a, j) => {
-        if (typeof a.deviceId !== 'string') return
-        const target = devices.get(a.deviceId)
-        if (!target) reasons.push(`/rules/${i}/${list}/${j}/deviceId: unknown device "${a.deviceId}"`)
-        else if (typeof a.relay === 'string' && target.relays && !target.relays.some((r) => relayName(r) === a.relay))
-          reasons.push(`/rules/${i}/${list}/${j}/relay: device "${a.deviceId}" has no relay "${a.relay}"`)
-      })
+    for (const p of explainRuleInSite(rule, { devices: site.devices, otherRuleIds: ruleIds })) reasons.push(`/rules/${i}${p.path}: ${p.message}`)
+    ruleIds.push(rule.id)
   })
   if (site.timezone !== undefined && !isValidTimeZone(site.timezone))
     reasons.push(`/timezone: unknown IANA time zone "${site.timezone}"`)
