@@ -7,20 +7,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import type { LogEvent } from '@tendero/protocol'
 import { EventLog } from '../src/log/event-log.js'
-import { Uploader, UPLINK_CURSOR } from '../src/uplink/uploader.js'
+import { parseRetryAfter, Uploader, UPLINK_CURSOR } from '../src/uplink/uploader.js'
 import { waitFor } from './harness.js'
 
 interface Received {
   auth: string | undefined
   body: { gatewayId: string; sentAt: number; events: LogEvent[] }
 }
-type Answer = (batch: Received['body'], n: number) => { status: number; body: unknown }
+type Answer = (batch: Received['body'], n: number) => { status: number; body: unknown; headers?: Record<string, string> }
 
 let dir: string
 let log: EventLog
 let server: Server
 let uploader: Uploader | undefined
 let received: Received[]
+let receivedAt: number[]
 let answer: Answer
 
 const readBody = async (req: IncomingMessage) => {
@@ -43,13 +44,15 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tendero-uplink-'))
   log = new EventLog({ path: join(dir, 'log.db'), bootId: 'boot', clockSynced: () => true })
   received = []
+  receivedAt = []
   cloudHas = new Set()
   answer = (b) => ack(watermark(b))
   server = createServer(async (req, res) => {
     const body = await readBody(req)
     received.push({ auth: req.headers.authorization, body })
+    receivedAt.push(Date.now())
     const a = answer(body, received.length)
-    res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body))
+    res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }).end(JSON.stringify(a.body))
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
 })
@@ -134,6 +137,26 @@ describe('uplink', () => {
     expect(cursorAtRequest).toEqual([0, 0, 0, 0])
     expect(new Set(seqsSent())).toEqual(new Set([1, 2, 3, 4]))
     expect(up.status()).toMatchObject({ lastError: null, lag: 0 })
+  })
+
+  it('waits as long as a busy cloud asks (429 with retry-after) before sending again', async () => {
+    await fill(2)
+    answer = (b, n) =>
+      n === 1 ? { status: 429, body: { error: { code: 'RATE_LIMITED', message: 'slow down' } }, headers: { 'retry-after': '1' } } : ack(lastOf(b))
+    startUploader()
+    await waitFor(() => log.getCursor(UPLINK_CURSOR) === 2, 5000)
+    expect(received.length).toBe(2)
+    // The backoff alone would retry within 50 ms (backoffCapMs).
+    expect(receivedAt[1]! - receivedAt[0]!).toBeGreaterThanOrEqual(950)
+  })
+
+  it('reads retry-after as seconds or as an HTTP date, and ignores what it cannot read', () => {
+    const now = Date.parse('2026-11-21T12:00:00Z')
+    expect(parseRetryAfter('30', now)).toBe(30_000)
+    expect(parseRetryAfter('Sat, 21 Nov 2026 12:00:10 GMT', now)).toBe(10_000)
+    expect(parseRetryAfter('Sat, 21 Nov 2026 11:00:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter('pronto', now)).toBeUndefined()
+    expect(parseRetryAfter(null, now)).toBeUndefined()
   })
 
   it('keeps the cursor and keeps retrying when the key is refused (401)', async () => {

@@ -80,6 +80,8 @@ interface Answer {
   elapsedMs: number
   /** The same on the monotonic clock: the round trip of a time sample. */
   rttMs: number
+  /** The cloud's `retry-after` (on 429 or 503), in ms. */
+  retryAfterMs?: number | undefined
 }
 
 /** How many quarantined events /health keeps with their reasons. */
@@ -277,7 +279,14 @@ export class Uploader {
         signal: this.abort.signal,
       })
       const text = await res.text()
-      return { status: res.status, ok: res.ok, text, elapsedMs: Date.now() - started, rttMs: performance.now() - startedMono }
+      return {
+        status: res.status,
+        ok: res.ok,
+        text,
+        elapsedMs: Date.now() - started,
+        rttMs: performance.now() - startedMono,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()),
+      }
     } catch (err) {
       // A timeout is congestion as much as an outage: retry with less.
       if (this.running && (err as Error).name === 'AbortError') this.shrink('timeout')
@@ -291,7 +300,12 @@ export class Uploader {
   private acknowledged({ batch, size }: Prepared, cursor: number, res: Answer): boolean {
     const events = batch.events
     if (res.status === 413) this.shrink('413')
-    if (!res.ok) throw new GatewayError('UPLINK_ERR_HTTP', `cloud answered ${res.status}: ${res.text.slice(0, 200)}`, { status: res.status })
+    if (!res.ok) {
+      throw new GatewayError('UPLINK_ERR_HTTP', `cloud answered ${res.status}: ${res.text.slice(0, 200)}`, {
+        status: res.status,
+        ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
+      })
+    }
     let ack: unknown
     try {
       ack = JSON.parse(res.text)
@@ -363,7 +377,11 @@ export class Uploader {
       this.o.logger.error({ status }, 'cloud refused the gateway key: check GATEWAY_KEY; retrying slowly')
       return this.o.backoffCapMs
     }
-    const delay = jitteredBackoff(this.failures, this.o.backoffBaseMs, this.o.backoffCapMs)
+    let delay = jitteredBackoff(this.failures, this.o.backoffBaseMs, this.o.backoffCapMs)
+    // A busy cloud (429 over its budget, 503) says when to come back: not before, and not
+    // much later than that, so a long wait does not stack on top of the backoff.
+    const retryAfterMs = err instanceof GatewayError ? err.details.retryAfterMs : undefined
+    if ((status === 429 || status === 503) && typeof retryAfterMs === 'number') delay = Math.max(delay, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS))
     this.o.logger.warn({ err: err.message, failures: this.failures, retryInMs: Math.round(delay) }, 'uplink failed')
     return delay
   }
@@ -385,4 +403,16 @@ function batchJson(gatewayId: string, sentAt: number, eventsJson: string, absent
 /** The events of a batch as the inside of a JSON array. */
 function eventsJson(events: readonly SerializedEvent[]): string {
   return events.map((e) => e.json).join(',')
+}
+
+/** The longest `retry-after` the uplink honours: a cloud asking for more is probably wrong. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000
+
+/** `retry-after` as delta seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const at = Date.parse(trimmed)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
