@@ -297,3 +297,118 @@ export function toGapItem(row: DataGapRow): GapItem {
     recordedAt: toEpochMs(row.recorded_at),
   }
 }
+
+/** One site's gateways folded into the overview's figures (service.ts adds who is online). */
+export interface SiteGatewayHealthRow {
+  site_id: string
+  gateway_ids: string[]
+  lag_seconds: number | null
+  lag_events: number
+  buffer_days_left: number | null
+  last_contact_at: Date | null
+}
+
+/**
+ * Per site: its gateways, the worst lag and buffer of their last sync reports, and the
+ * latest contact. One grouped query for a page of sites.
+ */
+export async function siteGatewayHealth(db: Db, siteIds: string[]): Promise<SiteGatewayHealthRow[]> {
+  if (siteIds.length === 0) return []
+  const rows = await db
+    .selectFrom('gateways')
+    .select([
+      'site_id',
+      sql<string[]>`array_agg(id order by id)`.as('gateway_ids'),
+      sql<number | null>`max((sync_status->>'lagSeconds')::double precision)`.as('lag_seconds'),
+      sql<number>`coalesce(sum((sync_status->>'lagEvents')::bigint), 0)`.as('lag_events'),
+      sql<number | null>`min((sync_status->>'bufferDaysLeft')::double precision)`.as('buffer_days_left'),
+      sql<Date | null>`max(greatest(last_contact_at, last_seen_at))`.as('last_contact_at'),
+    ])
+    .where('site_id', 'in', siteIds)
+    .groupBy('site_id')
+    .execute()
+  return rows.map((r) => ({
+    ...r,
+    lag_seconds: r.lag_seconds === null ? null : Number(r.lag_seconds),
+    lag_events: Number(r.lag_events),
+    buffer_days_left: r.buffer_days_left === null ? null : Number(r.buffer_days_left),
+  }))
+}
+
+/** Active (raised or acknowledged) alarms per site and severity. */
+export async function activeAlarmCounts(db: Db, siteIds: string[]): Promise<{ site_id: string; severity: string; n: number }[]> {
+  if (siteIds.length === 0) return []
+  const rows = await db
+    .selectFrom('alarms')
+    .select(['site_id', 'severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('site_id', 'in', siteIds)
+    .where('state', '!=', 'cleared')
+    .groupBy(['site_id', 'severity'])
+    .execute()
+  return rows.map((r) => ({ ...r, n: Number(r.n) }))
+}
+
+/** Where an activity page ends: the event's time (epoch ms), then its (gateway_id, seq). */
+export type ActivityPosition = [timeMs: number, gatewayId: string, seq: number]
+
+export interface ActivityFilter {
+  /** Sites whose events may be listed. */
+  siteIds: string[]
+  /** Of those, the sites whose alarm events may be listed too (alarms.read). */
+  alarmSiteIds: string[]
+  logKinds: readonly string[]
+  after?: ActivityPosition | undefined
+  limit: number
+}
+
+export interface ActivityRow {
+  site_id: string
+  site_name: string
+  gateway_id: string
+  seq: number
+  kind: string
+  device_id: string
+  time: Date
+  body: unknown
+}
+
+/**
+ * The sites' gateway log events of the given kinds, newest first; keyset on
+ * (time, gateway_id, seq). Events carry no site: their gateway's site today says where.
+ */
+export async function listActivity(db: Db, filter: ActivityFilter): Promise<ActivityRow[]> {
+  if (filter.siteIds.length === 0 || filter.logKinds.length === 0) return []
+  let query = db
+    .selectFrom('events')
+    .innerJoin('gateways', 'gateways.id', 'events.gateway_id')
+    .innerJoin('sites', 'sites.id', 'gateways.site_id')
+    .select([
+      'sites.id as site_id',
+      'sites.name as site_name',
+      'events.gateway_id',
+      'events.seq',
+      'events.kind',
+      'events.device_id',
+      'events.time',
+      'events.body',
+    ])
+    .where('gateways.site_id', 'in', filter.siteIds)
+    .where('events.kind', 'in', [...filter.logKinds])
+  if (filter.logKinds.includes('alarm')) {
+    const alarmSites = filter.alarmSiteIds
+    query = query.where((eb) =>
+      alarmSites.length === 0 ? eb('events.kind', '!=', 'alarm') : eb.or([eb('events.kind', '!=', 'alarm'), eb('gateways.site_id', 'in', alarmSites)]),
+    )
+  }
+  if (filter.after) {
+    const [at, gatewayId, seq] = filter.after
+    query = query.where(sql<boolean>`(events.time, events.gateway_id, events.seq) < (${new Date(at)}::timestamptz, ${gatewayId}::text, ${seq}::bigint)`)
+  }
+  const rows = await query
+    .orderBy('events.time', 'desc')
+    .orderBy('events.gateway_id', 'desc')
+    .orderBy('events.seq', 'desc')
+    .limit(filter.limit)
+    .execute()
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) })) as ActivityRow[]
+}

@@ -14,6 +14,8 @@ import {
   StateQuery,
   TelemetryList,
   TelemetryQuery,
+  ActivityList,
+  ActivityQuery,
 } from './schema.js'
 
 const common = { tags: ['sites'], security: [{ user: [] }] }
@@ -33,12 +35,15 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'sites.read' },
       schema: {
         ...common,
-        description: `The organization's sites and those other organizations granted it (grantedBy), by name, then id. ${PAGED}`,
+        description:
+          'The organization\'s sites and those other organizations granted it (grantedBy), by name, then id. Each carries ' +
+          '`health`: its gateways online, the worst sync lag and buffer of their last reports, the last contact, and the ' +
+          `active alarms by severity (null without alarms.read on the site). ${PAGED}`,
         querystring: SitesQuery,
         response: { 200: SiteList, 400: ErrorReply, 401: ErrorReply },
       },
     },
-    (request) => service.listSites(app.db, request.user, request.query),
+    (request) => service.listSites(app.db, app.gatewayPresence, request.user, request.query),
   )
 
   app.get(
@@ -114,6 +119,24 @@ const sitesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) => service.getGaps(app.db, request.user, request.params.siteId, request.query),
+  )
+
+  app.get(
+    '/activity',
+    {
+      config: { permission: 'sites.read' },
+      schema: {
+        ...common,
+        description:
+          'What happened across the sites, newest first: the gateways\' alarm changes, state changes (relays, doors, devices ' +
+          'online), door and card access, commands and their answers, device events and payments, each with the body the ' +
+          'gateway logged. Granted sites come in when the grant includes sites.read, their alarm changes only with ' +
+          `alarms.read. siteId and kind narrow it. Ordered by (time, gatewayId, seq) descending. ${PAGED}`,
+        querystring: ActivityQuery,
+        response: { 200: ActivityList, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
+      },
+    },
+    (request) => service.listActivity(app.db, request.user, request.query),
   )
 }
 

@@ -5,8 +5,41 @@ import { GatewayStatus } from '../sync/schema.js'
 
 const EpochMs = Type.Integer({ minimum: 0 })
 const NullableEpochMs = Type.Union([EpochMs, Type.Null()])
+const NullableNumber = Type.Union([Type.Number(), Type.Null()])
 
 export const SiteParams = Type.Object({ siteId: Type.String({ maxLength: 64 }) })
+
+/** Active (raised or acknowledged) alarms of a site, by severity. */
+export const AlarmCounts = Type.Object({
+  total: Type.Integer({ minimum: 0 }),
+  emergency: Type.Integer({ minimum: 0 }),
+  critical: Type.Integer({ minimum: 0 }),
+  warning: Type.Integer({ minimum: 0 }),
+  info: Type.Integer({ minimum: 0 }),
+})
+export type AlarmCounts = Type.Static<typeof AlarmCounts>
+
+/**
+ * A site at a glance, for the overview: its gateways' figures folded into one (the
+ * worst of each), so a phone shows every site's state from one request.
+ */
+export const SiteHealth = Type.Object({
+  /** Every gateway of the site has its channel open now (false for a site without gateways). */
+  online: Type.Boolean(),
+  gatewaysOnline: Type.Integer({ minimum: 0 }),
+  gatewaysTotal: Type.Integer({ minimum: 0 }),
+  /** The largest lag among the gateways' last sync reports, in seconds; null when none reported one. */
+  lagSeconds: NullableNumber,
+  /** Events not yet in the cloud, summed over the gateways' last reports. */
+  lagEvents: Type.Integer({ minimum: 0 }),
+  /** The fewest days left before a gateway's disk budget is full; null until a rate is known. */
+  bufferDaysLeft: NullableNumber,
+  /** The latest contact of any of its gateways. */
+  lastContactAt: NullableEpochMs,
+  /** Null when the viewer may not read the site's alarms (a grant without alarms.read). */
+  activeAlarms: Type.Union([AlarmCounts, Type.Null()]),
+})
+export type SiteHealth = Type.Static<typeof SiteHealth>
 
 export const SiteSummary = Type.Object({
   id: Type.String(),
@@ -14,7 +47,9 @@ export const SiteSummary = Type.Object({
   timezone: Type.String(),
   /** Set for another organization's site this one may see (a shop's grant to its mall): that organization's name. */
   grantedBy: Type.Optional(Type.String()),
+  health: SiteHealth,
 })
+export type SiteSummary = Type.Static<typeof SiteSummary>
 export const SiteList = Page(SiteSummary)
 export const SITE_SORTS = ['name'] as const
 export const SitesQuery = Type.Object(
@@ -193,3 +228,49 @@ export const GapItem = Type.Object({
 })
 export type GapItem = Type.Static<typeof GapItem>
 export const GapList = Page(GapItem)
+
+/**
+ * What the activity feed shows, by the gateway log's event kinds: `command` also brings
+ * the devices' answers (`ack`). Telemetry, rollups and gaps are history, not activity.
+ */
+export const ACTIVITY_KINDS = ['alarm', 'state', 'access', 'command', 'event', 'payment'] as const
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number]
+/** The log kinds each filter value stands for. */
+export const ACTIVITY_LOG_KINDS: Record<ActivityKind, readonly string[]> = {
+  alarm: ['alarm'],
+  state: ['state'],
+  access: ['access'],
+  command: ['command', 'ack'],
+  event: ['event'],
+  payment: ['payment'],
+}
+
+export const ActivityQuery = Type.Object(
+  {
+    ...PageQuery,
+    siteId: Type.Optional(Type.String({ maxLength: 64 })),
+    kind: Type.Optional(Type.Union(ACTIVITY_KINDS.map((k) => Type.Literal(k)), { description: 'alarm, state, access, command (with the answers), event or payment' })),
+  },
+  { additionalProperties: false },
+)
+export type ActivityQuery = Type.Static<typeof ActivityQuery>
+
+/**
+ * One event of a site's gateway log, as the feed shows it: `kind` is the log kind
+ * (`alarm`, `state`, `access`, `command`, `ack`, `event`, `payment`) and `body` the
+ * event's body as the gateway logged it (@tendero/protocol LogEvent). (gatewayId, seq)
+ * identifies it, so a client can merge pushes with pages without duplicates.
+ */
+export const ActivityItem = Type.Object({
+  siteId: Type.String(),
+  siteName: Type.String(),
+  gatewayId: Type.String(),
+  seq: Type.Integer({ minimum: 1 }),
+  kind: Type.String(),
+  deviceId: Type.String(),
+  /** When it happened (the device's or the gateway's clock). */
+  time: EpochMs,
+  body: Type.Unknown(),
+})
+export type ActivityItem = Type.Static<typeof ActivityItem>
+export const ActivityList = Page(ActivityItem)

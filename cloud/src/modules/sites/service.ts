@@ -4,16 +4,25 @@ import type { SiteRow } from '../../plugins/db/tables.js'
 import { DEFAULT_LIMIT, decodeCursor, pageOf, parseSort, type PageOf } from '../common/pagination.js'
 import type { GatewayPresence } from '../sync/presence.js'
 import { listSiteGateways } from '../sync/service.js'
-import { GRANT_SCOPES, type GrantScope, type Permission } from '../identity/permissions.js'
+import { can, GRANT_SCOPES, type GrantScope, type Permission } from '../identity/permissions.js'
+import type { AuthUser } from '../../plugins/auth.js'
+import { toEpochMs } from '../../plugins/db/timestamps.js'
 import * as repo from './repository.js'
 import {
   TELEMETRY_DEFAULT_LIMIT,
   TELEMETRY_DEFAULT_WINDOW_MS,
+  ACTIVITY_KINDS,
+  ACTIVITY_LOG_KINDS,
+  type ActivityItem,
+  type ActivityQuery,
+  type AlarmCounts,
   type AlarmItem,
   type AlarmsQuery,
   type GapItem,
   type GapsQuery,
   type SiteDetail,
+  type SiteHealth,
+  type SiteSummary,
   type SitesQuery,
   type StateItem,
   type StateQuery,
@@ -66,19 +75,73 @@ function sortedCursor<P extends unknown[]>(cursor: string | undefined, desc: boo
 
 const sortedPosition = <P extends unknown[]>(desc: boolean, position: P): Sorted<P> => [desc ? 1 : 0, ...position]
 
-/** Own sites and those other organizations granted (sites.read), in name order; keyset on (name, id). */
-export async function listSites(db: Db, viewer: string | SiteViewer, query: SitesQuery = {}): Promise<PageOf<{ id: string; name: string; timezone: string; grantedBy?: string }>> {
+/** Own sites and those other organizations granted (sites.read), in name order; keyset on (name, id), each with its health. */
+export async function listSites(db: Db, presence: GatewayPresence, viewer: string | SiteViewer | AuthUser, query: SitesQuery = {}): Promise<PageOf<SiteSummary>> {
   const orgId = typeof viewer === 'string' ? viewer : viewer.orgId
   const { desc } = parseSort(query.sort, ['name'] as const, 'name')
   const after = sortedCursor(query.cursor, desc, (p): p is repo.SitePosition => p.length === 2 && isString(p[0]) && isUuid(p[1]))
   const limit = query.limit ?? DEFAULT_LIMIT
   const rows = await repo.listSites(db, orgId, { desc, after, limit: limit + 1 })
-  return pageOf(
-    rows,
-    limit,
-    (s) => ({ id: s.id, name: s.name, timezone: s.timezone, ...(s.granted_by !== null ? { grantedBy: s.granted_by } : {}) }),
-    (s) => sortedPosition(desc, [s.name, s.id]),
-  )
+  const page = pageOf(rows, limit, (s) => s, (s) => sortedPosition(desc, [s.name, s.id]))
+  const health = await siteHealth(db, presence, viewer, page.items)
+  return {
+    items: page.items.map((s) => ({
+      id: s.id,
+      name: s.name,
+      timezone: s.timezone,
+      ...(s.granted_by !== null ? { grantedBy: s.granted_by } : {}),
+      health: health.get(s.id)!,
+    })),
+    nextCursor: page.nextCursor,
+  }
+}
+
+const NO_ALARMS: AlarmCounts = { total: 0, emergency: 0, critical: 0, warning: 0, info: 0 }
+
+/** Whether the viewer's role reads alarms (a bare org id is the organization itself: yes). */
+function readsAlarms(viewer: string | SiteViewer | AuthUser): boolean {
+  return typeof viewer === 'string' || !('role' in viewer) || can(viewer.role, 'alarms.read')
+}
+
+/**
+ * The overview's figures for a page of sites, from two grouped queries. Whether a gateway
+ * is online lives in memory (sync/presence.ts), so only that is counted here. Alarm counts
+ * of a granted site need the grant to include alarms.read, as its alarm list does.
+ */
+async function siteHealth(db: Db, presence: GatewayPresence, viewer: string | SiteViewer | AuthUser, sites: repo.SiteListRow[]): Promise<Map<string, SiteHealth>> {
+  const ids = sites.map((s) => s.id)
+  const orgId = typeof viewer === 'string' ? viewer : viewer.orgId
+  let alarmSites = new Set<string>()
+  if (readsAlarms(viewer)) {
+    const granted = sites.some((s) => s.granted_by !== null) ? new Set(await repo.visibleSiteIds(db, orgId, 'alarms.read')) : new Set<string>()
+    alarmSites = new Set(sites.filter((s) => s.granted_by === null || granted.has(s.id)).map((s) => s.id))
+  }
+  const [gateways, alarms] = await Promise.all([repo.siteGatewayHealth(db, ids), repo.activeAlarmCounts(db, [...alarmSites])])
+  const gatewaysBySite = new Map(gateways.map((g) => [g.site_id, g]))
+  const countsBySite = new Map<string, AlarmCounts>()
+  for (const row of alarms) {
+    const counts = countsBySite.get(row.site_id) ?? { ...NO_ALARMS }
+    counts.total += row.n
+    if (row.severity in counts && row.severity !== 'total') counts[row.severity as Exclude<keyof AlarmCounts, 'total'>] += row.n
+    countsBySite.set(row.site_id, counts)
+  }
+  const health = new Map<string, SiteHealth>()
+  for (const id of ids) {
+    const g = gatewaysBySite.get(id)
+    const total = g?.gateway_ids.length ?? 0
+    const online = g ? g.gateway_ids.filter((gatewayId) => presence.isOnline(gatewayId)).length : 0
+    health.set(id, {
+      online: total > 0 && online === total,
+      gatewaysOnline: online,
+      gatewaysTotal: total,
+      lagSeconds: g?.lag_seconds ?? null,
+      lagEvents: g?.lag_events ?? 0,
+      bufferDaysLeft: g?.buffer_days_left ?? null,
+      lastContactAt: toEpochMs(g?.last_contact_at ?? null),
+      activeAlarms: alarmSites.has(id) ? (countsBySite.get(id) ?? { ...NO_ALARMS }) : null,
+    })
+  }
+  return health
 }
 
 export async function getSite(db: Db, presence: GatewayPresence, orgId: string | SiteViewer, siteId: string): Promise<SiteDetail> {
@@ -156,4 +219,39 @@ export async function getGaps(db: Db, orgId: string | SiteViewer, siteId: string
     limit: limit + 1,
   })
   return pageOf(rows, limit, repo.toGapItem, (r) => sortedPosition(desc, [r.to_time.getTime(), r.gateway_id, Number(r.seq)]))
+}
+
+/**
+ * What happened across the viewer's sites, newest first: their gateways' log events of
+ * the feed's kinds. Own sites, and granted ones whose grant includes sites.read; alarm
+ * events of a granted site only when the grant also includes alarms.read (as /api/alarms).
+ */
+export async function listActivity(db: Db, viewer: string | SiteViewer | AuthUser, query: ActivityQuery = {}): Promise<PageOf<ActivityItem>> {
+  const orgId = typeof viewer === 'string' ? viewer : viewer.orgId
+  const after = decodeCursor(
+    query.cursor,
+    (p): p is repo.ActivityPosition => Array.isArray(p) && p.length === 3 && isEpochMs(p[0]) && isString(p[1]) && isSeq(p[2]),
+  )
+  const siteIds = query.siteId !== undefined
+    ? [(await findSiteForOrg(db, { orgId, permission: 'sites.read' }, query.siteId)).id]
+    : await repo.visibleSiteIds(db, orgId, 'sites.read')
+  const alarmSiteIds = readsAlarms(viewer) ? await repo.visibleSiteIds(db, orgId, 'alarms.read') : []
+  const logKinds = query.kind ? ACTIVITY_LOG_KINDS[query.kind] : ACTIVITY_KINDS.flatMap((k) => ACTIVITY_LOG_KINDS[k])
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const rows = await repo.listActivity(db, { siteIds, alarmSiteIds, logKinds, after, limit: limit + 1 })
+  return pageOf(
+    rows,
+    limit,
+    (r): ActivityItem => ({
+      siteId: r.site_id,
+      siteName: r.site_name,
+      gatewayId: r.gateway_id,
+      seq: r.seq,
+      kind: r.kind,
+      deviceId: r.device_id,
+      time: r.time.getTime(),
+      body: r.body,
+    }),
+    (r): repo.ActivityPosition => [r.time.getTime(), r.gateway_id, r.seq],
+  )
 }
