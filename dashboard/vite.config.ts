@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import { serviceWorkerPlugin } from './scripts/service-worker-plugin.js'
 
 // The cloud (default port 8080) serves the API and Socket.IO; in development Vite proxies
 // both so the dashboard always talks to its own origin, exactly like in production where
@@ -7,7 +8,8 @@ import vue from '@vitejs/plugin-vue'
 const CLOUD_DEV_URL = 'http://127.0.0.1:8080'
 
 export default defineConfig({
-  plugins: [vue()],
+  // The PWA's service worker (src/pwa/sw.ts), built after the app with its file list.
+  plugins: [vue(), serviceWorkerPlugin({ entry: 'src/pwa/sw.ts' })],
   // vue-i18n's esm-bundler build reads these compile-time flags; we use only the
   // Composition API, so the legacy API is tree-shaken away.
   define: {
