@@ -13,6 +13,10 @@ describe('dashboard and docs serving', () => {
     mkdirSync(join(dir, 'assets'))
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Tendero</title>')
     writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)')
+    writeFileSync(join(dir, 'sw.js'), 'self.addEventListener("fetch", () => {})')
+    writeFileSync(join(dir, 'manifest.webmanifest'), '{"name":"Tendero"}')
+    mkdirSync(join(dir, 'icons'))
+    writeFileSync(join(dir, 'icons', 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>')
     t = await buildTestApp('pglite', { dashboardDir: dir, seedDemo: false })
     // PGlite's start takes seconds on a busy machine.
   }, 60_000)
@@ -28,6 +32,30 @@ describe('dashboard and docs serving', () => {
     const deep = await t.app.inject({ url: '/sites/00000000-0000-4000-8000-000000000011' })
     expect(deep.statusCode).toBe(200)
     expect(deep.headers['content-type']).toMatch(/text\/html/)
+  })
+
+  it('serves the PWA files with their types, and makes browsers revalidate what keeps its name', async () => {
+    const expectations = [
+      // The service worker and the shell must never be stale: a new release is found by asking.
+      { url: '/sw.js', type: /^(application|text)\/javascript/, cache: 'no-cache' },
+      { url: '/', type: /^text\/html/, cache: 'no-cache' },
+      { url: '/index.html', type: /^text\/html/, cache: 'no-cache' },
+      { url: '/alarmas', type: /^text\/html/, cache: 'no-cache' },
+      { url: '/manifest.webmanifest', type: /^application\/manifest\+json/, cache: 'no-cache' },
+      { url: '/icons/icon.svg', type: /^image\/svg\+xml/, cache: 'no-cache' },
+      // Hashed names change with their content: kept for a year.
+      { url: '/assets/app.js', type: /^(application|text)\/javascript/, cache: 'public, max-age=31536000, immutable' },
+    ]
+    for (const { url, type, cache } of expectations) {
+      const res = await t.app.inject({ url })
+      expect(res.statusCode, url).toBe(200)
+      expect(res.headers['content-type'], url).toMatch(type)
+      expect(res.headers['cache-control'], url).toBe(cache)
+    }
+    // Revalidation is cheap: an unchanged worker is a 304.
+    const sw = await t.app.inject({ url: '/sw.js' })
+    const again = await t.app.inject({ url: '/sw.js', headers: { 'if-none-match': String(sw.headers.etag) } })
+    expect(again.statusCode).toBe(304)
   })
 
   it('keeps API and asset misses as JSON 404s', async () => {
