@@ -129,3 +129,61 @@ export function useFormat() {
     count: (value: number) => formatCount(value, locale.value),
   }
 }
+
+// ISO 4217 minor units of the currencies Tendero's shops use. Not Intl's display digits:
+// ICU shows COP without decimals, but the gateway and the cloud count centavos (protocol
+// access.ts), so 1 peso is 100 minor units whatever the browser's ICU says.
+const MINOR_UNIT_DIGITS: Record<string, number> = { ARS: 2, COP: 2, USD: 2, UYU: 2, CLP: 0, PYG: 0 }
+
+function minorUnitDigits(currency: string): number {
+  return MINOR_UNIT_DIGITS[currency] ?? new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+}
+
+const moneyFormats = new Map<string, Intl.NumberFormat>()
+
+/**
+ * An amount kept as integer minor units (centavos), e.g. `formatMoney(150050, 'ARS', 'es-AR')`
+ * → "$ 1.500,50". Whole amounts use the currency's usual digits in that locale (COP shows
+ * no centavos: "$ 12.500"); centavos are never rounded away when there are some.
+ */
+export function formatMoney(minorUnits: number, currency: string, locale: string): string {
+  const digits = minorUnitDigits(currency)
+  const scale = 10 ** digits
+  const whole = minorUnits % scale === 0
+  const key = `${locale}|${currency}|${whole}`
+  let format = moneyFormats.get(key)
+  if (!format) {
+    const options: Intl.NumberFormatOptions = { style: 'currency', currency }
+    // A fraction in a currency shown without one: show the centavos rather than round them.
+    if (!whole) Object.assign(options, { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    format = new Intl.NumberFormat(locale, options)
+    moneyFormats.set(key, format)
+  }
+  return format.format(minorUnits / scale)
+}
+
+/** A day without a time, e.g. a report's day: "21 de nov de 2026" / "Nov 21, 2026", in the site's zone. */
+export function formatDate(epochMs: number, locale: string, timeZone: string): string {
+  return dateTimeFormat(locale, timeZone, { day: 'numeric', month: 'short', year: 'numeric' }).format(epochMs)
+}
+
+/** A measured value with the locale's separators and a fixed number of decimals: "1.234,5". */
+export function formatNumber(value: number, locale: string, fractionDigits = 1): string {
+  return new Intl.NumberFormat(locale, { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(value)
+}
+
+/** A share in [0, 1] as a percentage: 0.425 → "43%". */
+export function formatPercent(ratio: number, locale: string, fractionDigits = 0): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: fractionDigits }).format(ratio)
+}
+
+/** Money, dates, numbers and percentages in the current UI language (useFormat has the rest). */
+export function useLocaleFormat() {
+  const { locale } = useI18n()
+  return {
+    money: (minorUnits: number, currency: string) => formatMoney(minorUnits, currency, locale.value),
+    date: (epochMs: number, timeZone: string) => formatDate(epochMs, locale.value, timeZone),
+    number: (value: number, fractionDigits?: number) => formatNumber(value, locale.value, fractionDigits),
+    percent: (ratio: number, fractionDigits?: number) => formatPercent(ratio, locale.value, fractionDigits),
+  }
+}
