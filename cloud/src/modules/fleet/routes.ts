@@ -16,6 +16,7 @@ import {
   ClaimCodeView,
   ClaimReply,
   CommandParams,
+  CommandTargets,
   CommandView,
   ConfigView,
   CreateClaimCodeBody,
@@ -160,6 +161,20 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await devices.deleteDevice(app.db, request, request.params.id, request.params.deviceId)
       return reply.code(204).send(null)
     },
+  )
+
+  app.get(
+    '/gateways/:id/command-targets',
+    {
+      config: { permission: 'fleet.read' },
+      schema: {
+        ...common,
+        description: "The devices of the gateway's config (latest desired, else the one it reported running) with the relays and doors a command may name.",
+        params: GatewayParams,
+        response: { 200: CommandTargets, ...errors },
+      },
+    },
+    (request) => service.commandTargets(app.db, request.user.orgId, request.params.id),
   )
 
   app.get(

@@ -225,3 +225,26 @@ export const GatewaySummary = Type.Object({
 })
 export type GatewaySummary = Type.Static<typeof GatewaySummary>
 export const GatewayList = Page(GatewaySummary)
+
+// ---- What a device can be told to do ----------------------------------------------------
+
+/** A device as the gateway's config declares it, with what the command form may offer. */
+export const CommandTarget = Type.Object({
+  id: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.String(),
+  /** Relays the device accepts in `relay.set` (the config's `relays`). */
+  relays: Type.Array(Type.String()),
+  /** Doors this device is the reader of (`access.doors[].deviceId`): `door.open` targets. */
+  doors: Type.Array(Type.String()),
+})
+export type CommandTarget = Type.Static<typeof CommandTarget>
+
+export const CommandTargets = Type.Object({
+  gatewayId: Type.String(),
+  /** `desired`: the cloud's latest desired config; `reported`: what the gateway said it runs; `none`: neither is known yet. */
+  source: Type.Union([Type.Literal('desired'), Type.Literal('reported'), Type.Literal('none')]),
+  version: Type.Union([Type.Integer(), Type.Null()]),
+  devices: Type.Array(CommandTarget),
+})
+export type CommandTargets = Type.Static<typeof CommandTargets>

@@ -8,7 +8,8 @@ import { toEpochMs } from '../../plugins/db/timestamps.js'
 import { recordContact, recordSyncStatus } from '../sync/service.js'
 import * as repo from './repository.js'
 import type { CommandRow } from './repository.js'
-import type { CommandStatus, CommandView, ConfigView, CreateCommandBody } from './schema.js'
+import { runningConfig } from '../rules/repository.js'
+import type { CommandStatus, CommandTarget, CommandTargets, CommandView, ConfigView, CreateCommandBody } from './schema.js'
 
 export { gatewayNotFound }
 export const commandNotFound = (): AppError => new AppError('COMMAND_NOT_FOUND', 404, 'Command not found')
@@ -159,4 +160,42 @@ export async function onGatewayMessage(db: Db, gatewayId: string, message: Uplin
   if (!UUID_RE.test(message.id)) return
   const status: CommandStatus = message.ok ? 'acked' : message.error === 'expired' ? 'expired' : 'failed'
   await repo.recordAck(db, gatewayId, message.id, status, message.ok ? null : (message.error ?? 'failed'))
+}
+
+/**
+ * The devices of the gateway's config with the relays and doors a command may name, so a
+ * form offers only what the gateway would accept: the latest desired config, else the
+ * config the gateway reported it runs (rules/repository.ts), else nothing.
+ */
+export async function commandTargets(db: Db, orgId: string, gatewayId: string): Promise<CommandTargets> {
+  const gateway = await gatewayForOrg(db, orgId, gatewayId)
+  const desired = await repo.latestConfig(db, gateway.id)
+  if (desired) return { gatewayId: gateway.id, source: 'desired', version: desired.version, devices: targetsOf(desired.config) }
+  const running = await runningConfig(db, gateway.id)
+  if (running) return { gatewayId: gateway.id, source: 'reported', version: running.version, devices: targetsOf(running.config) }
+  return { gatewayId: gateway.id, source: 'none', version: null, devices: [] }
+}
+
+type LooseSiteConfig = {
+  devices?: { id?: unknown; name?: unknown; kind?: unknown; relays?: unknown }[]
+  access?: { doors?: { id?: unknown; deviceId?: unknown }[] }
+}
+
+// The stored configs passed the gateway's parser (or came from it), but are read loosely:
+// a field of an unexpected shape is left out rather than failing the whole list.
+function targetsOf(config: unknown): CommandTarget[] {
+  const site = (typeof config === 'object' && config !== null ? config : {}) as LooseSiteConfig
+  const doors = Array.isArray(site.access?.doors) ? site.access.doors : []
+  const devices = Array.isArray(site.devices) ? site.devices : []
+  return devices
+    .filter((d) => typeof d?.id === 'string')
+    .map((d) => ({
+      id: d.id as string,
+      name: typeof d.name === 'string' ? d.name : null,
+      kind: typeof d.kind === 'string' ? d.kind : 'unknown',
+      relays: (Array.isArray(d.relays) ? d.relays : [])
+        .map((r: unknown) => (typeof r === 'string' ? r : typeof r === 'object' && r !== null && typeof (r as { name?: unknown }).name === 'string' ? (r as { name: string }).name : null))
+        .filter((r): r is string => r !== null),
+      doors: doors.filter((door) => door?.deviceId === d.id && typeof door.id === 'string').map((door) => door.id as string),
+    }))
 }
