@@ -83,3 +83,42 @@ export interface GapQuery {
 export async function fetchGaps(siteId: string, query: GapQuery = {}): Promise<DataGap[]> {
   return (await apiRequest<Page<DataGap>>(`${sitePath(siteId)}/gaps`, { query: { ...query } })).items
 }
+
+/** A cold band as the device registry keeps it (cloud fleet schema ColdBand): °C, either bound may be open. */
+export interface ColdBand {
+  minC: number | null
+  maxC: number | null
+}
+
+/** One device of a gateway's registry (GET /api/gateways/:id/devices). */
+export interface RegistryDevice {
+  id: string
+  gatewayId: string
+  siteId: string
+  name: string
+  kind: string
+  /** Null: the kind's default band applies. */
+  coldBand: ColdBand | null
+}
+
+/** Every device a gateway's registry lists (needs fleet.read). */
+export function fetchGatewayDevices(gatewayId: string): Promise<RegistryDevice[]> {
+  return fetchPages<RegistryDevice>(`/api/gateways/${encodeURIComponent(gatewayId)}/devices`, { limit: PAGE_LIMIT_MAX })
+}
+
+/** One item of GET /api/activity: an event of a site's gateway log. */
+export interface ActivityItem {
+  siteId: string
+  siteName: string
+  gatewayId: string
+  seq: number
+  kind: string
+  deviceId: string
+  time: number
+  body: unknown
+}
+
+/** The site's newest access decisions (card swipes, remote openings), newest first: one page. */
+export async function fetchAccessActivity(siteId: string, limit = 20): Promise<ActivityItem[]> {
+  return (await apiRequest<Page<ActivityItem>>('/api/activity', { query: { siteId, kind: 'access', limit } })).items
+}

@@ -46,6 +46,7 @@ const api = vi.hoisted(() => ({
   fetchState: vi.fn(),
   fetchAlarms: vi.fn(),
   fetchGaps: vi.fn(),
+  fetchGatewayDevices: vi.fn(),
 }))
 vi.mock('../api/sites.js', () => api)
 
@@ -101,18 +102,56 @@ describe('site store', () => {
     api.fetchGaps.mockResolvedValue([])
   })
 
-  it('loads the site, the last hour of temperature, state and alarms', async () => {
+  it('loads the site, the last hour of every metric, state and alarms', async () => {
     const store = await openedStore()
 
     expect(store.site?.name).toBe('Sucursal Palermo')
     expect(store.timeZone).toBe('America/Argentina/Buenos_Aires')
-    expect(api.fetchTelemetry).toHaveBeenCalledWith(SITE_ID, expect.objectContaining({ metric: 'temperature_c', limit: 5000, sort: '-time' }), HISTORY_MAX_POINTS)
+    expect(api.fetchTelemetry).toHaveBeenCalledWith(SITE_ID, expect.objectContaining({ limit: 5000, sort: '-time' }), HISTORY_MAX_POINTS)
+    expect(api.fetchTelemetry.mock.calls[0]![1]).not.toHaveProperty('metric')
     expect(api.fetchAlarms).toHaveBeenCalledWith(SITE_ID, 'all', MAX_ALARMS)
     const query = api.fetchTelemetry.mock.calls[0]![1] as { from: number; to: number }
     expect(query.to - query.from).toBe(60 * 60 * 1000)
     expect(store.series('camara-1', 'temperature_c').map((p) => p.value)).toEqual([3.9, 4.1])
     expect(store.stateOf('camara-1', 'compressor')?.value).toBe(false)
     expect(store.alarms.map((a) => a.alarmId)).toEqual(['old'])
+  })
+
+  it("lists each device's metrics and state keys and when it last reported", async () => {
+    api.fetchTelemetry.mockResolvedValue([
+      { time: T0 - 1000, deviceId: 'camara-1', metric: 'temperature_c', value: 4.1 },
+      { time: T0 - 3000, deviceId: 'camara-1', metric: 'door_open', value: 0 },
+      { time: T0 - 9000, deviceId: 'medidor', metric: 'power_kw', value: 1.2 },
+    ])
+    const store = await openedStore()
+    expect(store.metricsOf('camara-1')).toEqual(['door_open', 'temperature_c'])
+    expect(store.metricsOf('medidor')).toEqual(['power_kw'])
+    expect(store.stateKeysOf('camara-1')).toEqual(['compressor'])
+    expect(store.lastReportAt('camara-1')).toBe(T0 - 1000)
+    expect(store.lastReportAt('nadie')).toBeNull()
+    handlers().telemetry({ siteId: SITE_ID, gatewayId: 'gw-demo-01', deviceId: 'medidor', time: T0, readings: { power_kw: 1.5, energy_kwh: 10 } })
+    expect(store.metricsOf('medidor')).toEqual(['energy_kwh', 'power_kw'])
+    expect(store.lastReportAt('medidor')).toBe(T0)
+  })
+
+  it('reads the devices\' cold bands from the registry when the user may read the fleet', async () => {
+    const { useSessionStore } = await import('./session.js')
+    const session = useSessionStore()
+    vi.spyOn(session, 'can').mockImplementation((permission: string) => permission === 'fleet.read')
+    api.fetchGatewayDevices.mockResolvedValue([
+      { id: 'camara-1', gatewayId: 'gw-demo-01', siteId: SITE_ID, name: 'Cámara', kind: 'cold_room', coldBand: { minC: 0, maxC: 4 } },
+    ])
+    const store = await openedStore()
+    await vi.waitFor(() => expect(store.coldBandOf('camara-1')).toEqual({ minC: 0, maxC: 4 }))
+    expect(api.fetchGatewayDevices).toHaveBeenCalledWith('gw-demo-01')
+  })
+
+  it('keeps the kinds\' default bands when the registry cannot be read', async () => {
+    api.fetchGatewayDevices.mockRejectedValue(new Error('403'))
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const store = await openedStore()
+    expect(store.coldBandOf('camara-1')).toBeUndefined()
+    warn.mockRestore()
   })
 
   it('charts history read newest first (sort=-time pages) in time order', async () => {

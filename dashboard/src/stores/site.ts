@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { ApiError } from '../api/client.js'
 import { openSiteChannel, type ConnectionStatus, type SiteChannel } from '../api/realtime.js'
-import { fetchAlarms, fetchGaps, fetchSite, fetchState, fetchTelemetry } from '../api/sites.js'
+import { fetchAlarms, fetchGaps, fetchGatewayDevices, fetchSite, fetchState, fetchTelemetry, type ColdBand } from '../api/sites.js'
 import type {
   Alarm,
   AlarmEvent,
@@ -23,15 +23,13 @@ import { upsertGap } from '../features/telemetry/gaps.js'
 import { mergeSeries, seriesKey, toSeriesPoint, type SeriesPoint } from '../features/telemetry/series.js'
 import { useSessionStore } from './session.js'
 
-/** Metrics whose last hour is fetched when a site opens; live events bring every metric. */
-export const HISTORY_METRICS = ['temperature_c'] as const
 export const HISTORY_WINDOW_MS = 60 * 60 * 1000
 /** One page of history (the cloud's telemetry maximum). */
 export const HISTORY_PAGE = 5000
 /**
- * At most this many readings per metric when a site opens: an hour of a dozen devices
- * reporting every second. Read newest first, so a busier site loses its oldest minutes,
- * never the latest ones.
+ * At most this many readings (all metrics together) when a site opens: an hour of a dozen
+ * metrics reported every second. Read newest first, so a busier site loses its oldest
+ * minutes, never the latest ones.
  */
 export const HISTORY_MAX_POINTS = 12 * 3600
 const GAPS_LIMIT = 200
@@ -111,6 +109,8 @@ export const useSiteStore = defineStore('site', () => {
   const alarms = shallowRef<readonly Alarm[]>([])
   const gatewayById = shallowRef<Readonly<Record<string, GatewayStatus>>>({})
   const gaps = shallowRef<readonly DataGap[]>([])
+  // Each device's own cold band from the registry (null: its kind's default applies).
+  const coldBands = shallowRef<Readonly<Record<string, ColdBand | null>>>({})
 
   let channel: SiteChannel | null = null
   let refreshTimer: ReturnType<typeof setInterval> | undefined
@@ -130,6 +130,50 @@ export const useSiteStore = defineStore('site', () => {
 
   function stateOf(deviceId: string, key: string): StateEntry | undefined {
     return stateByDevice.value[deviceId]?.[key]
+  }
+
+  /** Metrics a device has readings of, by name. */
+  function metricsOf(deviceId: string): string[] {
+    const prefix = seriesKey(deviceId, '')
+    return Object.keys(seriesByKey.value)
+      .filter((key) => key.startsWith(prefix) && (seriesByKey.value[key]?.length ?? 0) > 0)
+      .map((key) => key.slice(prefix.length))
+      .sort()
+  }
+
+  /** State keys a device has reported, by name. */
+  function stateKeysOf(deviceId: string): string[] {
+    return Object.keys(stateByDevice.value[deviceId] ?? {}).sort()
+  }
+
+  /** When the device last sent a reading (or, without readings, a state); null if never. */
+  function lastReportAt(deviceId: string): number | null {
+    let last: number | null = null
+    for (const metric of metricsOf(deviceId)) {
+      const points = series(deviceId, metric)
+      const time = points[points.length - 1]?.time
+      if (time !== undefined && (last === null || time > last)) last = time
+    }
+    if (last !== null) return last
+    for (const entry of Object.values(stateByDevice.value[deviceId] ?? {})) {
+      if (last === null || entry.updatedAt > last) last = entry.updatedAt
+    }
+    return last
+  }
+
+  /** The device's own band from the registry; undefined when unknown (not loaded, or no fleet.read). */
+  function coldBandOf(deviceId: string): ColdBand | null | undefined {
+    return coldBands.value[deviceId]
+  }
+
+  /** Reads the devices' cold bands from the registry; without fleet.read the kinds' defaults stay. */
+  async function loadColdBands(detail: SiteDetail, gen: number) {
+    if (!session.can('fleet.read')) return
+    const lists = await Promise.all(detail.gateways.map((g) => fetchGatewayDevices(g.id)))
+    if (gen !== generation) return
+    const next: Record<string, ColdBand | null> = {}
+    for (const device of lists.flat()) next[device.id] = device.coldBand
+    coldBands.value = next
   }
 
   function addPoints(deviceId: string, metric: string, points: SeriesPoint[]) {
@@ -203,9 +247,8 @@ export const useSiteStore = defineStore('site', () => {
     const to = Date.now()
     const from = to - HISTORY_WINDOW_MS
     const [histories, stateItems, alarmItems, gapItems] = await Promise.all([
-      Promise.all(
-        HISTORY_METRICS.map((metric) => fetchTelemetry(id, { metric, from, to, limit: HISTORY_PAGE, sort: '-time' }, HISTORY_MAX_POINTS)),
-      ),
+      // Every metric of every device: each widget shows its latest values from the start.
+      fetchTelemetry(id, { from, to, limit: HISTORY_PAGE, sort: '-time' }, HISTORY_MAX_POINTS),
       fetchState(id),
       // The list keeps the newest MAX_ALARMS; the cloud's first page is exactly those.
       fetchAlarms(id, 'all', MAX_ALARMS),
@@ -217,7 +260,7 @@ export const useSiteStore = defineStore('site', () => {
     ])
     if (gen !== generation) return
     const grouped = new Map<string, { deviceId: string; metric: string; points: SeriesPoint[] }>()
-    for (const item of histories.flat()) {
+    for (const item of histories) {
       const key = seriesKey(item.deviceId, item.metric)
       let group = grouped.get(key)
       if (!group) grouped.set(key, (group = { deviceId: item.deviceId, metric: item.metric, points: [] }))
@@ -247,6 +290,7 @@ export const useSiteStore = defineStore('site', () => {
     alarms.value = []
     gatewayById.value = {}
     gaps.value = []
+    coldBands.value = {}
   }
 
   async function open(id: string): Promise<void> {
@@ -284,6 +328,10 @@ export const useSiteStore = defineStore('site', () => {
           unauthorized: () => session.logout(),
         },
       })
+      // Bands only draw the chart's setpoint band: failing to read them keeps the defaults.
+      void Promise.resolve()
+        .then(() => loadColdBands(detail, gen))
+        .catch((err: unknown) => console.warn('cold bands not loaded', err))
       await fetchSnapshot(id, gen)
       if (gen !== generation) return
       loadStatus.value = 'ready'
@@ -316,6 +364,10 @@ export const useSiteStore = defineStore('site', () => {
     gaps,
     series,
     stateOf,
+    metricsOf,
+    stateKeysOf,
+    lastReportAt,
+    coldBandOf,
     open,
     close,
   }
