@@ -21,6 +21,7 @@ export const es = {
   live: 'Nuevo',
   alarm: {
     raised: 'Alarma {severity}: {message}',
+    severity: { info: 'informativa', warning: 'de advertencia', critical: 'crítica', emergency: 'de emergencia' },
     acknowledged: 'Alarma reconocida: {message}',
     cleared: 'Alarma resuelta: {message}',
     by: 'por {who}',
@@ -87,6 +88,7 @@ export const en: typeof es = {
   live: 'New',
   alarm: {
     raised: '{severity} alarm: {message}',
+    severity: { info: 'Info', warning: 'Warning', critical: 'Critical', emergency: 'Emergency' },
     acknowledged: 'Alarm acknowledged: {message}',
     cleared: 'Alarm cleared: {message}',
     by: 'by {who}',
