@@ -57,7 +57,7 @@ describe('RuleEditor', () => {
     expect(field.attributes('aria-invalid')).toBe('true')
     const describedBy = field.attributes('aria-describedby')!.split(' ')
     expect(describedBy).toContain('rule-field-when-forSeconds-error')
-    expect(wrapper.get('#rule-field-when-forSeconds-error').text()).toBe('must be >= 0')
+    expect(wrapper.get('#rule-field-when-forSeconds-error').text()).toBe('Tiene que ser 0 o más.')
     expect(document.activeElement?.id).toBe('rule-field-when-forSeconds')
     // Nothing was PUT.
     expect(requests().some((r) => r.startsWith('PUT'))).toBe(false)
@@ -94,6 +94,29 @@ describe('RuleEditor', () => {
     expect(document.activeElement?.id).toBe('rule-field-id')
   })
 
+  it('puts a node-level "required" on the field it names, in the user’s language, once', async () => {
+    fetchMock.mockImplementation(async () =>
+      invalid([
+        { path: '/when', message: 'must have required properties deviceId' },
+        { path: '/when', message: 'set exactly one of "above" or "below"' },
+        { path: '/actions/0/relay', message: 'device "camara-1" has no relay "luz"' },
+      ]),
+    )
+    const wrapper = mountEditor({
+      id: 'x',
+      when: { kind: 'threshold', deviceId: 'camara-1', metric: 'temperature_c', forSeconds: 1 },
+      alarm: { severity: 'info', message: 'x' },
+      actions: [{ kind: 'relay.set', deviceId: 'camara-1', relay: 'luz', on: true }],
+    })
+    // The form's own checks would stop these first: fill them, the (stubbed) cloud still refuses.
+    await input(wrapper, 'rule-field-when-limit').setValue('1')
+    await save(wrapper)
+    expect(wrapper.get('#rule-field-when-deviceId-error').text()).toBe('Completá este campo.')
+    expect(wrapper.get('#rule-field-when-limit-error').text()).toBe('Poné un límite: mayor que o menor que.')
+    expect(wrapper.get('#rule-field-actions-0-relay-error').text()).toBe('El equipo «camara-1» no tiene el relé «luz».')
+    expect(document.activeElement?.id).toBe('rule-field-when-deviceId')
+  })
+
   it('tells of a version conflict and offers to reload', async () => {
     fetchMock
       .mockResolvedValueOnce(json(200, { ok: true }))
@@ -107,12 +130,20 @@ describe('RuleEditor', () => {
   })
 
   it('puts a rule-wide problem in the summary at the top', async () => {
-    fetchMock.mockImplementation(async () => invalid([{ path: '', message: 'a rule needs at least one action or an alarm' }]))
+    fetchMock.mockImplementation(async () =>
+      invalid([
+        { path: '', message: 'a rule needs at least one action or an alarm' },
+        { path: '/somewhere', message: 'an odd new check' },
+      ]),
+    )
     const wrapper = mountEditor()
     await input(wrapper, 'rule-field-id').setValue('sin-acciones')
     await input(wrapper, 'rule-field-alarm-on').setValue(false)
     await save(wrapper)
-    expect(wrapper.get('[data-testid=rule-general-error]').text()).toBe('a rule needs at least one action or an alarm')
+    expect(wrapper.findAll('[data-testid=rule-general-error]').map((e) => e.text())).toEqual([
+      'La regla necesita al menos una acción o una alarma.',
+      'an odd new check',
+    ])
     expect(document.activeElement?.getAttribute('data-testid')).toBe('rule-editor-problems')
   })
 })

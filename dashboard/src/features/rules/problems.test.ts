@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Rule } from '../../api/rules.js'
-import { clientProblems, fieldForPath, fieldId, formFields, placeProblems } from './problems.js'
+import { clientProblems, fieldForPath, fieldId, formFields, knownMessage, placeProblems, refineProblems } from './problems.js'
 
 const rule: Rule = {
   id: 'camara-alta',
@@ -97,5 +97,36 @@ describe('client-side checks', () => {
 
   it('leaves ranges to the cloud: a negative hold time is not the form’s to refuse', () => {
     expect(clientProblems({ ...rule, when: { kind: 'threshold', deviceId: 'c', metric: 'm', above: 1, forSeconds: -5 } })).toEqual([])
+  })
+})
+
+describe('the validator’s messages', () => {
+  it('points node-level problems at the field they name', () => {
+    expect(
+      refineProblems([
+        { path: '/when', message: 'must have required properties deviceId, metric' },
+        { path: '/when/conditions/0', message: 'set exactly one of "above" or "below"' },
+        { path: '/when', message: 'set exactly one of "event" or "metric"' },
+        { path: '/when/forSeconds', message: 'must be >= 0' },
+      ]),
+    ).toEqual([
+      { path: '/when/deviceId', message: 'must have required properties deviceId, metric' },
+      { path: '/when/metric', message: 'must have required properties deviceId, metric' },
+      { path: '/when/conditions/0/above', message: 'set exactly one of "above" or "below"' },
+      { path: '/when/event', message: 'set exactly one of "event" or "metric"' },
+      { path: '/when/forSeconds', message: 'must be >= 0' },
+    ])
+  })
+
+  it('knows the common messages, and leaves the rest as they come', () => {
+    expect(knownMessage('must be >= 0', '/when/forSeconds')).toEqual({ key: 'rules.problems.min', values: { limit: '0' } })
+    expect(knownMessage('must be > 0', '/when/perMinute')).toEqual({ key: 'rules.problems.exclusiveMin', values: { limit: '0' } })
+    expect(knownMessage('must be <= 86400', '/when/forSeconds')).toEqual({ key: 'rules.problems.max', values: { limit: '86400' } })
+    expect(knownMessage('must be number', '/when/forSeconds')).toEqual({ key: 'rules.problems.notNumber' })
+    expect(knownMessage('must match pattern "^[a-z]$"', '/id')).toEqual({ key: 'rules.problems.idPattern' })
+    expect(knownMessage('must match pattern "^[a-z]$"', '/when/metric')).toEqual({ key: 'rules.problems.pattern' })
+    expect(knownMessage('unknown device "x"', '/when/deviceId')).toEqual({ key: 'rules.problems.unknownDevice', values: { device: 'x' } })
+    expect(knownMessage('duplicate rule id "a"', '/id')).toEqual({ key: 'rules.problems.duplicateId' })
+    expect(knownMessage('a window needs "from" different from "to"', '/when')).toBeNull()
   })
 })

@@ -161,3 +161,56 @@ export function clientProblems(rule: Rule, unparsedJson: Iterable<string> = []):
   }
   return out
 }
+
+/**
+ * Points a problem the gateway's validator states on a node at the field it is about:
+ * "must have required properties deviceId" at `/when` is about `/when/deviceId`, and
+ * "set exactly one of above or below" about the limit. One problem per named field.
+ */
+export function refineProblems(problems: readonly FieldProblem[]): FieldProblem[] {
+  return problems.flatMap((problem) => {
+    const required = /must have required propert(?:y|ies) (.+)$/.exec(problem.message)
+    if (required) {
+      const keys = required[1]!.split(/[\s,]+/).map((k) => k.replace(/['"]/g, '')).filter(Boolean)
+      return keys.map((key) => ({ path: `${problem.path}/${key}`, message: problem.message }))
+    }
+    if (/exactly one of "above" or "below"/.test(problem.message)) return [{ path: `${problem.path}/above`, message: problem.message }]
+    if (/exactly one of "event" or "metric"/.test(problem.message)) return [{ path: `${problem.path}/event`, message: problem.message }]
+    return [problem]
+  })
+}
+
+/** A message of the validator the form can say in the user's language: an i18n key and its values. */
+export interface KnownMessage {
+  key: string
+  values?: Record<string, string>
+}
+
+const COMPARISONS: [RegExp, string][] = [
+  [/^must be >= (-?[\d.]+)$/, 'min'],
+  [/^must be > (-?[\d.]+)$/, 'exclusiveMin'],
+  [/^must be <= (-?[\d.]+)$/, 'max'],
+  [/^must be < (-?[\d.]+)$/, 'exclusiveMax'],
+]
+
+/** The validator's common messages (typebox's, the kinds' own checks); null for the rest, shown as they come. */
+export function knownMessage(message: string, path: string): KnownMessage | null {
+  for (const [pattern, key] of COMPARISONS) {
+    const m = pattern.exec(message)
+    if (m) return { key: `rules.problems.${key}`, values: { limit: m[1]! } }
+  }
+  if (/^must be (number|integer)$/.test(message)) return { key: 'rules.problems.notNumber' }
+  if (/^must have required propert/.test(message)) return { key: 'rules.problems.required' }
+  if (/^must match pattern/.test(message)) return { key: path === '/id' ? 'rules.problems.idPattern' : 'rules.problems.pattern' }
+  if (/^must not have fewer than 1 items$/.test(message)) return { key: 'rules.problems.atLeastOne' }
+  if (/^must be equal to constant$|^must match a schema in anyOf$|^must be equal to one of/.test(message)) return { key: 'rules.problems.notAllowed' }
+  if (/exactly one of "above" or "below"/.test(message)) return { key: 'rules.problems.oneLimit' }
+  const device = /^unknown device "(.*)"$/.exec(message)
+  if (device) return { key: 'rules.problems.unknownDevice', values: { device: device[1]! } }
+  const relay = /^device "(.*)" has no relay "(.*)"$/.exec(message)
+  if (relay) return { key: 'rules.problems.unknownRelay', values: { device: relay[1]!, relay: relay[2]! } }
+  const duplicate = /^duplicate rule id/.test(message)
+  if (duplicate) return { key: 'rules.problems.duplicateId' }
+  if (/needs at least one action or an alarm/.test(message)) return { key: 'rules.problems.noAction' }
+  return null
+}
