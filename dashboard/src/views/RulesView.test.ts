@@ -94,6 +94,16 @@ describe('RulesView', () => {
     expect(wrapper.find('[data-testid=dry-run]').exists()).toBe(true)
   })
 
+  it('opens the editor on the rule and gives the focus back to its button on cancel', async () => {
+    const wrapper = await mountView(['fleet.read', 'fleet.config'], 'gw-demo-01')
+    await wrapper.get('[data-testid=rule-edit]').trigger('click')
+    await flushPromises()
+    expect((wrapper.get('#rule-field-when-limit').element as HTMLInputElement).value).toBe('5')
+    await wrapper.get('[data-testid=rule-cancel]').trigger('click')
+    await flushPromises()
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('rule-edit')
+  })
+
   it('deletes after confirming, with the version it loaded', async () => {
     const wrapper = await mountView(['fleet.read', 'fleet.config'], 'gw-demo-01')
     const dialog = wrapper.get('[data-testid=rule-delete-dialog]').element as HTMLDialogElement
