@@ -101,6 +101,9 @@ describe.skipIf(!haveChromium)('rules editor in a real browser', () => {
       alarm: { message: 'Cámara sobre 5 °C (prueba)' },
     })
 
+    // The gateway loads the pushed version and reports it; the page notices on its own.
+    await expect.poll(() => page.getAttribute('[data-testid=rules-applied]', 'data-state'), { timeout: 25_000 }).toBe('applied')
+
     // Dry run over the last hour of the room's real telemetry, once some of it is in the cloud.
     await waitFor(
       async () =>

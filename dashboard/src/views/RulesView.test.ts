@@ -80,6 +80,7 @@ describe('RulesView', () => {
     expect(item.text()).toContain('Acciones: alarma Crítica, Relé compressor ON')
     expect(wrapper.text()).toContain('Regla ilegible en la configuración')
     expect(wrapper.get('[data-testid=rules-version]').attributes('data-version')).toBe('2')
+    expect(wrapper.get('[data-testid=rules-applied]').attributes('data-state')).toBe('applied')
     expect(wrapper.find('[data-testid=rule-new]').exists()).toBe(true)
   })
 

@@ -13,6 +13,11 @@ export const es = {
   reportedSource: 'Reglas que informa el gateway (la primera edición crea la versión 1).',
   readOnly: 'Podés ver las reglas y probarlas con el historial; para editarlas hace falta el permiso de configurar equipos.',
   allGateways: 'Todos los gateways',
+  applied: {
+    applied: 'Aplicada en el gateway',
+    pending: 'El gateway corre la versión {version}',
+    failed: 'El gateway rechazó esta versión',
+  },
   list: {
     heading: 'Reglas del gateway',
     empty: 'Este gateway no tiene reglas.',
@@ -216,6 +221,11 @@ export const en: typeof es = {
   reportedSource: 'Rules the gateway reports it runs (the first edit creates version 1).',
   readOnly: 'You can see the rules and try them against the history; editing them needs the device configuration permission.',
   allGateways: 'All gateways',
+  applied: {
+    applied: 'Applied on the gateway',
+    pending: 'The gateway runs version {version}',
+    failed: 'The gateway refused this version',
+  },
   list: {
     heading: "Gateway's rules",
     empty: 'This gateway has no rules.',
