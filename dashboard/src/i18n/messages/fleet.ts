@@ -117,6 +117,16 @@ export const es = {
     relayOn: 'Encender {relay}',
     relayOff: 'Apagar {relay}',
     doorOpen: 'Abrir {door}',
+    outcomeOf: '{command}: {outcome}',
+    relays: {
+      compressor: 'compresor',
+      light: 'luz',
+      fan: 'ventilador',
+      heater: 'calefactor',
+      defrost: 'descongelamiento',
+      valve: 'válvula',
+      pump: 'bomba',
+    },
     outcome: {
       sending: 'Enviando…',
       pending: 'Esperando al gateway…',
@@ -257,6 +267,16 @@ export const en: typeof es = {
     relayOn: 'Turn {relay} on',
     relayOff: 'Turn {relay} off',
     doorOpen: 'Open {door}',
+    outcomeOf: '{command}: {outcome}',
+    relays: {
+      compressor: 'compressor',
+      light: 'light',
+      fan: 'fan',
+      heater: 'heater',
+      defrost: 'defrost',
+      valve: 'valve',
+      pump: 'pump',
+    },
     outcome: {
       sending: 'Sending…',
       pending: 'Waiting for the gateway…',
