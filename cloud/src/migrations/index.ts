@@ -13,6 +13,7 @@ import * as alarmActors from './0011_alarm_actors.js'
 import * as adminTotpPolicy from './0012_admin_totp_policy.js'
 import * as gatewayRunningConfig from './0013_gateway_running_config.js'
 import * as deviceColdBand from './0014_device_cold_band.js'
+import * as eventsFeedIndex from './0015_events_feed_index.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0012_admin_totp_policy': adminTotpPolicy,
   '0013_gateway_running_config': gatewayRunningConfig,
   '0014_device_cold_band': deviceColdBand,
+  '0015_events_feed_index': eventsFeedIndex,
 }
 
 export const migrationProvider: MigrationProvider = {
