@@ -54,6 +54,7 @@ describe.skipIf(!haveChromium)('devices and gateways in a real browser', () => {
     expect(await page.textContent('[data-testid=claim-env]')).toContain(`CLOUD_URL=${stack.cloudUrl}`)
     await expect.poll(() => page.locator('[data-testid=claim-code-item][data-status=open]').count()).toBe(1)
     expect(await unlabelledFields(page)).toEqual([])
+    await screenshots(page, 'fleet-provision')
 
     // What the technician does: an empty data folder, the code and the cloud URL.
     const dataDir = mkdtempSync(join(tmpdir(), 'tendero-e2e-claim-'))
