@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { decodeJwt, SignJWT } from 'jose'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashPassword } from '../src/modules/auth/password.js'
 import { DEMO } from '../src/seed.js'
 import {
   addDemoGateway,
@@ -53,6 +54,38 @@ describe('realtime (Socket.IO)', () => {
   it('refuses a connection with a bad token', async () => {
     await expect(connected(open({ token: 'garbage' }))).rejects.toThrow('unauthorized')
     await expect(connected(open({}))).rejects.toThrow('unauthorized')
+  })
+
+  it("joins a shop's site shared with a mall operator only when the grant covers all the room carries", async () => {
+    const operatorId = randomUUID()
+    await t.app.db.insertInto('organizations').values({ id: operatorId, name: 'Shopping Norte', kind: 'operator', require_admin_totp: false }).execute()
+    const email = `operador.${randomUUID().slice(0, 8)}@tendero.test`
+    await t.app.db
+      .insertInto('users')
+      .values({ org_id: operatorId, email, name: 'Operadora', password_hash: await hashPassword('una-clave-larga-1'), role: 'operator', locale: 'es-AR' })
+      .execute()
+    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: 'una-clave-larga-1' }, remoteAddress: '10.9.9.9' })
+    const operator = open({ token: login.json().token })
+    await connected(operator)
+    expect(await join(operator, DEMO.site.id)).toEqual({ ok: false, error: 'SITE_NOT_FOUND' })
+
+    const grant = (scopes: string[]) =>
+      t.app.inject({ method: 'POST', url: '/api/grants', headers: { authorization: `Bearer ${token}` }, payload: { granteeOrgId: operatorId, siteId: DEMO.site.id, scopes } })
+    const revoke = (id: string) => t.app.inject({ method: 'DELETE', url: `/api/grants/${id}`, headers: { authorization: `Bearer ${token}` } })
+    // Readings only: the room would also push alarms the shop did not share.
+    const partial = await grant(['sites.read', 'telemetry.read'])
+    expect(partial.statusCode, partial.body).toBe(201)
+    expect(await join(operator, DEMO.site.id)).toEqual({ ok: false, error: 'SITE_NOT_FOUND' })
+    await revoke(partial.json().id)
+
+    const whole = await grant(['sites.read', 'telemetry.read', 'alarms.read'])
+    expect(whole.statusCode, whole.body).toBe(201)
+    expect(await join(operator, DEMO.site.id)).toEqual({ ok: true })
+    const pushed = new Promise((resolve) => operator.once('telemetry', resolve))
+    const [gateway] = await t.app.db.selectFrom('gateways').select('id').where('site_id', '=', DEMO.site.id).execute()
+    await ingest(t.app, DEMO_KEY, gateway!.id, [telemetryEvent(9_000_001, { temperature_c: 3.3 })])
+    await expect(pushed).resolves.toMatchObject({ siteId: DEMO.site.id })
+    await revoke(whole.json().id)
   })
 
   it('refuses an expired token', async () => {

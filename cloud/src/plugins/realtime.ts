@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Server } from 'socket.io'
 import { isAppError, unauthorized } from '../errors.js'
-import { findSiteForOrg } from '../modules/sites/service.js'
+import { findSiteForRoom } from '../modules/sites/service.js'
 import type { AuthUser } from './auth.js'
 
 export type RealtimeEvent = 'telemetry' | 'state' | 'alarm' | 'gap' | 'gateway.sync' | (string & {})
@@ -65,7 +65,8 @@ const REDIS_MAX_BACKOFF_MS = 5000
  * Socket.IO on the same HTTP server and port as the API. A socket proves who it is once,
  * at connect, with the same user JWT as the REST API (or an API key, see SocketApiKeys),
  * and joins its organization's room; joining a site room checks the site through
- * findSiteForOrg, so pushes never cross tenants.
+ * findSiteForRoom (its own site, or a shared one whose grant covers all
+ * that the room carries), so pushes never cross tenants.
  */
 export default fp<RealtimeOptions>(
   async (app, opts) => {
@@ -95,7 +96,7 @@ export default fp<RealtimeOptions>(
       socket.on('site:join', async (siteId: unknown, ack: unknown) => {
         const reply: JoinAck = typeof ack === 'function' ? (ack as JoinAck) : () => {}
         try {
-          const site = await findSiteForOrg(app.db, user.orgId, typeof siteId === 'string' ? siteId : '')
+          const site = await findSiteForRoom(app.db, user.orgId, typeof siteId === 'string' ? siteId : '')
           await socket.join(siteRoom(site.id))
           reply({ ok: true })
         } catch (err) {

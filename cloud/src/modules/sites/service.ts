@@ -45,6 +45,22 @@ export async function findSiteForOrg(db: Db, viewer: string | SiteViewer, siteId
 }
 
 /**
+ * What a site's Socket.IO room carries: live state, readings and alarms. A shop's own
+ * organization joins its rooms; a mall operator joins a shared site's room only when the
+ * shop granted every one of these, since the room cannot hold back part of a push.
+ */
+export const SITE_ROOM_SCOPES = ['sites.read', 'telemetry.read', 'alarms.read'] as const satisfies readonly GrantScope[]
+
+export async function findSiteForRoom(db: Db, orgId: string, siteId: string): Promise<SiteRow> {
+  if (!UUID_RE.test(siteId)) throw siteNotFound()
+  const own = await repo.findSite(db, orgId, siteId)
+  if (own) return own
+  const granted = await Promise.all(SITE_ROOM_SCOPES.map((scope) => repo.findGrantedSite(db, orgId, siteId, scope)))
+  if (granted.some((site) => site === undefined)) throw siteNotFound()
+  return granted[0]!
+}
+
+/**
  * Who asks for a site: an organization, and the permission it exercises. A route passes
  * `request.user` (the permission hook sets `permission` from the route), so a mall
  * operator reaches a shop's site only for what the shop granted; a bare org id never
