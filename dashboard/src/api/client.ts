@@ -14,6 +14,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's `details` as the cloud sent them (RULE_INVALID: `{ fields }`). */
+    readonly details?: unknown,
   ) {
     super(message)
   }
@@ -109,7 +111,9 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}, 
       if (!retried && (await refreshOnce())) return apiRequest<T>(path, options, true)
       auth.onUnauthorized()
     }
-    if (isErrorBody(body)) throw new ApiError(response.status, body.error.code, body.error.message ?? body.error.code)
+    if (isErrorBody(body)) {
+      throw new ApiError(response.status, body.error.code, body.error.message ?? body.error.code, (body.error as { details?: unknown }).details)
+    }
     throw new ApiError(response.status, `HTTP_${response.status}`, response.statusText || `HTTP ${response.status}`)
   }
   if (body === undefined && response.status !== 204) {
