@@ -26,6 +26,12 @@ export function serviceWorkerPlugin(options: { entry: string }): Plugin {
   return {
     name: 'tendero-service-worker',
     apply: 'build',
+    // After Vite's own HTML plugin, so index.html is in the bundle with its final tags.
+    enforce: 'post',
+    // Tells the app (pwa/index.ts) that this build comes with a worker to register. Not
+    // `import.meta.env.PROD`: that follows NODE_ENV, which a test runner sets to `test`
+    // even for a real build; and `vite dev` (no plugin, no worker) registers nothing.
+    config: () => ({ define: { __TENDERO_SERVICE_WORKER__: JSON.stringify(SW_FILE) } }),
     configResolved(resolved) {
       config = resolved
     },
@@ -47,6 +53,8 @@ export function serviceWorkerPlugin(options: { entry: string }): Plugin {
           hash.update(readFileSync(path))
         }
       }
+      // Offline, every page is index.html (the router reads the URL): the shell needs it.
+      if (!files.includes('index.html')) throw new Error('service worker: index.html is not in the bundle to precache')
       const urls = files.sort().map((name) => `${config.base}${name}`)
       const version = hash.digest('hex').slice(0, 12)
 

@@ -3,16 +3,22 @@
 import { resetOfflineStatus } from './offline.js'
 import { API_CACHE, CLEAR_API_CACHE_MESSAGE } from './sw-policy.js'
 
-export { noteApiResponse, useOfflineStatus } from './offline.js'
+export { isShowingSavedData, noteApiResponse, useOfflineStatus } from './offline.js'
+
+// The worker's file name, defined by dashboard/scripts/service-worker-plugin.ts in builds
+// only: `vite dev` and the component tests have no worker.
+declare const __TENDERO_SERVICE_WORKER__: string | undefined
+const SERVICE_WORKER_FILE = typeof __TENDERO_SERVICE_WORKER__ === 'undefined' ? null : __TENDERO_SERVICE_WORKER__
 
 /**
- * Registers /sw.js once the page has loaded (so it never competes with the first paint).
- * Skipped in development, where Vite serves unbundled modules a precache cannot list.
+ * Registers the service worker once the page has loaded (so it never competes with the
+ * first paint). Production builds only: in development Vite serves unbundled modules that
+ * a precache cannot list.
  */
 export function registerServiceWorker(): void {
-  if (!import.meta.env.PROD || typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return
+  if (!SERVICE_WORKER_FILE || typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return
   const register = () => {
-    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL }).catch(() => {
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}${SERVICE_WORKER_FILE}`, { scope: import.meta.env.BASE_URL }).catch(() => {
       // No worker (private mode, blocked by policy): the app works, only not offline.
     })
   }

@@ -24,6 +24,11 @@ export function resetOfflineStatus(): void {
   savedAt.value = null
 }
 
+/** Whether what the views show came (partly) from the saved copies: catch up once online. */
+export function isShowingSavedData(): boolean {
+  return savedAt.value !== null
+}
+
 export function useOfflineStatus() {
   return {
     /** When the oldest data on screen was saved (epoch ms), or null when it is live. */
