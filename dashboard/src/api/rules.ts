@@ -1,6 +1,5 @@
 // The rules of a gateway as the cloud edits them (cloud/src/modules/rules), the gateways
 // to pick from (fleet module), and the chart series a dry run is drawn over (telemetry).
-import { useSessionStore } from '../stores/session.js'
 import { ApiError, apiRequest } from './client.js'
 import type { Page } from './sites.js'
 
@@ -150,27 +149,7 @@ export async function validateRule(gatewayId: string, rule: Rule, create: boolea
     return []
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== RULE_INVALID) throw err
-    return problemsOf(err) ?? (await problemsByFetch(path, body)) ?? [{ path: '', message: err.message }]
-  }
-}
-
-/**
- * The shared client keeps an error's code and message but not its `details`; the check is
- * free of side effects, so it is asked again here and the body read whole. The token was
- * good a moment ago (the first answer was a 400, not a 401).
- */
-async function problemsByFetch(path: string, body: unknown): Promise<FieldProblem[] | null> {
-  try {
-    const token = useSessionStore().token
-    const response = await fetch(path, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    })
-    const reply = (await response.json()) as { error?: unknown }
-    return problemsOf(reply.error)
-  } catch {
-    return null
+    return problemsOf(err) ?? [{ path: '', message: err.message }]
   }
 }
 

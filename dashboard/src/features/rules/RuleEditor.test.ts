@@ -66,7 +66,6 @@ describe('RuleEditor', () => {
   it('clears the problem once fixed, and saves with the version it was loaded at', async () => {
     fetchMock
       .mockResolvedValueOnce(invalid([{ path: '/when/above', message: 'must be a number' }]))
-      .mockResolvedValueOnce(invalid([{ path: '/when/above', message: 'must be a number' }]))
       .mockResolvedValueOnce(json(200, { ok: true }))
       .mockResolvedValueOnce(json(201, { gatewayId: 'gw-demo-01', version: 4, rule: { id: 'nueva' } }))
     const wrapper = mountEditor()
@@ -78,9 +77,9 @@ describe('RuleEditor', () => {
     await input(wrapper, 'rule-field-when-limit').setValue('6,5')
     await save(wrapper)
     expect(wrapper.find('[data-testid=rule-field-error]').exists()).toBe(false)
-    const put = fetchMock.mock.calls[3]!
+    const put = fetchMock.mock.calls[2]!
     expect(`${put[1]!.method} ${String(put[0])}`).toBe('PUT /api/gateways/gw-demo-01/rules/nueva?ifVersion=3')
-    expect(bodyOf(3)).toMatchObject({ id: 'nueva', when: { above: 6.5 }, alarm: { severity: 'warning', message: 'Alta' } })
+    expect(bodyOf(2)).toMatchObject({ id: 'nueva', when: { above: 6.5 }, alarm: { severity: 'warning', message: 'Alta' } })
     expect(wrapper.emitted('saved')).toEqual([[{ id: 'nueva' }, 4]])
   })
 
