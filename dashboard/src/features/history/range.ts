@@ -100,13 +100,18 @@ export function resolutionFor(range: TimeRange): Resolution {
   return '1h'
 }
 
+/** A range ending this close to now is "up to now", and zooming keeps it so. */
+export const LIVE_EDGE_MS = MINUTE_MS
+
 /**
- * Zooms around `center` (default the middle) by `factor` (2: twice as close, 0.5: twice as
- * far), never narrower than MIN_RANGE_MS nor past `now`.
+ * Zooms by `factor` (2: twice as close, 0.5: twice as far) around `center`, by default the
+ * middle, or the end when the range runs up to now (the latest readings stay in view);
+ * never narrower than MIN_RANGE_MS nor past `now`.
  */
-export function zoom(range: TimeRange, factor: number, now: number, center = (range.from + range.to) / 2): TimeRange {
+export function zoom(range: TimeRange, factor: number, now: number, center?: number): TimeRange {
   const span = Math.max(MIN_RANGE_MS, Math.round((range.to - range.from) / factor))
-  let from = Math.round(center - span / 2)
+  if (center === undefined && range.to >= now - LIVE_EDGE_MS) return { from: Math.max(0, now - span), to: now }
+  let from = Math.round((center ?? (range.from + range.to) / 2) - span / 2)
   let to = from + span
   if (to > now) {
     to = now
