@@ -45,6 +45,8 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Send no token (login, refresh). */
   anonymous?: boolean
+  /** Extra request headers, e.g. Idempotency-Key. */
+  headers?: Record<string, string>
 }
 
 function buildUrl(path: string, query: RequestOptions['query']): string {
@@ -86,7 +88,7 @@ function refreshOnce(): Promise<boolean> {
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
   const token = options.anonymous ? null : auth.getToken()
-  const headers: Record<string, string> = { accept: 'application/json' }
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
   if (token) headers.authorization = `Bearer ${token}`
   if (options.body !== undefined) headers['content-type'] = 'application/json'
 

@@ -1,6 +1,6 @@
 // The fleet API (cloud/src/modules/fleet): gateways and their status, claim codes, the
 // device registry, what a device can be told to do, and commands with their outcome.
-import { apiRequest, ApiError } from './client.js'
+import { apiRequest, ApiError, CLIENT_ERROR_CODES } from './client.js'
 import { fetchPages, PAGE_LIMIT_MAX } from './sites.js'
 import type { GatewaySync } from './types.js'
 
@@ -160,8 +160,6 @@ export function fetchCommand(gatewayId: string, commandId: string): Promise<Comm
 export interface SendCommandOptions {
   /** One per attempt of the user: a retry of the same attempt reuses it and gets the first answer. */
   idempotencyKey: string
-  /** The session's access token (client.ts cannot send extra headers yet). */
-  getToken(): string | null
   expiresInSeconds?: number
 }
 
@@ -171,38 +169,17 @@ export interface SendCommandOptions {
  * client renew the session (a cheap read through apiRequest) and then tries again.
  */
 export async function sendCommand(gatewayId: string, deviceId: string, command: CommandIntent, options: SendCommandOptions): Promise<CommandView> {
-  const body = JSON.stringify({ deviceId, command, expiresInSeconds: options.expiresInSeconds ?? 60 })
-  const post = async (): Promise<Response> => {
-    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': options.idempotencyKey }
-    const token = options.getToken()
-    if (token) headers.authorization = `Bearer ${token}`
-    return fetch(`${gatewayPath(gatewayId)}/commands`, { method: 'POST', headers, body })
-  }
-  let response: Response
+  const request = () =>
+    apiRequest<CommandView>(`${gatewayPath(gatewayId)}/commands`, {
+      method: 'POST',
+      body: { deviceId, command, expiresInSeconds: options.expiresInSeconds ?? 60 },
+      headers: { 'idempotency-key': options.idempotencyKey },
+    })
   try {
-    response = await post()
-  } catch {
-    try {
-      response = await post()
-    } catch (err) {
-      throw new ApiError(0, 'NETWORK_ERROR', err instanceof Error ? err.message : String(err))
-    }
+    return await request()
+  } catch (err) {
+    // The answer was lost, not the command: the same key gets the first answer, never a second command.
+    if (err instanceof ApiError && err.code === CLIENT_ERROR_CODES.network) return request()
+    throw err
   }
-  if (response.status === 401) {
-    // apiRequest renews an expired access token (or ends the session) on its own 401.
-    await apiRequest('/api/me')
-    response = await post()
-  }
-  const text = await response.text()
-  let parsed: unknown
-  try {
-    parsed = text ? JSON.parse(text) : undefined
-  } catch {
-    parsed = undefined
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error
-    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText)
-  }
-  return parsed as CommandView
 }

@@ -53,7 +53,7 @@ export function useCommandRunner(gatewayId: () => string) {
     const mine = runs.get(deviceId)!
     const current = () => (runs.get(deviceId) === mine ? mine : undefined)
     try {
-      const view = await sendCommand(gatewayId(), deviceId, intent, { idempotencyKey: newIdempotencyKey(), getToken: () => session.token })
+      const view = await sendCommand(gatewayId(), deviceId, intent, { idempotencyKey: newIdempotencyKey() })
       const live = current()
       if (!live) return
       live.command = view

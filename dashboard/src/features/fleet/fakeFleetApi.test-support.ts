@@ -1,4 +1,5 @@
 import { vi } from 'vitest'
+import { configureApiClient } from '../../api/client.js'
 import type { FleetGateway } from '../../api/fleet.js'
 
 /** A fetch stub answering by method and path; `calls` keeps what was asked, headers included. */
@@ -24,6 +25,8 @@ export function signIn(permissions: string[]): void {
     'tendero.session',
     JSON.stringify({ token: 'token-1', user: { id: 'u1', email: 'demo@tendero.app', name: 'Julio', orgId: 'org-1', locale: 'es-AR' }, permissions }),
   )
+  // As main.ts does: the shared client sends the session's token.
+  configureApiClient({ getToken: () => 'token-1', onUnauthorized: () => {} })
 }
 
 export const SITE = { id: 'site-1', name: 'Sucursal Palermo', timezone: 'America/Argentina/Buenos_Aires' }
