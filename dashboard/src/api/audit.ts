@@ -1,6 +1,6 @@
 // The organization's audit trail (cloud identity module): GET /api/audit, GET /api/audit/export.
 import { apiRequest } from './client.js'
-import { downloadFile } from './download.js'
+import { downloadFile, type DownloadRequest } from './download.js'
 import type { Page } from './sites.js'
 
 export interface AuditEntry {
@@ -46,6 +46,6 @@ export function fetchAudit(filters: AuditFilters, cursor?: string | null, limit 
 }
 
 /** The filtered trail as CSV, oldest first, saved by the browser; resolves with the file name. */
-export function downloadAudit(filters: AuditFilters, token: string | null): Promise<string> {
-  return downloadFile({ path: '/api/audit/export', query: clean(filters), token, fallbackName: 'auditoria.csv' })
+export function downloadAudit(filters: AuditFilters, auth: Pick<DownloadRequest, 'token' | 'refresh'>): Promise<string> {
+  return downloadFile({ ...auth, path: '/api/audit/export', query: clean(filters), fallbackName: 'auditoria.csv' })
 }

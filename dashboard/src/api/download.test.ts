@@ -28,7 +28,7 @@ describe('download helper', () => {
       clicks.push({ href: this.href, download: this.download })
     })
 
-    const name = await downloadColdChainReport('site 1', { date: '2026-11-20', deviceId: 'camara-1', format: 'pdf', lang: 'en' }, 'tok')
+    const name = await downloadColdChainReport('site 1', { date: '2026-11-20', deviceId: 'camara-1', format: 'pdf', lang: 'en' }, { token: 'tok' })
     expect(name).toBe('r.pdf')
     const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit]
     expect(url).toBe('/api/sites/site%201/reports/cold-chain?date=2026-11-20&deviceId=camara-1&format=pdf&lang=en')
@@ -50,5 +50,28 @@ describe('download helper', () => {
     expect(err).toBeInstanceOf(ApiError)
     expect((err as ApiError).code).toBe('REPORT_BAD_DATE')
     expect((err as ApiError).status).toBe(400)
+  })
+})
+
+describe('download with an expired token', () => {
+  it('asks for a new token once on 401 and tries again with it', async () => {
+    const seen: string[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init: RequestInit) => {
+        const auth = (init.headers as Record<string, string>).authorization!
+        seen.push(auth)
+        return auth === 'Bearer new' ? new Response('ok', { status: 200 }) : Response.json({ error: { code: 'AUTH_TOKEN_EXPIRED', message: 'x' } }, { status: 401 })
+      }),
+    )
+    const refresh = vi.fn(async () => 'new')
+    const file = await fetchFile({ path: '/f', token: 'old', refresh, fallbackName: 'f' })
+    expect(await file.blob.text()).toBe('ok')
+    expect(seen).toEqual(['Bearer old', 'Bearer new'])
+
+    const failing = vi.fn(async () => null)
+    const err = await fetchFile({ path: '/f', token: 'old', refresh: failing, fallbackName: 'f' }).catch((e: unknown) => e)
+    expect((err as ApiError).status).toBe(401)
+    expect(failing).toHaveBeenCalledOnce()
   })
 })

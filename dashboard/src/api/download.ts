@@ -8,6 +8,11 @@ export interface DownloadRequest {
   query?: Record<string, QueryValue>
   /** The session's access token. */
   token: string | null
+  /**
+   * A new access token after a 401 (the session store's refresh), as apiRequest does for
+   * JSON; null when the session cannot go on.
+   */
+  refresh?: () => Promise<string | null>
   /** Used when the answer names no file. */
   fallbackName: string
   signal?: AbortSignal
@@ -45,7 +50,7 @@ export function filenameFromDisposition(header: string | null): string | null {
 }
 
 /** GETs a file with the token; a refused request throws the cloud's coded ApiError. */
-export async function fetchFile(request: DownloadRequest): Promise<DownloadedFile> {
+export async function fetchFile(request: DownloadRequest, retried = false): Promise<DownloadedFile> {
   const headers: Record<string, string> = {}
   if (request.token) headers.authorization = `Bearer ${request.token}`
   let response: Response
@@ -54,6 +59,10 @@ export async function fetchFile(request: DownloadRequest): Promise<DownloadedFil
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err
     throw new ApiError(0, CLIENT_ERROR_CODES.network, err instanceof Error ? err.message : String(err))
+  }
+  if (response.status === 401 && request.token && request.refresh && !retried) {
+    const token = await request.refresh()
+    if (token) return fetchFile({ ...request, token }, true)
   }
   if (!response.ok) {
     let code = `HTTP_${response.status}`

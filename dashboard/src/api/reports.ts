@@ -1,6 +1,6 @@
 // The daily cold-chain compliance report (cloud reports module, GET /api/sites/:siteId/reports/cold-chain).
 import { apiRequest } from './client.js'
-import { downloadFile } from './download.js'
+import { downloadFile, type DownloadRequest } from './download.js'
 
 export type ReportVerdict = 'ok' | 'excursion' | 'incomplete'
 
@@ -86,12 +86,12 @@ export function fetchColdChainReport(siteId: string, query: ColdChainQuery, sign
 export function downloadColdChainReport(
   siteId: string,
   query: ColdChainQuery & { format: ReportFileFormat; lang: ReportLang },
-  token: string | null,
+  auth: Pick<DownloadRequest, 'token' | 'refresh'>,
 ): Promise<string> {
   return downloadFile({
+    ...auth,
     path: reportPath(siteId),
     query: { date: query.date, deviceId: query.deviceId || undefined, format: query.format, lang: query.lang },
-    token,
     fallbackName: `cadena-frio-${query.date}.${query.format}`,
   })
 }

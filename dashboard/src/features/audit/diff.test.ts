@@ -92,3 +92,27 @@ describe('AuditEntryItem', () => {
     expect(wrapper.text()).toContain('api_key k1')
   })
 })
+
+describe('AuditEntryItem of a creation', () => {
+  it('leaves out the empty "before" column and shows times as dates', async () => {
+    const created: AuditEntry = {
+      id: 8,
+      at: Date.UTC(2026, 10, 21, 15, 0),
+      actorType: 'user',
+      actorId: null,
+      action: 'user.create',
+      targetType: 'user',
+      targetId: 'u-3',
+      before: null,
+      after: { name: 'Vera', createdAt: Date.UTC(2026, 10, 21, 15, 0) },
+      requestId: null,
+      ip: null,
+    }
+    const wrapper = mount(AuditEntryItem, { props: { entry: created, timeZone: 'UTC' }, global: { plugins: [i18n] } })
+    expect(wrapper.text()).toContain('Usuario u-3')
+    await wrapper.get('[data-testid=audit-entry-toggle]').trigger('click')
+    expect(wrapper.findAll('thead th').map((th) => th.text())).toEqual(['Campo', 'Después'])
+    const createdAt = wrapper.findAll('[data-testid=audit-diff-line]')[1]!
+    expect(createdAt.get('ins').text()).toContain('21 nov')
+  })
+})
