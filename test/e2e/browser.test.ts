@@ -41,7 +41,9 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
 
     await page.fill('[data-testid=login-password]', DEMO.user.password)
     await page.click('[data-testid=login-submit]')
-    await page.waitForURL(`**/sites/${DEMO.site.id}`)
+    // The overview comes first, even for a one-shop owner; the shop's live view is one tap away.
+    await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+    await page.goto(`${stack.cloudUrl}/sites/${DEMO.site.id}`)
     const temperature = page.locator('[data-testid=current-temperature]')
     await expect.poll(() => temperature.textContent(), { timeout: 15_000 }).toMatch(/\d,\d °C/)
 
@@ -132,7 +134,8 @@ async function logIn(page: Page, cloudUrl: string) {
   await page.fill('[data-testid=login-email]', DEMO.user.email)
   await page.fill('[data-testid=login-password]', DEMO.user.password)
   await page.click('[data-testid=login-submit]')
-  await page.waitForURL(`**/sites/${DEMO.site.id}`)
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.goto(`${cloudUrl}/sites/${DEMO.site.id}`)
 }
 
 /**
