@@ -112,4 +112,33 @@ describe.skipIf(!haveChromium)('site live view and history in a real browser', (
     expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42)
     await screenshots(page, 'history')
   }, 90_000)
+
+  it('shows an irrigation site: valves, pump and soil moisture, and the weather station live', async () => {
+    const riego = await startStack({ dashboardDir: dashboardDir(), scenario: 'riego', speed: 60 })
+    try {
+      const page = await context.newPage()
+      await logIn(page, riego.cloudUrl)
+      await page.goto(`${riego.cloudUrl}/sites/${DEMO.site.id}`)
+      for (const deviceId of ['riego-ctrl', 'suelo-1', 'pluviometro', 'tanque', 'caudalimetro']) {
+        await expect.poll(() => widget(page, deviceId).getAttribute('data-widget'), { timeout: 20_000 }).toBe('irrigation')
+        await expect.poll(() => widget(page, deviceId).getAttribute('data-freshness'), { timeout: 20_000 }).toBe('live')
+      }
+      const controller = widget(page, 'riego-ctrl')
+      await expect.poll(() => controller.locator('[data-testid=valve-valve_1]').getAttribute('data-state'), { timeout: 20_000 }).toMatch(/^(open|closed)$/)
+      await expect.poll(() => controller.locator('[data-testid=valve-pump]').getAttribute('data-state')).toMatch(/^(open|closed)$/)
+      const soil = widget(page, 'suelo-1').locator('[data-testid=soil-moisture]')
+      await expect.poll(() => soil.getAttribute('data-value'), { timeout: 20_000 }).toMatch(/^\d/)
+      // At 5 a.m. with no rain the water readings hold still; the nursery's weather moves.
+      const weather = widget(page, 'clima-vivero')
+      await expect.poll(() => weather.textContent(), { timeout: 20_000 }).toMatch(/\d,\d °C/)
+      const before = await weather.textContent()
+      await expect.poll(() => weather.textContent(), { timeout: 20_000 }).not.toBe(before)
+      expect(await widget(page, 'clima-vivero').getAttribute('data-widget')).toBe('occupancy')
+      expect(await unlabelledFields(page)).toEqual([])
+      await screenshots(page, 'site-irrigation')
+      await page.close()
+    } finally {
+      await riego.stop()
+    }
+  }, 60_000)
 })

@@ -14,15 +14,38 @@ import { buildApp } from '../../cloud/src/app.js'
 import { DEMO, demoDevicesFromSite, seedDemo } from '../../cloud/src/seed.js'
 import { buildGateway, type Gateway } from '../../gateway/src/gateway.js'
 import { DEFAULT_SITE_CONFIG, parseSiteConfig, readSiteConfig, type SiteConfig } from '../../gateway/src/config.js'
+import { hashPassword } from '../../gateway/src/broker/passwords.js'
+import { loadPack, siteConfigFromPacks } from '../../gateway/src/rules/packs/index.js'
 import { ColdRoomModel, startColdRoomNode, type ColdRoomNode } from '../../simulator/src/index.js'
 import { ScenarioRunner } from '../../simulator/src/scenarios/runner.js'
 import { loadScenario } from '../../simulator/src/scenarios/schema.js'
 
-/** The demo shop's site config and scenario (what `npm run demo` runs): five devices of four kinds. */
+/**
+ * Each scenario's site config. `carniceria-panaderia` is the demo shop's (what `npm run demo`
+ * runs: five devices of four kinds). The others are made from their rule pack, as
+ * gateway/src/rules/packs/make-site.ts makes one, with the demo passwords `<id>-demo` the
+ * simulator logs in with, plus the scenario's nodes the pack has no rule for.
+ */
 const SCENARIO_SITES = {
-  'carniceria-panaderia': fileURLToPath(new URL('../../gateway/config/demo-carniceria.json', import.meta.url)),
-} as const
+  'carniceria-panaderia': async () => readSiteConfig(fileURLToPath(new URL('../../gateway/config/demo-carniceria.json', import.meta.url))),
+  // Irrigation: controller (valve, pump), soil probe, rain gauge and tank, and the line's
+  // flow meter and the nursery's weather station.
+  riego: () =>
+    siteFromPack('riego', [
+      { id: 'caudalimetro', name: 'Caudalímetro de la línea de goteo / Drip line flow meter', kind: 'flow_meter' },
+      { id: 'clima-vivero', name: 'Estación del vivero / Nursery weather station', kind: 'ambient_sensor' },
+    ]),
+} satisfies Record<string, () => Promise<SiteConfig>>
 export type StackScenario = keyof typeof SCENARIO_SITES
+
+async function siteFromPack(pack: string, extras: Omit<SiteConfig['devices'][number], 'passwordHash'>[]): Promise<SiteConfig> {
+  const rules = loadPack(pack)
+  const passwordHashes: Record<string, string> = {}
+  for (const { id } of [...rules.devices, ...extras]) passwordHashes[id] = await hashPassword(`${id}-demo`)
+  const site = siteConfigFromPacks({ gatewayId: DEMO.gateway.id, packs: [rules], passwordHashes })
+  for (const device of extras) site.devices.push({ ...device, passwordHash: passwordHashes[device.id]! })
+  return site
+}
 
 export const GATEWAY_KEY = 'e2e-gateway-key-0123456789'
 export { DEMO }
@@ -80,7 +103,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (!address || typeof address === 'string') throw new Error('cloud did not bind a TCP port')
     const cloudUrl = `http://127.0.0.1:${address.port}`
 
-    const site = structuredClone(readSiteConfig(opts.scenario ? SCENARIO_SITES[opts.scenario] : DEFAULT_SITE_CONFIG))
+    const site = structuredClone(opts.scenario ? await SCENARIO_SITES[opts.scenario]() : readSiteConfig(DEFAULT_SITE_CONFIG))
     opts.site?.(site)
     // The cloud knows exactly the gateway's devices, as `npm run demo` seeds it.
     if (opts.scenario) await seedDemo(cloud.db, { gatewayKey: GATEWAY_KEY, devices: demoDevicesFromSite(site) })
