@@ -65,9 +65,10 @@ worker.addEventListener('install', (event) => {
 worker.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const name of await caches.keys()) {
-        if (name.startsWith(SHELL_CACHE_PREFIX) && name !== SHELL_CACHE) await caches.delete(name)
-      }
+      // Keep the release before this one: a tab still running it (we claim it below) may
+      // yet load one of its lazy views, whose chunk the cloud no longer serves.
+      const shells = (await caches.keys()).filter((name) => name.startsWith(SHELL_CACHE_PREFIX) && name !== SHELL_CACHE)
+      for (const name of shells.slice(0, -1)) await caches.delete(name)
       // Control the page that registered us now, so its first views are saved too.
       await worker.clients.claim()
     })(),
@@ -93,6 +94,8 @@ worker.addEventListener('fetch', (event) => {
     event.respondWith(networkFirstPage(request))
   } else if (PRECACHED.has(url.href)) {
     event.respondWith(shellFirst(request))
+  } else if (url.pathname.startsWith('/assets/')) {
+    event.respondWith(previousShellFirst(request))
   }
 })
 
@@ -146,4 +149,14 @@ async function networkFirstPage(request: Request): Promise<Response> {
 
 async function shellFirst(request: Request): Promise<Response> {
   return (await caches.match(request, { cacheName: SHELL_CACHE })) ?? fetch(request)
+}
+
+/** An asset of the previous release (an old tab's lazy view), else the network. */
+async function previousShellFirst(request: Request): Promise<Response> {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(SHELL_CACHE_PREFIX)) continue
+    const saved = await caches.match(request, { cacheName: name })
+    if (saved) return saved
+  }
+  return fetch(request)
 }
