@@ -1,5 +1,6 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import { i18n, setLocale } from '../../i18n/index.js'
 import ColdRoomWidget from './ColdRoomWidget.vue'
 import EnergyWidget from './EnergyWidget.vue'
@@ -14,8 +15,13 @@ const api = vi.hoisted(() => ({ fetchSeries: vi.fn(), fetchAccessActivity: vi.fn
 vi.mock('../../api/history.js', () => ({ fetchSeries: api.fetchSeries }))
 vi.mock('../../api/sites.js', () => ({ fetchAccessActivity: api.fetchAccessActivity }))
 
+const router = createRouter({
+  history: createMemoryHistory(),
+  routes: [{ path: '/sites/:siteId/historial', name: 'site-history', component: { render: () => null } }],
+})
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const show = (component: any, view: DeviceLiveView) => mount(component, { props: { view }, global: { plugins: [i18n] } })
+const show = (component: any, view: DeviceLiveView) => mount(component, { props: { view }, global: { plugins: [i18n, router] } })
 
 beforeEach(() => {
   setLocale('es-AR')
@@ -44,6 +50,9 @@ describe('ColdRoomWidget', () => {
     expect(wrapper.get('[data-testid=relay-compressor]').attributes('data-state')).toBe('on')
     expect(wrapper.get('[data-testid=relay-defrost]').attributes('data-state')).toBe('off')
     expect(wrapper.text()).toContain('Descongelamiento')
+    const link = wrapper.get('[data-testid=widget-history]')
+    expect(link.attributes('href')).toBe('/sites/site-1/historial?device=camara')
+    expect(link.attributes('aria-label')).toBe('Historial de Cámara de carnes')
     const chart = wrapper.get('[data-testid=temperature-chart]')
     expect(chart.attributes()).toMatchObject({ 'data-band-min': '0', 'data-band-max': '5' })
   })

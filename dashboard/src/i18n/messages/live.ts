@@ -3,6 +3,8 @@ export const es = {
   title: 'En vivo',
   devices: 'Equipos del local',
   history: 'Ver historial',
+  historyShort: 'Historial',
+  historyOf: 'Historial de {device}',
   noDevices: 'Este local todavía no tiene equipos.',
   freshness: {
     live: 'En vivo',
@@ -140,6 +142,8 @@ export const en: typeof es = {
   title: 'Live',
   devices: 'Devices',
   history: 'See history',
+  historyShort: 'History',
+  historyOf: 'History of {device}',
   noDevices: 'This site has no devices yet.',
   freshness: {
     live: 'Live',
