@@ -77,10 +77,10 @@ describe.skipIf(!haveChromium)('site live view and history in a real browser', (
     expect(await unlabelledFields(page)).toEqual([])
     await screenshots(page, 'site-live')
 
-    // History: from the live view's link, the cold room over the week, hourly.
-    await page.click('[data-testid=site-history-link]')
-    await page.waitForURL(`**/sites/${DEMO.site.id}/historial**`)
-    await page.selectOption('[data-testid=history-device]', 'camara-carne')
+    // History: from the cold room's widget, over the week, hourly.
+    await coldRoom.locator('[data-testid=widget-history]').click()
+    await page.waitForURL(`**/sites/${DEMO.site.id}/historial?device=camara-carne`)
+    await expect.poll(() => page.inputValue('[data-testid=history-device]')).toBe('camara-carne')
     await page.click('[data-testid=history-preset-week]')
     const shown = page.locator('[data-testid=history-shown]')
     await expect.poll(() => shown.getAttribute('data-preset')).toBe('week')
