@@ -25,6 +25,9 @@ export default function setup(project: TestProject) {
   const outDir = mkdtempSync(join(tmpdir(), 'tendero-dashboard-'))
   execFileSync(join('node_modules', '.bin', 'vite'), ['build', 'dashboard', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
     stdio: 'inherit',
+    // Vitest runs with NODE_ENV=test, which would make this a development build (Vue's dev
+    // runtime, no service worker): the browser tests use what users get.
+    env: { ...process.env, NODE_ENV: 'production' },
   })
   project.provide('dashboardDir', outDir)
   return () => rmSync(outDir, { recursive: true, force: true })

@@ -1,5 +1,6 @@
 // The one way the dashboard talks HTTP to the cloud. Same origin (the cloud serves the
 // built dashboard; Vite proxies /api in development), Bearer token, coded errors.
+import { noteApiResponse } from '../pwa/offline.js'
 
 /** Error codes produced by the client itself, not by the cloud. */
 export const CLIENT_ERROR_CODES = {
@@ -105,6 +106,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}, 
     throw new ApiError(0, CLIENT_ERROR_CODES.network, err instanceof Error ? err.message : String(err))
   }
 
+  // A copy the service worker saved earlier (offline) turns the offline banner on.
+  noteApiResponse(response.headers)
   const body = await readJson(response)
   if (!response.ok) {
     // A 401 on a request without a token (e.g. bad login) is not a lost session; an

@@ -8,6 +8,7 @@
 // only (its org room gets nothing yet), so listening org-wide means joining every site.
 import { io, type Socket } from 'socket.io-client'
 import { computed, shallowReactive } from 'vue'
+import { isShowingSavedData } from '../pwa/offline.js'
 import type { AlarmEvent, GapEvent, GatewaySyncEvent, JoinAck, StateEvent, TelemetryEvent } from './types.js'
 
 export type ConnectionStatus =
@@ -168,7 +169,8 @@ function openChannel(options: CoreOptions): Core {
       const outcome = options.joined(refused)
       status(outcome.status, outcome.detail)
       if (outcome.status !== 'connected' || closed) return
-      options.afterJoin(joinedOnce)
+      // A page loaded offline shows saved data: its first join catches up like a rejoin.
+      options.afterJoin(joinedOnce || isShowingSavedData())
       joinedOnce = true
     }
     if (pending === 0) return finish()

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { fetchMe, login as requestLogin, refresh as requestRefresh, type Me, type SessionResponse } from '../api/auth.js'
 import type { User } from '../api/types.js'
+import { clearApiCache } from '../pwa/index.js'
 
 const STORAGE_KEY = 'tendero.session'
 
@@ -123,6 +124,8 @@ export const useSessionStore = defineStore('session', () => {
     organization.value = null
     role.value = null
     writePersisted(null)
+    // A shared phone: the next person must not read this session's saved data offline.
+    void clearApiCache()
   }
 
   /** Two-factor login is on now; the cloud closed this login, so log in again with a code. */
