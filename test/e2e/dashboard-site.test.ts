@@ -4,7 +4,8 @@
  * room, a display fridge, an oven, the shop's energy meter and its front door). Every
  * widget kind of the shop shows a value that changes without a reload, the cold room's
  * chart carries its setpoint band; the history shows a week, then zooms in by dragging and
- * by button, each time read again at a finer resolution.
+ * by button, each time read again at a finer resolution. An irrigation site and a medical
+ * centre (occupancy and CO₂) show their widgets live too.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -139,6 +140,26 @@ describe.skipIf(!haveChromium)('site live view and history in a real browser', (
       await page.close()
     } finally {
       await riego.stop()
+    }
+  }, 60_000)
+
+  it('shows a medical centre: people and CO2 in the waiting room, and the vaccine fridge', async () => {
+    const medico = await startStack({ dashboardDir: dashboardDir(), scenario: 'centro-medico', speed: 60 })
+    try {
+      const page = await context.newPage()
+      await logIn(page, medico.cloudUrl)
+      await page.goto(`${medico.cloudUrl}/sites/${DEMO.site.id}`)
+      await expect.poll(() => widget(page, 'sala-espera').getAttribute('data-widget'), { timeout: 20_000 }).toBe('occupancy')
+      await expect.poll(() => widget(page, 'contador-sala').getAttribute('data-widget')).toBe('occupancy')
+      await expect.poll(() => widget(page, 'heladera-vacunas').getAttribute('data-widget')).toBe('cold')
+      await changes(widget(page, 'sala-espera').locator('[data-testid=co2-level]'))
+      await expect.poll(() => widget(page, 'contador-sala').locator('[data-testid=occupancy-people]').getAttribute('data-value'), { timeout: 20_000 }).toMatch(/^\d+$/)
+      await expect.poll(() => widget(page, 'heladera-vacunas').locator('[data-testid=current-temperature]').getAttribute('data-value'), { timeout: 20_000 }).toMatch(/^-?\d/)
+      expect(await unlabelledFields(page)).toEqual([])
+      await screenshots(page, 'site-medical')
+      await page.close()
+    } finally {
+      await medico.stop()
     }
   }, 60_000)
 })

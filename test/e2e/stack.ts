@@ -35,6 +35,8 @@ const SCENARIO_SITES = {
       { id: 'caudalimetro', name: 'Caudalímetro de la línea de goteo / Drip line flow meter', kind: 'flow_meter' },
       { id: 'clima-vivero', name: 'Estación del vivero / Nursery weather station', kind: 'ambient_sensor' },
     ]),
+  // A medical centre: the vaccine fridge, the waiting room's CO₂ and people count, its fan.
+  'centro-medico': () => siteFromPack('centro-medico', []),
 } satisfies Record<string, () => Promise<SiteConfig>>
 export type StackScenario = keyof typeof SCENARIO_SITES
 
