@@ -1,46 +1,6 @@
-/**
- * Which registry devices are fridges, and the band each must hold when its owner set none.
- *
- * The defaults are common HACCP practice, not one country's law: chilled food is held
- * between 0 and 5 °C (5 °C is the usual critical limit for refrigerated storage, the
- * 0 °C floor keeps fresh meat and produce from freezing), frozen food at -18 °C or colder
- * (the storage temperature of frozen-food codes of practice; no lower limit). A shop
- * whose rules are stricter (fresh meat at 0-4 °C, an ice freezer at -10 °C) sets the
- * device's coldBand, and the report says which of the two it used.
- */
-
-export interface Band {
-  minC: number | null
-  maxC: number | null
-}
-
-export type BandOrigin = 'device' | 'default'
-
-/** Kinds held to the chilled band. */
-export const CHILLED_KINDS: readonly string[] = [
-  'cold_room', 'display_fridge', 'fridge', 'refrigerator', 'walk_in', 'walk_in_cooler', 'chiller', 'cooler', 'display_case',
-]
-/** Kinds held to the frozen band. */
-export const FROZEN_KINDS: readonly string[] = ['freezer', 'chest_freezer', 'walk_in_freezer', 'blast_freezer', 'ice_freezer']
-
-export const CHILLED_BAND: Band = { minC: 0, maxC: 5 }
-export const FROZEN_BAND: Band = { minC: null, maxC: -18 }
-
-export function defaultBand(kind: string): Band | null {
-  if (CHILLED_KINDS.includes(kind)) return CHILLED_BAND
-  if (FROZEN_KINDS.includes(kind)) return FROZEN_BAND
-  return null
-}
-
-/**
- * The band a device is held to: its own when set, else its kind's. Null for a device that
- * is no fridge (an oven, a door contact) and has no band of its own: not in the report.
- */
-export function effectiveBand(kind: string, own: Band | null): (Band & { origin: BandOrigin }) | null {
-  if (own && (own.minC !== null || own.maxC !== null)) return { ...own, origin: 'device' }
-  const fallback = defaultBand(kind)
-  return fallback ? { ...fallback, origin: 'default' } : null
-}
+// The band table is shared with the dashboard: protocol/src/cold-bands.ts.
+export * from '@tendero/protocol/cold-bands'
+import type { Band } from '@tendero/protocol/cold-bands'
 
 export const outOfBand = (band: Band, low: number, high: number): 'high' | 'low' | null =>
   band.maxC !== null && high > band.maxC ? 'high' : band.minC !== null && low < band.minC ? 'low' : null

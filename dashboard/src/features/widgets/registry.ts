@@ -9,7 +9,7 @@ import GenericWidget from './GenericWidget.vue'
 import IrrigationWidget from './IrrigationWidget.vue'
 import OccupancyWidget from './OccupancyWidget.vue'
 import RfidWidget from './RfidWidget.vue'
-import { CHILLED_KINDS, FROZEN_KINDS } from './bands.js'
+import { COLD_KINDS } from './bands.js'
 
 export type WidgetId = 'cold' | 'irrigation' | 'energy' | 'occupancy' | 'rfid' | 'generic'
 
@@ -29,7 +29,7 @@ export interface WidgetSpec {
 export const WIDGETS: readonly WidgetSpec[] = [
   {
     id: 'cold',
-    kinds: [...CHILLED_KINDS, ...FROZEN_KINDS, 'vaccine_fridge'],
+    kinds: COLD_KINDS,
     component: ColdRoomWidget,
     metrics: ['temperature_c', 'evaporator_c', 'door_open'],
     state: ['compressor', 'defrost'],
