@@ -49,7 +49,9 @@ describe.skipIf(!haveChromium)('reports, users and audit in a real browser', () 
       .poll(
         async () => {
           const res = await page.evaluate(async (url) => {
-            const raw = localStorage.getItem('tendero.session')
+            // Runs in the page; this project is typed without the DOM lib.
+            const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage
+            const raw = storage.getItem('tendero.session')
             const token = raw ? (JSON.parse(raw) as { token: string }).token : ''
             const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
             return r.ok ? ((await r.json()) as { items: unknown[] }).items.length : 0
