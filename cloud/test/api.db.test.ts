@@ -72,7 +72,10 @@ describe.each(testDrivers())('API on %s', (driver) => {
   it('lists and details only the caller\'s sites', async () => {
     const other = await addOrganization(t.app)
     const list = await get('/api/sites')
-    expect(list.json()).toEqual({ items: [DEMO.site], nextCursor: null })
+    expect(list.json()).toEqual({
+      items: [{ ...DEMO.site, health: expect.objectContaining({ online: false, gatewaysOnline: 0, gatewaysTotal: 1 }) }],
+      nextCursor: null,
+    })
     const detail = await get(`/api/sites/${DEMO.site.id}`)
     expect(detail.json()).toEqual({
       ...DEMO.site,

@@ -93,7 +93,7 @@ describe('downlink: door.open cloud commands', () => {
 
     // The audit reaches the cloud like any access event, and is stored, not quarantined.
     const stored = await eventually(
-      () => cloud.app.db.selectFrom('events').select(['seq', 'body']).where('gateway_id', '=', gatewayId).where('kind', '=', 'access').execute()
+      () => cloud.app.db.selectFrom('events').select(['seq', 'body']).where('gateway_id', '=', gatewayId).where('kind', '=', 'access').orderBy('seq').execute()
         .then((rows) => (rows.length === 2 ? rows : undefined)),
       'the access events in the cloud',
     )
