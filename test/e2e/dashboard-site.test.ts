@@ -141,7 +141,7 @@ describe.skipIf(!haveChromium)('site live view and history in a real browser', (
     } finally {
       await riego.stop()
     }
-  }, 60_000)
+  }, 150_000)
 
   it('shows a medical centre: people and CO2 in the waiting room, and the vaccine fridge', async () => {
     const medico = await startStack({ dashboardDir: dashboardDir(), scenario: 'centro-medico', speed: 60 })
@@ -161,5 +161,5 @@ describe.skipIf(!haveChromium)('site live view and history in a real browser', (
     } finally {
       await medico.stop()
     }
-  }, 60_000)
+  }, 150_000)
 })
