@@ -6,12 +6,19 @@ import { isAppError, unauthorized } from './errors.js'
 import { API_KEY_MARK, resolveApiKey } from './modules/identity/api-keys.js'
 import { isPermission, type Permission } from './modules/identity/permissions.js'
 import alarmsRoutes from './modules/alarms/routes.js'
+import appointmentsRoutes from './modules/appointments/routes.js'
+import billingRoutes from './modules/billing/routes.js'
+import crmRoutes from './modules/crm/routes.js'
+import leasingRoutes from './modules/leasing/routes.js'
+import { sendDueMail } from './modules/mail/worker.js'
+import { EmailChannel } from './modules/notifications/channels.js'
 import rulesRoutes from './modules/rules/routes.js'
 import reportsRoutes from './modules/reports/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import identityRoutes from './modules/identity/routes.js'
 import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
 import fleetRoutes from './modules/fleet/routes.js'
+import jobsPlugin from './plugins/jobs.js'
 import healthRoutes from './modules/health/routes.js'
 import ingestRoutes from './modules/ingest/routes.js'
 import notificationsPlugin from './modules/notifications/plugin.js'
@@ -44,6 +51,8 @@ export interface RouteEntry {
 declare module 'fastify' {
   interface FastifyInstance {
     routeCatalog: readonly RouteEntry[]
+    /** PUBLIC_URL, for links in mail; undefined: the request's own origin. */
+    publicUrl: string | undefined
   }
 }
 
@@ -101,6 +110,7 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   // tenant-isolation and role tests replay, so a new route is tested the day it is added.
   const routeCatalog: RouteEntry[] = []
   app.decorate('routeCatalog', routeCatalog)
+  app.decorate('publicUrl', config.publicUrl)
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api')) return
     const access = route.config ?? {}
@@ -148,6 +158,14 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   await app.register(notificationsPlugin, { smtp: config.smtp, whatsapp: config.whatsapp, sms: config.sms,
     worker: { allowPrivateWebhooks: config.webhookAllowPrivate === true } })
 
+  // Periodic jobs of the commercial modules; each module registers its own with its routes.
+  await app.register(jobsPlugin, { enabled: config.jobs !== false, lock: config.database.driver === 'postgres' })
+  if (config.smtp) {
+    const mail = new EmailChannel(config.smtp)
+    app.jobs.register('mail.send', 30_000, ({ now }) => sendDueMail(app.db, mail, now))
+    app.addHook('onClose', async () => mail.close())
+  }
+
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { version: VERSION })
@@ -162,6 +180,11 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
       await api.register(alarmsRoutes)
       await api.register(rulesRoutes)
       await api.register(reportsRoutes)
+      // Commercial modules (issue 8).
+      await api.register(crmRoutes)
+      await api.register(leasingRoutes)
+      await api.register(billingRoutes)
+      await api.register(appointmentsRoutes)
     },
     { prefix: '/api' },
   )

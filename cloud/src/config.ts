@@ -57,6 +57,18 @@ export interface CloudConfig {
    * login whatever their organization says; `optional` lets its requireAdminTotp decide.
    */
   platformAdminTotp?: PlatformAdminTotp
+  /**
+   * JOBS: `on` (default) runs the commercial modules' periodic jobs (rent schedule, metered
+   * utilities, dunning, reminders, mail) on their timers; `off` leaves them to be run on
+   * demand (tests, or one dedicated instance while the others serve).
+   */
+  jobs?: boolean
+  /**
+   * PUBLIC_URL: where people reach this cloud (https://app.example.com), for links in mail
+   * (a client's booking, a waiting-list offer). Unset: the address each request came in on,
+   * which only a trusted proxy or a direct connection makes safe to put in a mail.
+   */
+  publicUrl?: string
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -88,6 +100,8 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_GATEWAY_PER_MIN: Type.Integer({ minimum: 0, maximum: 1_000_000, default: DEFAULT_RATE_LIMITS.gatewayPerMin }),
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   PLATFORM_ADMIN_TOTP: Type.Union([Type.Literal('required'), Type.Literal('optional')], { default: 'required' }),
+  JOBS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'scheme and host, no path' })),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -142,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     },
     webhookAllowPrivate: value.WEBHOOK_ALLOW_PRIVATE,
     platformAdminTotp: value.PLATFORM_ADMIN_TOTP,
+    jobs: value.JOBS === 'on',
+    ...(value.PUBLIC_URL ? { publicUrl: value.PUBLIC_URL } : {}),
   }
 }
 

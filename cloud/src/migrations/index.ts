@@ -14,6 +14,12 @@ import * as adminTotpPolicy from './0012_admin_totp_policy.js'
 import * as gatewayRunningConfig from './0013_gateway_running_config.js'
 import * as deviceColdBand from './0014_device_cold_band.js'
 import * as eventsFeedIndex from './0015_events_feed_index.js'
+import * as commercialCore from './0016_commercial_core.js'
+import * as crm from './0017_crm.js'
+import * as leasing from './0018_leasing.js'
+import * as billing from './0019_billing.js'
+import * as appointments from './0020_appointments.js'
+import * as portalLinks from './0021_portal_links.js'
 
 /**
  * Every migration, listed in code rather than discovered on disk, so the same set runs
@@ -35,6 +41,12 @@ const migrations: Record<string, Migration> = {
   '0013_gateway_running_config': gatewayRunningConfig,
   '0014_device_cold_band': deviceColdBand,
   '0015_events_feed_index': eventsFeedIndex,
+  '0016_commercial_core': commercialCore,
+  '0017_crm': crm,
+  '0018_leasing': leasing,
+  '0019_billing': billing,
+  '0020_appointments': appointments,
+  '0021_portal_links': portalLinks,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -22,12 +22,16 @@ export function testConfig(database: CloudConfig['database'], overrides: Partial
     demoGatewayKey: DEMO_KEY,
     seedDemo: true,
     logLevel: 'silent',
+    // Tests run jobs themselves (app.jobs.run) at the moments they choose.
+    jobs: false,
     ...overrides,
   }
 }
 
 export interface TestApp {
   app: FastifyInstance
+  /** Where the app's database is: a second app on it plays a second cloud instance (PostgreSQL). */
+  database: CloudConfig['database']
   close(): Promise<void>
 }
 
@@ -44,6 +48,7 @@ export async function buildTestApp(driver: TestDriver, overrides: Partial<CloudC
   }
   return {
     app,
+    database: testDb.database,
     close: async () => {
       await app.close()
       await testDb.drop()

@@ -18,6 +18,7 @@ const ALL: readonly Role[] = ROLES
 const ADMINS: readonly Role[] = ['platform_admin', 'org_admin']
 const RUNS_THE_SHOP: readonly Role[] = ['platform_admin', 'org_admin', 'operator', 'owner']
 const TECHNICAL: readonly Role[] = ['platform_admin', 'org_admin', 'technician']
+const BUSINESS_READERS: readonly Role[] = ['platform_admin', 'org_admin', 'operator', 'owner', 'viewer']
 
 /** Permission → the roles that hold it. */
 export const PERMISSIONS = {
@@ -50,6 +51,26 @@ export const PERMISSIONS = {
   'notifications.self': ALL,
   // Organizations themselves: only Tendero's staff create or list them.
   'orgs.manage': ['platform_admin'],
+  // Commercial modules (issue 8). Technicians install devices; they do not see the books.
+  /** Contacts, pipeline, deals, interactions, segments, funnel reports. */
+  'crm.read': BUSINESS_READERS,
+  'crm.manage': RUNS_THE_SHOP,
+  /** Malls, zones, spaces, leases, rent schedule, occupancy, expirations, metering. */
+  'leasing.read': BUSINESS_READERS,
+  'leasing.manage': ['platform_admin', 'org_admin', 'operator'],
+  /** Invoices, payments, credit notes, the ledger, aging, dunning. */
+  'billing.read': BUSINESS_READERS,
+  'billing.manage': RUNS_THE_SHOP,
+  /** Services, professionals, availability, bookings, waiting list. */
+  'appointments.read': BUSINESS_READERS,
+  'appointments.manage': RUNS_THE_SHOP,
+  /** The tenant portal: a shop's own leases and invoices at its mall, and its incidents. */
+  'portal.read': BUSINESS_READERS,
+  'portal.incidents': RUNS_THE_SHOP,
+  /** Linking the organization to a mall's or a supplier's contact by invitation code, and unlinking. */
+  'portal.links': ['platform_admin', 'org_admin', 'owner'],
+  /** Tendero's own SaaS plans, subscriptions, MRR and churn. */
+  'saas.manage': ['platform_admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist'
 import { Kysely, Migrator, PostgresDialect, type Dialect } from 'kysely'
 import pg from 'pg'
 import type { CloudConfig } from '../../config.js'
@@ -40,7 +41,9 @@ async function createDialect(database: CloudConfig['database'], onIdleError?: (e
     return new PostgresDialect({ pool })
   }
   if (!database.dataDir.startsWith('memory://')) mkdirSync(database.dataDir, { recursive: true })
-  return new PGliteDialect(await PGlite.create(database.dataDir))
+  // btree_gist: the exclusion constraints that keep a space in one lease at a time and a
+  // professional in one booking at a time (migrations 0018, 0020), as on PostgreSQL.
+  return new PGliteDialect(await PGlite.create(database.dataDir, { extensions: { btree_gist } }))
 }
 
 /** Applies every pending migration; a no-op when the schema is current. */
