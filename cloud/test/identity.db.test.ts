@@ -8,6 +8,7 @@ import { can, ROLES, type Role } from '../src/modules/identity/permissions.js'
 import { hashGatewayKey } from '../src/modules/ingest/repository.js'
 import { DEMO } from '../src/seed.js'
 import { buildTestApp, type TestApp } from './support/app.js'
+import { commercialFixtures, type ModuleFixture } from './support/commercial-fixtures.js'
 import { testDrivers } from './support/drivers.js'
 
 // Issue 6, tests that must exist: tenant isolation, roles, abuse. Every route comes from
@@ -21,6 +22,8 @@ interface Org {
   users: Record<string, { id: string; email: string; password: string; token: string }>
   apiKeyId: string
   grantId: string
+  /** The commercial modules' objects of this organization (support/commercial-fixtures.ts). */
+  commercial: ModuleFixture
 }
 
 const PASSWORD = 'una-clave-larga-1'
@@ -81,12 +84,15 @@ async function addOrg(app: FastifyInstance, name: string, kind: 'shop' | 'operat
     expect(grant.statusCode, grant.body).toBe(201)
     grantId = grant.json().id
   }
-  return { orgId, siteId, gatewayId, users, apiKeyId: key.json().apiKey.id, grantId }
+  const commercial = await commercialFixtures(app, users.org_admin!.token, { orgId, siteId })
+  return { orgId, siteId, gatewayId, users, apiKeyId: key.json().apiKey.id, grantId, commercial }
 }
 
 /** Path params from an organization's real ids, by name and by what the path is about. */
 function pathFor(route: RouteEntry, org: Org): string {
+  const own = org.commercial.params[route.url]
   return route.url.replace(/:(\w+)/g, (_, name: string) => {
+    if (own?.[name] !== undefined) return own[name]
     if (name === 'siteId') return org.siteId
     if (name === 'gatewayId') return org.gatewayId
     if (name === 'deviceId') return 'camara-1'
@@ -102,6 +108,9 @@ function pathFor(route: RouteEntry, org: Org): string {
 
 type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; minProperties?: number; items?: Schema; enum?: unknown[]; anyOf?: Schema[]; format?: string; minLength?: number; minimum?: number; minItems?: number; const?: unknown; default?: unknown; pattern?: string }
 
+const PATTERN_SAMPLES = [new Date().toISOString().slice(0, 10), new Date().toISOString().slice(0, 7), '10:00', 'A-0001', 'AR', '12.5',
+  '+54 11 5555-0000', `muestra-${randomBytes(3).toString('hex')}`, 'x'.repeat(12)]
+
 /** A body (or query) that passes the route's schema, with every id field set to `org`'s. */
 function sample(schema: Schema | undefined, org: Org, key = ''): unknown {
   if (!schema) return undefined
@@ -112,6 +121,7 @@ function sample(schema: Schema | undefined, org: Org, key = ''): unknown {
   if (/gatewayId$/i.test(key)) return org.gatewayId
   if (/orgId$/i.test(key)) return org.orgId
   if (/userId$/i.test(key)) return org.users.viewer!.id
+  if (org.commercial.ids?.[key] !== undefined && schema.type !== 'array') return org.commercial.ids[key]
   if (key === 'deviceId') return 'camara-1'
   switch (schema.type) {
     case 'object': {
@@ -134,6 +144,14 @@ function sample(schema: Schema | undefined, org: Org, key = ''): unknown {
       if (schema.format === 'email') return `x.${randomBytes(3).toString('hex')}@tendero.test`
       if (schema.format === 'uuid') return randomUUID()
       if (schema.pattern === '^[0-9]{6}$') return '123456'
+      if (schema.format === 'date-time') return new Date().toISOString()
+      if (schema.format === 'date') return new Date().toISOString().slice(0, 10)
+      if (schema.pattern) {
+        // Dates, periods, clock times, series, codes...: the first plausible value the pattern takes.
+        const re = new RegExp(schema.pattern)
+        const fits = PATTERN_SAMPLES.find((v) => re.test(v) && v.length >= (schema.minLength ?? 0))
+        if (fits !== undefined) return fits
+      }
       return 'x'.repeat(Math.max(schema.minLength ?? 1, 12))
     default:
       return 'x'
@@ -164,6 +182,7 @@ async function footprint(app: FastifyInstance, org: Org): Promise<Record<string,
     apiKeys: await count('api_keys', 'org_id', org.orgId),
     grants: await count('org_grants', 'grantor_org_id', org.orgId),
     audit: await count('audit_log', 'org_id', org.orgId),
+    ...(await org.commercial.footprint()),
     revokedKeys: Number((await app.db.selectFrom('api_keys').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', org.orgId).where('revoked_at', 'is not', null).executeTakeFirstOrThrow()).n),
     disabledUsers: Number((await app.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', org.orgId).where('disabled_at', 'is not', null).executeTakeFirstOrThrow()).n),
   }
@@ -214,7 +233,8 @@ describe.each(testDrivers())('identity and tenancy (%s)', (driver) => {
 
   it("answers 404 or 403 to every route replayed with another tenant's ids, with no side effect", async () => {
     const before = await footprint(t.app, shopB)
-    const idsOfB = [shopB.orgId, shopB.siteId, shopB.gatewayId, shopB.apiKeyId, ...Object.values(shopB.users).map((u) => u.id)]
+    const idsOfB = [shopB.orgId, shopB.siteId, shopB.gatewayId, shopB.apiKeyId, ...Object.values(shopB.users).map((u) => u.id),
+      ...Object.values(shopB.commercial.params).flatMap((p) => Object.values(p)), ...Object.values(shopB.commercial.ids ?? {})]
     const failures: string[] = []
     for (const route of routes) {
       // As shop A's admin (holds nearly every permission), aiming at shop B.

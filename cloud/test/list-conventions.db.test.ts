@@ -10,6 +10,7 @@ import { hashGatewayKey } from '../src/modules/ingest/repository.js'
 import { withNotificationTables } from '../src/modules/notifications/tables.js'
 import { DEMO } from '../src/seed.js'
 import { addDemoGateway, buildTestApp, DEMO_KEY, ingest, type TestApp } from './support/app.js'
+import { commercialFixtures } from './support/commercial-fixtures.js'
 import { testDrivers } from './support/drivers.js'
 
 // Issue 6, API quality: every list route pages the same way (common/pagination.ts).
@@ -70,6 +71,8 @@ describe.each(testDrivers())('list conventions (%s)', (driver) => {
   let gets: RouteEntry[]
   let lists: RouteEntry[]
   let webhookId: string
+  /** The commercial modules' objects of the demo organization, by route URL and param. */
+  let commercialParams: Record<string, Record<string, string>> = {}
   const now = Date.now()
   const get = (url: string, query: Record<string, string> = {}) =>
     t.app.inject({ method: 'GET', url, query, headers: { authorization: `Bearer ${token}` } })
@@ -77,6 +80,8 @@ describe.each(testDrivers())('list conventions (%s)', (driver) => {
   /** Real ids of the seeded organization for a route's path parameters; a new one must be added here. */
   function pathFor(route: RouteEntry): string {
     return route.url.replace(/:(\w+)/g, (_, name: string) => {
+      const fixed = commercialParams[route.url]?.[name]
+      if (fixed !== undefined) return fixed
       if (name === 'siteId') return DEMO.site.id
       if (name === 'gatewayId' || (name === 'id' && route.url.startsWith('/api/gateways/'))) return DEMO.gateway.id
       if (name === 'webhookId') return webhookId
@@ -163,6 +168,7 @@ describe.each(testDrivers())('list conventions (%s)', (driver) => {
         values (${DEMO.organization.id}::uuid, ${`clave ${at}`}, 'tdk_test', ${randomBytes(16).toString('hex')}, 'viewer', ${at}::timestamptz)`.execute(t.app.db)
     }
 
+    commercialParams = (await commercialFixtures(t.app, token, { orgId: DEMO.organization.id, siteId: DEMO.site.id })).params
     gets = t.app.routeCatalog.filter((r) => r.method === 'GET' && r.url.startsWith('/api'))
     lists = gets.filter((r) => isPage(responseOf(r)))
   }, 120_000)
