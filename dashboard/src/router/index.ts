@@ -8,7 +8,7 @@ export interface NavEntry {
   /** `main`: the phone's bottom bar and the first group; `more`: behind "Más" on a phone. */
   section: 'main' | 'more'
   /** One glyph drawn by TheNav (no icon font, nothing to download). */
-  icon: 'home' | 'bell' | 'pulse' | 'chip' | 'rule' | 'report' | 'people' | 'log'
+  icon: 'home' | 'bell' | 'pulse' | 'chip' | 'rule' | 'report' | 'people' | 'log' | 'contacts' | 'store' | 'invoice' | 'calendar' | 'portal' | 'platform'
   /** Shown only to users holding this permission (the cloud enforces it anyway). */
   permission?: string
 }
@@ -71,6 +71,48 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('../views/AuditView.vue'),
     meta: { nav: { label: 'nav.audit', section: 'more', icon: 'log', permission: 'audit.read' } },
   },
+  // Commercial modules (issue 8).
+  {
+    path: '/clientes',
+    name: 'crm',
+    component: () => import('../views/CrmView.vue'),
+    meta: { nav: { label: 'nav.crm', section: 'more', icon: 'contacts', permission: 'crm.read' } },
+  },
+  {
+    path: '/locales',
+    name: 'leasing',
+    component: () => import('../views/LeasingView.vue'),
+    meta: { nav: { label: 'nav.leasing', section: 'more', icon: 'store', permission: 'leasing.read' } },
+  },
+  {
+    path: '/facturacion',
+    name: 'billing',
+    component: () => import('../views/BillingView.vue'),
+    meta: { nav: { label: 'nav.billing', section: 'more', icon: 'invoice', permission: 'billing.read' } },
+  },
+  {
+    path: '/turnos',
+    name: 'appointments',
+    component: () => import('../views/AppointmentsView.vue'),
+    meta: { nav: { label: 'nav.appointments', section: 'more', icon: 'calendar', permission: 'appointments.read' } },
+  },
+  {
+    path: '/mi-local',
+    name: 'portal',
+    component: () => import('../views/PortalView.vue'),
+    meta: { nav: { label: 'nav.portal', section: 'more', icon: 'portal', permission: 'portal.read' } },
+  },
+  {
+    path: '/plataforma',
+    name: 'saas',
+    component: () => import('../views/SaasView.vue'),
+    meta: { nav: { label: 'nav.saas', section: 'more', icon: 'platform', permission: 'saas.manage' } },
+  },
+  // The public booking page of a medical centre or a salon, and a client's link to their booking.
+  { path: '/reservar/:slug', name: 'booking-page', component: () => import('../views/PublicBookingView.vue'), props: true, meta: { public: true } },
+  // A client's booking from the link in their mail (confirm, cancel), and a waiting-list offer.
+  { path: '/reserva/oferta/:token', name: 'booking-offer', component: () => import('../views/PublicOfferView.vue'), props: true, meta: { public: true } },
+  { path: '/reserva/:token', name: 'booking-link', component: () => import('../views/PublicBookingLinkView.vue'), props: true, meta: { public: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

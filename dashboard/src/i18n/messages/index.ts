@@ -14,6 +14,13 @@ import * as reports from './reports.js'
 import * as users from './users.js'
 import * as audit from './audit.js'
 import * as pwa from './pwa.js'
+import * as crm from './crm.js'
+import * as leasing from './leasing.js'
+import * as billing from './billing.js'
+import * as appointments from './appointments.js'
+import * as portal from './portal.js'
+import * as saas from './saas.js'
+import * as booking from './booking.js'
 
 export const domainEs = {
   nav: nav.es,
@@ -28,6 +35,13 @@ export const domainEs = {
   users: users.es,
   audit: audit.es,
   pwa: pwa.es,
+  crm: crm.es,
+  leasing: leasing.es,
+  billing: billing.es,
+  appointments: appointments.es,
+  portal: portal.es,
+  saas: saas.es,
+  booking: booking.es,
 }
 
 export const domainEn: typeof domainEs = {
@@ -43,4 +57,11 @@ export const domainEn: typeof domainEs = {
   users: users.en,
   audit: audit.en,
   pwa: pwa.en,
+  crm: crm.en,
+  leasing: leasing.en,
+  billing: billing.en,
+  appointments: appointments.en,
+  portal: portal.en,
+  saas: saas.en,
+  booking: booking.en,
 }

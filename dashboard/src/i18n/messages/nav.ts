@@ -12,6 +12,12 @@ export const es = {
   reports: 'Reportes',
   users: 'Usuarios',
   audit: 'Auditoría',
+  crm: 'Clientes',
+  leasing: 'Locales',
+  billing: 'Facturación',
+  appointments: 'Turnos',
+  portal: 'Mi local',
+  saas: 'Plataforma',
 }
 
 export const en: typeof es = {
@@ -27,4 +33,10 @@ export const en: typeof es = {
   reports: 'Reports',
   users: 'Users',
   audit: 'Audit',
+  crm: 'Customers',
+  leasing: 'Leasing',
+  billing: 'Billing',
+  appointments: 'Appointments',
+  portal: 'My store',
+  saas: 'Platform',
 }
