@@ -26,6 +26,7 @@ import { formatSimTime, MAX_SIM_SPEED, parseSimTime, SIM_TIME_ENV } from '@tende
 import { loadConfig as loadCloudConfig } from '../cloud/src/config.js'
 import { migrateToLatest, openDatabase } from '../cloud/src/plugins/db/database.js'
 import { demoDevicesFromSite, seedDemo } from '../cloud/src/seed.js'
+import { seedCommercialDemo } from './demo-commercial.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const tsx = join(root, 'node_modules', '.bin', 'tsx')
@@ -219,6 +220,16 @@ async function main(): Promise<void> {
   await seedCloud(cloudEnv, site)
   start('cloud', 'cloud/src/server.ts', [], { ...cloudEnv, SEED_DEMO: 'false' })
   await waitForHealth(`${cloudUrl}/api/health`, 'cloud')
+  // CRM, the gallery next door, invoices and appointments, through the API (once per data dir).
+  // A failure is reported and the demo goes on: the shop's sensors do not depend on it.
+  if (!stopping) {
+    try {
+      await seedCommercialDemo(cloudUrl, { log: (line) => console.log(line) })
+    } catch (error) {
+      console.error(`⚠ datos comerciales de demo incompletos (commercial demo data incomplete): ${error instanceof Error ? error.message : String(error)}`)
+      console.error(`  Para reintentar, borrá ${join(dataDir, 'cloud')} (to retry, delete that directory).`)
+    }
+  }
 
   // As shipped (npm start -w @tendero/gateway): the bundle, with glibc returning scrypt's
   // 16 MiB buffers to the system instead of keeping them in its arenas.
@@ -276,6 +287,13 @@ function banner(b: BannerInfo): string {
     `  API docs:            ${b.dashboardUrl}/docs`,
     `  Gateway MQTT:        mqtt://127.0.0.1:${b.mqttPort}   ws://127.0.0.1:${b.wsPort}   health: http://127.0.0.1:${b.apiPort}/health`,
     `  API técnica (local): http://127.0.0.1:${b.apiPort}/api/rules   (Authorization: Bearer ${apiToken})`,
+    '',
+    '  Comercial: clientes y oportunidades en /clientes, la Galería Don Julio (locales, contratos, alquileres)',
+    '  en /locales, facturas, cobros y deudas en /facturacion, la agenda de Julio en /turnos, y la página',
+    `  pública de reservas en ${b.dashboardUrl}/reservar/don-julio.`,
+    '  Commercial: customers and deals at /clientes, the Don Julio gallery (spaces, leases, rent) at /locales,',
+    '  invoices, payments and debts at /facturacion, Julio\'s diary at /turnos, and the public booking page at',
+    `  ${b.dashboardUrl}/reservar/don-julio.`,
     '',
     `  Escenario ${SCENARIO}: Carnicería y Panadería Don Julio, desde las ${b.startAt} (${b.timeZone}), ${pace}.`,
     '  Cámara de carnes, heladera exhibidora, horno de pisos, medidor de energía y puerta del local;',

@@ -62,6 +62,34 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await screenshots(page, 'site-cold-room-en')
     await page.close()
   })
+
+  it('says when the live channel is lost, and catches up with the readings it missed when it returns', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
+    await logIn(page, stack.cloudUrl)
+    const status = page.locator('[data-testid=connection-status]')
+    const temperature = page.locator('[data-testid=current-temperature]')
+    await expect.poll(() => status.getAttribute('data-connected'), { timeout: 15_000 }).toBe('true')
+    await expect.poll(() => temperature.textContent(), { timeout: 15_000 }).toMatch(/\d,\d °C/)
+
+    // The cloud drops every socket and refuses new ones for a while (a restart, a proxy).
+    let refusing = true
+    stack.cloud.io.use((_socket, next) => (refusing ? next(new Error('maintenance')) : next()))
+    stack.cloud.io.disconnectSockets(true)
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 10_000 }).toBe('reconnecting')
+    expect(await status.getAttribute('aria-label')).toMatch(/reconectando/i)
+    // Nothing live arrives meanwhile: the value on screen stays while the room keeps changing.
+    const frozen = await temperature.textContent()
+    const shown = (celsius: number) => `${celsius.toFixed(1).replace('.', ',')} °C`
+    await expect.poll(() => shown(stack.node!.model.temperatureC), { timeout: 30_000 }).not.toBe(frozen)
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    expect(await temperature.textContent()).toBe(frozen)
+    await screenshots(page, 'site-reconnecting')
+
+    refusing = false
+    await expect.poll(() => status.getAttribute('data-connected'), { timeout: 30_000 }).toBe('true')
+    await expect.poll(() => temperature.textContent(), { timeout: 10_000 }).not.toBe(frozen)
+    await page.close()
+  })
 })
 
 describe.skipIf(!haveChromium)('sync status and history gaps in a real browser', () => {

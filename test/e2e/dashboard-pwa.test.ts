@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import en from '../../dashboard/src/i18n/en.js'
 import es from '../../dashboard/src/i18n/es.js'
 import { PHONE, dashboardDir, focusByTab, haveChromium, launchBrowser, logIn, screenshots } from './browser-harness.js'
-import { DEMO, startStack, type Stack } from './stack.js'
+import { DEMO, getJson, login, startStack, waitFor, type Stack } from './stack.js'
 
 // Names the service worker and the page share (dashboard/src/pwa/sw-policy.ts).
 const API_CACHE = 'tendero-api-v1'
@@ -32,11 +32,21 @@ describe.skipIf(!haveChromium)('the dashboard as a PWA in a real browser', () =>
       startTempC: 6,
       speed: 60,
       intervalMs: 500,
-      // The cold room starts warm and its alarm rule fires within seconds: the inbox has an alarm.
+      // The cold room starts warm and its alarm rule fires within seconds: the inbox has an
+      // alarm. No compressor: the room stays warm and the alarm active, so what a view showed
+      // online cannot change (a live clear) between its saved reads and the offline reload.
       site: (site) => {
-        site.rules = site.rules.filter((r) => r.id === 'camara-alta').map((r) => ({ ...r, when: { ...r.when, forSeconds: 4 } }))
+        site.rules = site.rules
+          .filter((r) => r.id === 'camara-alta')
+          .map((r) => ({ ...r, when: { ...r.when, forSeconds: 4 }, actions: [] }))
       },
     })
+    const token = await login(stack.cloudUrl)
+    await waitFor(
+      async () => (await getJson<{ items: { state: string }[] }>(`${stack.cloudUrl}/api/sites/${DEMO.site.id}/alarms`, token)).items.some((a) => a.state === 'raised'),
+      30_000,
+      'the cold room alarm raised in the cloud',
+    )
     browser = await launchBrowser()
   })
 

@@ -162,4 +162,29 @@ describe.skipIf(!haveChromium)('site live view and history in a real browser', (
       await medico.stop()
     }
   }, 150_000)
+
+  it("shows a bar: each reader's latest swipes, granted and denied, as the gateway decided them", async () => {
+    const bar = await startStack({ dashboardDir: dashboardDir(), scenario: 'bar-boliche', speed: 60 })
+    try {
+      const page = await context.newPage()
+      await logIn(page, bar.cloudUrl)
+      await page.goto(`${bar.cloudUrl}/sites/${DEMO.site.id}`)
+      for (const deviceId of ['lector-entrada', 'lector-vip']) {
+        await expect.poll(() => widget(page, deviceId).getAttribute('data-widget'), { timeout: 20_000 }).toBe('rfid')
+      }
+      // The entrance opens Thursday to Saturday from 23:00 on the gateway's (real) clock, so
+      // whether a good card gets in depends on the day; Lucía's blocked card never does.
+      const entrance = widget(page, 'lector-entrada')
+      const blocked = entrance.locator('[data-testid=rfid-read][data-allow=false][data-reason=card_blocked]')
+      await expect.poll(() => blocked.count(), { timeout: 60_000 }).toBeGreaterThan(0)
+      expect(await blocked.first().textContent()).toContain('Lucía Fernández')
+      // The simulated reader and the site's access config agree on the door and the cards.
+      expect(await entrance.locator('[data-reason=unknown_door]').count()).toBe(0)
+      expect(await unlabelledFields(page)).toEqual([])
+      await screenshots(page, 'site-bar')
+      await page.close()
+    } finally {
+      await bar.stop()
+    }
+  }, 150_000)
 })

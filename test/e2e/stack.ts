@@ -37,6 +37,15 @@ const SCENARIO_SITES = {
     ]),
   // A medical centre: the vaccine fridge, the waiting room's CO₂ and people count, its fan.
   'centro-medico': () => siteFromPack('centro-medico', []),
+  // A bar: its readers decide with the doors and cards of gateway/config/bar.json (the pack
+  // has rules only), so swipes become granted and denied accesses; the bar's card terminal.
+  'bar-boliche': async () => {
+    const site = await siteFromPack('bar-boliche', [{ id: 'barra-1', name: 'Terminal de la barra / Bar card terminal', kind: 'pos_terminal' }])
+    const { access } = readSiteConfig(fileURLToPath(new URL('../../gateway/config/bar.json', import.meta.url)))
+    const ids = new Set(site.devices.map((d) => d.id))
+    site.access = { ...access!, terminals: (access!.terminals ?? []).filter((t) => ids.has(t.deviceId)) }
+    return site
+  },
 } satisfies Record<string, () => Promise<SiteConfig>>
 export type StackScenario = keyof typeof SCENARIO_SITES
 
