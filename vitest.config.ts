@@ -44,6 +44,12 @@ export default defineConfig({
       {
         test: { name: 'sync', include: ['test/sync/**/*.test.ts'], fileParallelism: false, testTimeout: 240_000, hookTimeout: 60_000 },
       },
+      // Issue 9, field tooling: Node-RED nodes (test helper and a real runtime against a real
+      // gateway), the firmware's portable C compiled and tested with the system compiler, and
+      // the deployment files (compose, appliance install, Grafana dashboards) checked as data.
+      { test: { name: 'node-red', include: ['node-red-flows/**/*.test.ts'], exclude: ['**/node_modules/**'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      { test: { name: 'firmware', include: ['firmware/test/**/*.test.ts'], testTimeout: 120_000 } },
+      { test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       'dashboard/vite.config.ts',
     ],
   },
