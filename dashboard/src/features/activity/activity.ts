@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, shallowRef } from 'vue'
+import { computed, reactive, shallowRef } from 'vue'
 import { fetchActivity } from '../../api/activity.js'
-import { ApiError } from '../../api/client.js'
 import { openSitesChannel, type SitesChannel } from '../../api/realtime.js'
 import { fetchSites } from '../../api/sites.js'
 import type { AlarmEvent, GatewaySyncEvent, SiteSummary, StateEvent } from '../../api/types.js'
+import { usePagedList } from '../../composables/usePagedList.js'
 import { useSessionStore } from '../../stores/session.js'
 import { fromActivity, fromAlarmPush, fromStatePush, gatewayChange, mergeFeed, type FeedFilters, type FeedItem } from './feed.js'
 
@@ -21,15 +21,9 @@ export const useActivityStore = defineStore('activity', () => {
   const filters = reactive<FeedFilters>({ siteId: '', kind: '' })
   const sites = shallowRef<readonly SiteSummary[]>([])
   const items = shallowRef<readonly FeedItem[]>([])
-  const nextCursor = ref<string | null>(null)
-  const status = ref<'idle' | 'loading' | 'ready' | 'error'>('idle')
-  const loadingMore = ref(false)
-  const errorCode = ref<string | null>(null)
 
   let channel: SitesChannel | null = null
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
-  let generation = 0
-  let pagesLoaded = 0
   // Each gateway's last known online state, to tell a change from a routine report.
   const gatewayOnline = new Map<string, boolean>()
 
@@ -40,50 +34,20 @@ export const useActivityStore = defineStore('activity', () => {
     return { ...(filters.siteId ? { siteId: filters.siteId } : {}), ...(filters.kind ? { kind: filters.kind } : {}), limit: FEED_PAGE, cursor }
   }
 
-  /** `fresh`: the filters changed and the list starts over; otherwise the page is merged in. */
-  async function loadFirstPage(fresh: boolean): Promise<void> {
-    const gen = generation
-    if (fresh) {
-      status.value = 'loading'
+  const pages = usePagedList({
+    fetchPage: (cursor) => fetchActivity(query(cursor)),
+    take: (rows) => {
+      items.value = mergeFeed(items.value, rows.map(fromActivity), filters)
+    },
+    clear: () => {
       items.value = []
-      nextCursor.value = null
-      pagesLoaded = 0
-    }
-    try {
-      const page = await fetchActivity(query(null))
-      if (gen !== generation) return
-      items.value = mergeFeed(items.value, page.items.map(fromActivity), filters)
-      if (pagesLoaded <= 1) nextCursor.value = page.nextCursor
-      pagesLoaded = Math.max(pagesLoaded, 1)
-      status.value = 'ready'
-      errorCode.value = null
-    } catch (err) {
-      if (gen !== generation) return
-      errorCode.value = err instanceof ApiError ? err.code : 'UNKNOWN'
-      if (fresh || status.value !== 'ready') status.value = 'error'
-    }
-  }
-
-  async function loadMore(): Promise<void> {
-    if (!nextCursor.value || loadingMore.value) return
-    const gen = generation
-    loadingMore.value = true
-    try {
-      const page = await fetchActivity(query(nextCursor.value))
-      if (gen !== generation) return
-      items.value = mergeFeed(items.value, page.items.map(fromActivity), filters)
-      nextCursor.value = page.nextCursor
-      pagesLoaded++
-    } catch (err) {
-      if (gen === generation) errorCode.value = err instanceof ApiError ? err.code : 'UNKNOWN'
-    } finally {
-      if (gen === generation) loadingMore.value = false
-    }
-  }
+    },
+  })
+  const { status, nextCursor, loadingMore, errorCode, loadFirstPage, loadMore } = pages
 
   function setFilters(next: Partial<FeedFilters>): Promise<void> {
     Object.assign(filters, next)
-    generation++
+    pages.invalidate()
     return loadFirstPage(true)
   }
 
@@ -112,16 +76,16 @@ export const useActivityStore = defineStore('activity', () => {
 
   async function start(): Promise<void> {
     stop()
-    const gen = generation
+    const current = pages.ticket()
     status.value = 'loading'
     try {
       sites.value = await fetchSites()
     } catch {
       // The site filter and names wait for the next start; the feed still loads.
     }
-    if (gen !== generation) return
+    if (!current()) return
     await loadFirstPage(true)
-    if (gen !== generation) return
+    if (!current()) return
     const opened: SitesChannel = openSitesChannel({
       siteIds: sites.value.map((s) => s.id),
       getToken: () => session.token,
@@ -141,7 +105,7 @@ export const useActivityStore = defineStore('activity', () => {
   }
 
   function stop(): void {
-    generation++
+    pages.invalidate()
     channel?.close()
     channel = null
     clearTimeout(refreshTimer)

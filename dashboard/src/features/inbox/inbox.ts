@@ -1,10 +1,11 @@
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, shallowRef } from 'vue'
+import { computed, reactive, shallowRef } from 'vue'
 import { fetchOrgAlarms, requestAlarmAction, type AlarmAction, type OrgAlarm } from '../../api/alarms.js'
 import { ApiError } from '../../api/client.js'
 import { openSitesChannel, type SitesChannel } from '../../api/realtime.js'
 import { fetchSites } from '../../api/sites.js'
 import type { AlarmEvent, Severity, SiteSummary } from '../../api/types.js'
+import { usePagedList } from '../../composables/usePagedList.js'
 import { useSessionStore } from '../../stores/session.js'
 import { comesAfter } from '../sync/order.js'
 
@@ -68,17 +69,11 @@ export const useInboxStore = defineStore('inbox', () => {
   const filters = reactive<InboxFilters>({ state: 'active', severity: '', siteId: '' })
   const sites = shallowRef<readonly SiteSummary[]>([])
   const items = shallowRef<readonly OrgAlarm[]>([])
-  const nextCursor = ref<string | null>(null)
-  const status = ref<'idle' | 'loading' | 'ready' | 'error'>('idle')
-  const loadingMore = ref(false)
-  const errorCode = ref<string | null>(null)
   const pending = shallowRef<Readonly<Record<string, PendingAction>>>({})
   const actionErrors = shallowRef<Readonly<Record<string, string>>>({})
 
   let channel: SitesChannel | null = null
   let nameTimer: ReturnType<typeof setTimeout> | undefined
-  let generation = 0
-  let pagesLoaded = 0
 
   const siteById = computed(() => new Map(sites.value.map((s) => [s.id, s])))
 
@@ -119,53 +114,18 @@ export const useInboxStore = defineStore('inbox', () => {
     }
   }
 
-  /**
-   * The first page. `fresh`: the filters changed, so the list starts over; otherwise (a
-   * reconnect, a name to learn) it is merged into what is shown, keeping later pages.
-   */
-  async function loadFirstPage(fresh: boolean): Promise<void> {
-    const gen = generation
-    if (fresh) {
-      status.value = 'loading'
+  const pages = usePagedList({
+    fetchPage: (cursor) => fetchOrgAlarms(query(cursor)),
+    take: apply,
+    clear: () => {
       items.value = []
-      nextCursor.value = null
-      pagesLoaded = 0
-    }
-    try {
-      const page = await fetchOrgAlarms(query(null))
-      if (gen !== generation) return
-      apply(page.items)
-      if (pagesLoaded <= 1) nextCursor.value = page.nextCursor
-      pagesLoaded = Math.max(pagesLoaded, 1)
-      status.value = 'ready'
-      errorCode.value = null
-    } catch (err) {
-      if (gen !== generation) return
-      errorCode.value = err instanceof ApiError ? err.code : 'UNKNOWN'
-      if (fresh || status.value !== 'ready') status.value = 'error'
-    }
-  }
-
-  async function loadMore(): Promise<void> {
-    if (!nextCursor.value || loadingMore.value) return
-    const gen = generation
-    loadingMore.value = true
-    try {
-      const page = await fetchOrgAlarms(query(nextCursor.value))
-      if (gen !== generation) return
-      apply(page.items)
-      nextCursor.value = page.nextCursor
-      pagesLoaded++
-    } catch (err) {
-      if (gen === generation) errorCode.value = err instanceof ApiError ? err.code : 'UNKNOWN'
-    } finally {
-      if (gen === generation) loadingMore.value = false
-    }
-  }
+    },
+  })
+  const { status, nextCursor, loadingMore, errorCode, loadFirstPage, loadMore } = pages
 
   function setFilters(next: Partial<InboxFilters>): Promise<void> {
     Object.assign(filters, next)
-    generation++
+    pages.invalidate()
     return loadFirstPage(true)
   }
 
@@ -211,16 +171,16 @@ export const useInboxStore = defineStore('inbox', () => {
 
   async function start(): Promise<void> {
     stop()
-    const gen = generation
+    const current = pages.ticket()
     status.value = 'loading'
     try {
       sites.value = await fetchSites()
     } catch {
       // The site filter and names wait for the next start; the alarms still load.
     }
-    if (gen !== generation) return
+    if (!current()) return
     await loadFirstPage(true)
-    if (gen !== generation) return
+    if (!current()) return
     const opened: SitesChannel = openSitesChannel({
       siteIds: sites.value.map((s) => s.id),
       getToken: () => session.token,
@@ -238,7 +198,7 @@ export const useInboxStore = defineStore('inbox', () => {
   }
 
   function stop(): void {
-    generation++
+    pages.invalidate()
     channel?.close()
     channel = null
     clearTimeout(nameTimer)
