@@ -7,6 +7,7 @@ import { registerServiceWorker } from './pwa/index.js'
 import { createAppRouter } from './router/index.js'
 import { useSessionStore } from './stores/session.js'
 import './styles/main.css'
+import './styles/panels.css'
 
 const app = createApp(App)
 const pinia = createPinia()
