@@ -4,9 +4,9 @@
  * phone and desktop widths, and the accessibility checks issue 7 asks for (every action
  * reachable by keyboard, every form field labelled).
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Download, type Page, type Response } from 'playwright-core'
 import { inject } from 'vitest'
 import { DEMO } from './stack.js'
 
@@ -117,4 +117,32 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${label}.png`), fullPage: true })
   }
   if (before) await page.setViewportSize(before)
+}
+
+/** Replaces the focused field's text, as a keyboard user would: select all, delete, type. */
+export async function retype(page: Page, text: string): Promise<void> {
+  await page.keyboard.press('ControlOrMeta+A')
+  await page.keyboard.press('Backspace')
+  await page.keyboard.type(text)
+}
+
+/** i18n keys of these namespaces shown raw on the page: a message missing from the catalog. */
+export async function rawI18nKeys(page: Page, namespaces: readonly string[]): Promise<string[]> {
+  const pattern = new RegExp(`\\b(${namespaces.join('|')})\\.[a-zA-Z_]+\\.[\\w.]+`, 'g')
+  return (await page.locator('body').innerText()).match(pattern) ?? []
+}
+
+/**
+ * Downloads by keyboard. With `urlPart`, the answer whose URL holds it comes too, with its
+ * headers as the cloud sent them.
+ */
+export async function downloadByKeyboard(page: Page, selector: string): Promise<{ download: Download; bytes: Buffer }>
+export async function downloadByKeyboard(page: Page, selector: string, urlPart: string): Promise<{ download: Download; bytes: Buffer; response: Response }>
+export async function downloadByKeyboard(page: Page, selector: string, urlPart?: string): Promise<{ download: Download; bytes: Buffer; response?: Response }> {
+  const [download, response] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    urlPart === undefined ? Promise.resolve(undefined) : page.waitForResponse((r) => r.url().includes(urlPart), { timeout: 30_000 }),
+    activateByKeyboard(page, selector),
+  ])
+  return { download, bytes: readFileSync(await download.path()), ...(response ? { response } : {}) }
 }

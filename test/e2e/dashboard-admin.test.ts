@@ -3,10 +3,9 @@
  * cold-chain report of today (the files downloaded with the session's token, by keyboard),
  * a user created by keyboard in "Usuarios y roles", and that creation found in the audit log.
  */
-import { readFileSync } from 'node:fs'
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, downloadByKeyboard, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, screenshots, unlabelledFields } from './browser-harness.js'
 import { DEMO, startStack, type Stack } from './stack.js'
 
 /** Today on the shop's clock, YYYY-MM-DD. */
@@ -14,13 +13,6 @@ const shopToday = () =>
   new Intl.DateTimeFormat('en-CA', { timeZone: DEMO.site.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now())
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\b(reports|users|audit)\.[a-z_]+\.[\w.]+/g) ?? []
-
-async function downloadByKeyboard(page: Page, selector: string): Promise<{ download: Download; bytes: Buffer }> {
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), activateByKeyboard(page, selector)])
-  const path = await download.path()
-  return { download, bytes: readFileSync(path) }
-}
 
 describe.skipIf(!haveChromium)('reports, users and audit in a real browser', () => {
   let stack: Stack
@@ -92,7 +84,7 @@ describe.skipIf(!haveChromium)('reports, users and audit in a real browser', () 
     expect(csvText).toContain(';')
     expect(csvText.toLowerCase()).toContain('resumen')
     await expect.poll(() => page.textContent('[data-testid=report-download-status]')).toContain('.csv')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['reports', 'users', 'audit'])).toEqual([])
     await screenshots(page, 'reports')
 
     // Users: create a viewer by keyboard.
@@ -130,7 +122,7 @@ describe.skipIf(!haveChromium)('reports, users and audit in a real browser', () 
     await expect.poll(() => created.getAttribute('data-role')).toBe('technician')
     expect(await created.locator('[data-testid=user-role-save]').count()).toBe(0)
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['reports', 'users', 'audit'])).toEqual([])
     await screenshots(page, 'users')
 
     // Audit: the creation is there, and opens to what was created.
@@ -153,7 +145,7 @@ describe.skipIf(!haveChromium)('reports, users and audit in a real browser', () 
     await diff.waitFor()
     expect(await diff.textContent()).toContain(email)
     expect(await diff.locator('[data-kind=added]').count()).toBeGreaterThan(3)
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['reports', 'users', 'audit'])).toEqual([])
     // The role change, as a before/after of the one field that changed.
     await page.selectOption('[data-testid=audit-filter-action]', 'user.update')
     await activateByKeyboard(page, '[data-testid=audit-apply]')

@@ -13,17 +13,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mailDb } from '../../cloud/src/modules/mail/tables.js'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, PHONE, screenshots, unlabelledFields } from './browser-harness.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, PHONE, rawI18nKeys, retype, screenshots, unlabelledFields } from './browser-harness.js'
 import { login, startStack, type Stack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\b(appointments|booking)\.[a-zA-Z_]+\.[\w.]+/g) ?? []
-
-/** Replaces a field's text by keyboard: select all, type. */
-async function retype(page: Page, text: string): Promise<void> {
-  await page.keyboard.press('Control+A')
-  await page.keyboard.type(text)
-}
 
 describe.skipIf(!haveChromium)('appointments in a real browser', () => {
   let stack: Stack
@@ -105,7 +98,7 @@ describe.skipIf(!haveChromium)('appointments in a real browser', () => {
     const ics = await fetch(icsUrl.replace(/^https?:\/\/[^/]+/, stack.cloudUrl))
     expect(ics.headers.get('content-type')).toContain('text/calendar')
     expect(await ics.text()).toContain('BEGIN:VCALENDAR')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['appointments', 'booking'])).toEqual([])
     await screenshots(page, 'appointments-professionals')
 
     // The public booking page.
@@ -171,7 +164,7 @@ describe.skipIf(!haveChromium)('appointments in a real browser', () => {
     expect(await done.getAttribute('data-status')).toBe('pending')
     expect(await pub.textContent('[data-testid=booking-mail-sent]')).toContain('ana.paciente@example.com')
     const bookingId = await done.getAttribute('data-booking-id')
-    expect(await rawKeys(pub)).toEqual([])
+    expect(await rawI18nKeys(pub, ['appointments', 'booking'])).toEqual([])
     await screenshots(pub, 'booking-confirmation')
 
     // The mail queued with the booking carries the client's link.
@@ -208,7 +201,7 @@ describe.skipIf(!haveChromium)('appointments in a real browser', () => {
     await page.selectOption('[data-testid=agenda-view]', 'week')
     await expect.poll(() => page.locator('[data-testid=agenda-day]').count()).toBe(7)
     await row.waitFor()
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['appointments', 'booking'])).toEqual([])
     await screenshots(page, 'appointments-agenda')
   })
 
@@ -339,7 +332,7 @@ describe.skipIf(!haveChromium)('appointments in a real browser', () => {
     await activateByKeyboard(page, '[data-testid=agenda-prev]')
     const carlaRow = page.locator('[data-testid=agenda-booking][data-status=confirmed]').filter({ hasText: 'Carla Espera' })
     await carlaRow.waitFor()
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['appointments', 'booking'])).toEqual([])
   })
 
   it('marks a booking that started an hour ago a no-show in the agenda: the client\'s no-show badge goes up; the status filter finds it and stays in the address', async () => {
@@ -407,7 +400,7 @@ describe.skipIf(!haveChromium)('appointments in a real browser', () => {
     await page.selectOption('[data-testid=agenda-status-filter]', '')
     await expect.poll(() => new URL(page.url()).searchParams.has('estado')).toBe(false)
     await row.waitFor()
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['appointments', 'booking'])).toEqual([])
     await screenshots(page, 'appointments-no-show')
   })
 
@@ -458,7 +451,7 @@ describe.skipIf(!haveChromium)('appointments in a real browser', () => {
       expect(await pub.locator('[data-testid=booking-mail-sent]').count()).toBe(0)
       await activateByKeyboard(pub, '[data-testid=lang-switch]')
       await expect.poll(() => pub.textContent('[data-testid=booking-staff-confirms]')).toBe('The centre will confirm your booking.')
-      expect(await rawKeys(pub)).toEqual([])
+      expect(await rawI18nKeys(pub, ['appointments', 'booking'])).toEqual([])
       await screenshots(pub, 'booking-staff-confirms')
     } finally {
       await patient.context.close()

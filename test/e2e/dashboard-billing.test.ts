@@ -10,36 +10,15 @@
  * the demo organization and sees this month's MRR chart and its CSV.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import type { Browser, BrowserContext, Download, Page, Response as PwResponse } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../cloud/src/modules/auth/password.js'
 import { stepAt, totpAt } from '../../cloud/src/modules/auth/totp.js'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
-import { DEMO, login, startStack, type Stack } from './stack.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, downloadByKeyboard, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, screenshots, unlabelledFields } from './browser-harness.js'
+import { cloudApi, DEMO, login, type Stack, startStack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\b(billing|saas)\.[a-zA-Z_]+\.[\w.]+/g) ?? []
 const squash = (s: string | null) => (s ?? '').replace(/\s/g, ' ')
-
-/** Downloads by keyboard, with the answer's headers as the cloud sent them. */
-async function downloadByKeyboard(page: Page, selector: string, urlPart: string): Promise<{ download: Download; bytes: Buffer; response: PwResponse }> {
-  const [download, response] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30_000 }),
-    page.waitForResponse((r) => r.url().includes(urlPart), { timeout: 30_000 }),
-    activateByKeyboard(page, selector),
-  ])
-  return { download, bytes: readFileSync(await download.path()), response }
-}
-
-async function api<T>(cloudUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${cloudUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: res.status, body: (await res.json()) as T }
-}
 
 /** Whether the focused element matches `selector`. */
 const focused = (page: Page, selector: string) =>
@@ -67,7 +46,7 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     const token = await login(cloudUrl)
     const tag = randomBytes(3).toString('hex')
     const customerName = `Almacén Los Andes ${tag}`
-    const contact = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: customerName, email: `andes.${tag}@example.com` })
+    const contact = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: customerName, email: `andes.${tag}@example.com` })
     expect(contact.status).toBe(201)
 
     const page = await context.newPage()
@@ -160,7 +139,7 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     expect(pdf.bytes.length).toBeGreaterThan(1_000)
     await expect.poll(() => page.textContent('[data-testid=invoice-download-status]')).toContain('.pdf')
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['billing', 'saas'])).toEqual([])
     await screenshots(page, 'billing-invoice')
 
     // A partial payment of $ 1.000, first allocated $ 1.500: the cloud refuses it on the amount.
@@ -195,7 +174,7 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     // The customer's balance: $ 2.972,50 - $ 1.000 still owed.
     await expect.poll(() => page.getAttribute('[data-testid=balance-row][data-currency=ARS]', 'data-receivable')).toBe('197250')
     expect(squash(await page.textContent('[data-testid=customer-balance]'))).toContain('Debe $ 1.972,50')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['billing', 'saas'])).toEqual([])
     await screenshots(page, 'billing-payment')
 
     // The invoice's open balance dropped.
@@ -223,7 +202,7 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     expect(agingPdf.response.headers()['content-type']).toBe('application/pdf')
     expect(agingPdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-')
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['billing', 'saas'])).toEqual([])
     await screenshots(page, 'billing-debts')
 
     await activateByKeyboard(page, '[data-testid=billing-tab-settings]')
@@ -244,7 +223,7 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     expect((await page.textContent('[data-testid=gateway-secret]'))!.trim().length).toBeGreaterThanOrEqual(16)
     expect(await page.locator('[data-testid=gateway-item][data-provider=mercadopago]').count()).toBe(1)
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['billing', 'saas'])).toEqual([])
     await screenshots(page, 'billing-settings')
     await page.close()
   })
@@ -260,9 +239,9 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     // Platform admins log in with two factors: enrol through the API as a person would.
     const first = await fetch(`${cloudUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) })
     const enrolToken = ((await first.json()) as { token: string }).token
-    const { secret } = (await api<{ secret: string }>(cloudUrl, enrolToken, 'POST', '/api/auth/totp/setup')).body
+    const { secret } = (await cloudApi<{ secret: string }>(cloudUrl, enrolToken, 'POST', '/api/auth/totp/setup')).body
     const step = stepAt(Date.now())
-    expect((await api(cloudUrl, enrolToken, 'POST', '/api/auth/totp/enable', { code: totpAt(secret, step) })).status).toBe(200)
+    expect((await cloudApi(cloudUrl, enrolToken, 'POST', '/api/auth/totp/enable', { code: totpAt(secret, step) })).status).toBe(200)
 
     // Its own browser context: the demo user's session stays in the other one.
     const adminContext = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true })
@@ -317,7 +296,7 @@ describe.skipIf(!haveChromium)('billing and the platform in a real browser', () 
     expect(csv.bytes.toString('utf8').slice(1).split('\r\n')[0]).toContain('mes;moneda;mrr_inicial;mrr_nuevo')
     expect(csv.bytes.toString('utf8')).toContain(';ARS;0,00;25000,00;')
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['billing', 'saas'])).toEqual([])
     await screenshots(page, 'platform')
     await adminContext.close()
   })

@@ -7,18 +7,10 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, retype, screenshots, unlabelledFields } from './browser-harness.js'
 import { login, startStack, type Stack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\bcrm\.[a-z]+\.[\w.]+/g) ?? []
-
-/** Replaces the focused input's text, as a keyboard user would. */
-async function retype(page: Page, text: string) {
-  await page.keyboard.press('ControlOrMeta+A')
-  await page.keyboard.press('Backspace')
-  await page.keyboard.type(text)
-}
 
 /** Tab to `selector` from the view's heading (for targets above the focus). */
 async function tabFromTop(page: Page, selector: string, maxTabs = 150) {
@@ -101,7 +93,7 @@ describe.skipIf(!haveChromium)('CRM settings in a real browser', () => {
     await tabFromTop(page, '[data-testid=crm-rules-recompute]')
     await page.keyboard.press('Enter')
     await expect.poll(() => page.textContent('[data-testid=crm-rules-status]'), { timeout: 10_000 }).toContain('Puntajes recalculados')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     await screenshots(page, 'crm-settings')
     expect((await api<{ score: number }>('GET', `/api/crm/contacts/${contact.id}`)).score).toBe(before + 10)
 
@@ -134,7 +126,7 @@ describe.skipIf(!haveChromium)('CRM settings in a real browser', () => {
     const listed = page.locator('[data-testid=crm-segment]', { hasText: 'Costa atlántica' })
     await listed.waitFor({ timeout: 10_000 })
     expect(await page.textContent('[data-testid=crm-segments-status]')).toContain('Costa atlántica')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     expect(await unlabelledFields(page)).toEqual([])
     await screenshots(page, 'crm-segments-saved')
     const segments = await api<{ items: { name: string; definition: { cities?: string[] } }[] }>('GET', '/api/crm/segments')

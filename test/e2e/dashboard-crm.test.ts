@@ -7,21 +7,12 @@
  * posted to its public endpoint the way its snippet does (token first, then the
  * submission), and that lead found in the contact list as a lead.
  */
-import { readFileSync } from 'node:fs'
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, downloadByKeyboard, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, retype, screenshots, unlabelledFields } from './browser-harness.js'
 import { login, startStack, type Stack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\bcrm\.[a-z]+\.[\w.]+/g) ?? []
-
-/** Replaces the focused input's text, as a keyboard user would. */
-async function retype(page: Page, text: string) {
-  await page.keyboard.press('ControlOrMeta+A')
-  await page.keyboard.press('Backspace')
-  await page.keyboard.type(text)
-}
 
 /**
  * Tab to `selector` from the top of the view (its heading), for targets above the focus:
@@ -36,11 +27,6 @@ async function tabFromTop(page: Page, selector: string, maxTabs = 150) {
     h1?.removeAttribute('tabindex')
   })
   await focusByTab(page, selector, maxTabs)
-}
-
-async function downloadByKeyboard(page: Page, selector: string): Promise<{ download: Download; bytes: Buffer }> {
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), activateByKeyboard(page, selector)])
-  return { download, bytes: readFileSync(await download.path()) }
 }
 
 describe.skipIf(!haveChromium)('customers (CRM) in a real browser', () => {
@@ -153,7 +139,7 @@ describe.skipIf(!haveChromium)('customers (CRM) in a real browser', () => {
     const fromApi = await api<{ items: { kind: string; summary: string }[] }>('GET', `/api/crm/interactions?contactId=${anaId}`)
     expect(fromApi.items.map((i) => i.kind)).toEqual(['whatsapp'])
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     await screenshots(page, 'crm-contact-detail')
 
     // ----- a deal for her, moved to "Propuesta" by keyboard -----
@@ -201,7 +187,7 @@ describe.skipIf(!haveChromium)('customers (CRM) in a real browser', () => {
     await page.locator(`[data-testid=crm-closed-deal][data-deal-id="${lostDeal.id}"][data-status=lost]`).waitFor({ timeout: 10_000 })
     expect(await page.locator(lost).count()).toBe(0)
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     await screenshots(page, 'crm-pipeline')
 
     // ----- the funnel shows both, and its CSV downloads -----
@@ -226,7 +212,7 @@ describe.skipIf(!haveChromium)('customers (CRM) in a real browser', () => {
     )
     expect(rows.some((row) => row.startsWith('Etapa / Stage;Propuesta;4;1;'))).toBe(true)
     await expect.poll(() => page.textContent('[data-testid=crm-funnel-download-status]')).toContain('.csv')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     await screenshots(page, 'crm-funnel')
 
     // ----- segments: the saved one lists the leads -----
@@ -254,7 +240,7 @@ describe.skipIf(!haveChromium)('customers (CRM) in a real browser', () => {
     expect(snippet).toContain(`${stack.cloudUrl}/api/public/crm/leads/${formKey}`)
     expect(snippet).toContain('formToken')
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     await screenshots(page, 'crm-forms')
 
     // What the snippet does on the shop's site: a token first, the lead after the minimum fill time.
@@ -306,7 +292,7 @@ describe.skipIf(!haveChromium)('customers (CRM) in a real browser', () => {
     await closedLost.waitFor({ timeout: 10_000 })
     expect(await closedLost.textContent()).toContain('Lost')
     expect((await closedLost.textContent())?.replace(/\s/g, ' ')).toContain('ARS 90,000.00')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm'])).toEqual([])
     await screenshots(page, 'crm-pipeline-en')
   })
 })

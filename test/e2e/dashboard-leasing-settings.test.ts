@@ -5,23 +5,13 @@
  * energy meter, then removes that meter. Each write is checked against the cloud's API.
  */
 import { randomBytes } from 'node:crypto'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO } from '../../cloud/src/seed.js'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
-import { login, startStack, type Stack } from './stack.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, screenshots, unlabelledFields } from './browser-harness.js'
+import { cloudApi, login, type Stack, startStack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\bleasing\.[a-zA-Z_]+\.[\w.]+/g) ?? []
-
-async function api<T>(cloudUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${cloudUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: res.status, body: (await res.json()) as T }
-}
 
 describe.skipIf(!haveChromium)('leasing settings in a real browser', () => {
   let stack: Stack
@@ -45,9 +35,9 @@ describe.skipIf(!haveChromium)('leasing settings in a real browser', () => {
     const token = await login(cloudUrl)
     const tag = randomBytes(3).toString('hex')
     const mallName = `Paseo Norte ${tag}`
-    const mall = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/malls', { name: mallName, siteId: DEMO.site.id })
+    const mall = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/malls', { name: mallName, siteId: DEMO.site.id })
     expect(mall.status).toBe(201)
-    const space = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/spaces', {
+    const space = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/spaces', {
       mallId: mall.body.id, code: `L-${tag}`, areaCentiM2: 4250, type: 'local', baseRentMinor: 10_000_000, currency: 'ARS',
     })
     expect(space.status).toBe(201)
@@ -86,7 +76,7 @@ describe.skipIf(!haveChromium)('leasing settings in a real browser', () => {
     await activateByKeyboard(page, '[data-testid=index-values-save]')
     await expect.poll(() => page.textContent('[data-testid=index-tables-status]')).toContain(tableName)
     expect(await page.locator('[data-testid=index-values-error]').count()).toBe(0)
-    const stored = await api<{ values: { date: string; value: string }[] }>(cloudUrl, token, 'GET', `/api/leasing/index-tables/${tableId}`)
+    const stored = await cloudApi<{ values: { date: string; value: string }[] }>(cloudUrl, token, 'GET', `/api/leasing/index-tables/${tableId}`)
     expect(stored.status).toBe(200)
     expect(stored.body.values.map((v) => [v.date, v.value.includes('.') ? v.value.replace(/0+$/, '').replace(/\.$/, '') : v.value])).toEqual([['2026-01-01', '1'], ['2026-02-01', '1.25']])
 
@@ -103,7 +93,7 @@ describe.skipIf(!haveChromium)('leasing settings in a real browser', () => {
     await expect.poll(() => page.textContent('[data-testid=tariffs-status]')).not.toBe('')
     expect(await page.locator('[data-testid=tariff-error-energy]').count()).toBe(0)
     await expect.poll(() => page.textContent('[data-testid=tariff-current-energy]')).toContain('180,50')
-    const tariffs = await api<{ items: { mallId: string; kind: string; priceMinor: number; taxRateBp: number; currency: string }[] }>(
+    const tariffs = await cloudApi<{ items: { mallId: string; kind: string; priceMinor: number; taxRateBp: number; currency: string }[] }>(
       cloudUrl, token, 'GET', `/api/leasing/tariffs?limit=100`,
     )
     expect(tariffs.status).toBe(200)
@@ -128,16 +118,16 @@ describe.skipIf(!haveChromium)('leasing settings in a real browser', () => {
     await meterItem.waitFor()
     expect(await meterItem.textContent()).toContain('energy_kwh')
     const meterId = (await meterItem.getAttribute('data-meter-id'))!
-    const meters = await api<{ items: { id: string; spaceId: string; deviceId: string; metric: string; kind: string }[] }>(cloudUrl, token, 'GET', '/api/leasing/meters?limit=100')
+    const meters = await cloudApi<{ items: { id: string; spaceId: string; deviceId: string; metric: string; kind: string }[] }>(cloudUrl, token, 'GET', '/api/leasing/meters?limit=100')
     expect(meters.body.items.find((m) => m.id === meterId)).toMatchObject({ spaceId: space.body.id, deviceId: DEMO.device.id, metric: 'energy_kwh', kind: 'energy' })
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['leasing'])).toEqual([])
     expect(await unlabelledFields(page)).toEqual([])
     await screenshots(page, 'leasing-settings-meters')
 
     // And removed again (the confirmation is accepted).
     await activateByKeyboard(page, `[data-testid=meter-delete][data-meter-id="${meterId}"]`)
     await expect.poll(() => page.locator(`[data-testid=meter-item][data-meter-id="${meterId}"]`).count()).toBe(0)
-    const after = await api<{ items: { id: string }[] }>(cloudUrl, token, 'GET', '/api/leasing/meters?limit=100')
+    const after = await cloudApi<{ items: { id: string }[] }>(cloudUrl, token, 'GET', '/api/leasing/meters?limit=100')
     expect(after.body.items.some((m) => m.id === meterId)).toBe(false)
     await page.close()
   }, 60_000)

@@ -9,16 +9,14 @@
  * incident by keyboard, and the mall sees it arrive in its inbox.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import type { Browser, BrowserContext, Download, Page, Response as PwResponse } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../cloud/src/modules/auth/password.js'
 import { contactsDb } from '../../cloud/src/modules/common/contacts.js'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
-import { login, startStack, type Stack } from './stack.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, downloadByKeyboard, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, screenshots, unlabelledFields } from './browser-harness.js'
+import { cloudApi, login, type Stack, startStack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\b(leasing|portal)\.[a-zA-Z_]+\.[\w.]+/g) ?? []
 
 const thisMonth = new Date().toISOString().slice(0, 7)
 function addMonths(period: string, months: number): string {
@@ -31,25 +29,6 @@ const startsOn = `${thisMonth}-01`
 const endsOn = new Date(Date.UTC(Number(thisMonth.slice(0, 4)) + 1, Number(thisMonth.slice(5, 7)) - 1, 0)).toISOString().slice(0, 10)
 /** Mid-month: the escalation month is charged by days at the old and the new rent. */
 const escalationPeriod = addMonths(thisMonth, 2)
-
-/** Downloads by keyboard, with the answer's headers as the cloud sent them. */
-async function downloadByKeyboard(page: Page, selector: string, urlPart: string): Promise<{ download: Download; bytes: Buffer; response: PwResponse }> {
-  const [download, response] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30_000 }),
-    page.waitForResponse((r) => r.url().includes(urlPart), { timeout: 30_000 }),
-    activateByKeyboard(page, selector),
-  ])
-  return { download, bytes: readFileSync(await download.path()), response }
-}
-
-async function api<T>(cloudUrl: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${cloudUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: res.status, body: (await res.json()) as T }
-}
 
 describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser', () => {
   let stack: Stack
@@ -76,7 +55,7 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     const token = await login(cloudUrl)
     const tag = randomBytes(3).toString('hex')
     const tenantName = `Heladería Polar ${tag}`
-    const contact = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: tenantName, email: `polar.${tag}@example.com` })
+    const contact = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: tenantName, email: `polar.${tag}@example.com` })
     expect(contact.status).toBe(201)
 
     const page = await mallContext.newPage()
@@ -110,7 +89,7 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     const summary = (await spaceItem.locator('[data-testid=space-summary]').textContent())!.replace(/\s/g, ' ')
     expect(summary).toContain('42,50 m²')
     expect(summary).toContain('$ 150.000')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['leasing', 'portal'])).toEqual([])
     await screenshots(page, 'leasing-catalog')
 
     // Occupancy before any lease: the space is free.
@@ -169,7 +148,7 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     expect(await split.locator('[data-testid=schedule-segments] li').count()).toBe(2)
     // 14 days at 150.000 and the rest at 165.000.
     expect((await split.textContent())!.replace(/\s/g, ' ')).toContain('$ 165.000')
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['leasing', 'portal'])).toEqual([])
     await screenshots(page, 'leasing-lease')
 
     // This month's rent: one charge, and running it again writes nothing more.
@@ -210,7 +189,7 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     await expect.poll(() => page.textContent('[data-testid=income-download-status]')).toContain('.csv')
     expect(await page.locator('[data-testid=income-row]').count()).toBe(1)
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['leasing', 'portal'])).toEqual([])
     await screenshots(page, 'leasing-reports')
 
     // The shop: its own organization and user, and the mall's contact for it linked to it.
@@ -219,17 +198,17 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     await db.insertInto('organizations').values({ id: shopOrgId, name: `Kiosco Sur ${tag}`, kind: 'shop', require_admin_totp: false }).execute()
     const shopUser = { email: `duena.${tag}@kiosco.test`, password: 'clave-del-kiosco-2026' }
     await db.insertInto('users').values({ org_id: shopOrgId, email: shopUser.email, name: 'Dueña del kiosco', password_hash: await hashPassword(shopUser.password), role: 'owner', locale: 'es-AR' }).execute()
-    const shopContact = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: `Kiosco Sur ${tag}` })
+    const shopContact = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: `Kiosco Sur ${tag}` })
     expect(shopContact.status).toBe(201)
     await contactsDb(db).updateTable('contacts').set({ linked_org_id: shopOrgId }).where('id', '=', shopContact.body.id).execute()
     // Its space and lease, in dollars, through the API.
-    const malls = await api<{ items: { id: string; name: string }[] }>(cloudUrl, token, 'GET', '/api/leasing/malls')
+    const malls = await cloudApi<{ items: { id: string; name: string }[] }>(cloudUrl, token, 'GET', '/api/leasing/malls')
     const mallId = malls.body.items.find((m) => m.name === 'Paseo del Sol')!.id
-    const space = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/spaces', { mallId, code: 'K-7', areaCentiM2: 900, type: 'kiosco', baseRentMinor: 250_000, currency: 'USD' })
+    const space = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/spaces', { mallId, code: 'K-7', areaCentiM2: 900, type: 'kiosco', baseRentMinor: 250_000, currency: 'USD' })
     expect(space.status).toBe(201)
     // A short lease, ending in 40 days: it shows among the expirations within 60 and 90 days, not 30.
     const shopEndsOn = new Date(Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) + 40 * 86_400_000).toISOString().slice(0, 10)
-    const shopLease = await api<{ id: string }>(
+    const shopLease = await cloudApi<{ id: string }>(
       cloudUrl,
       token,
       'POST',
@@ -238,9 +217,9 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
       { 'Idempotency-Key': randomUUID() },
     )
     expect(shopLease.status).toBe(201)
-    const run = await api<{ created: number; existing: number }>(cloudUrl, token, 'POST', '/api/leasing/rent-runs', { period: thisMonth })
+    const run = await cloudApi<{ created: number; existing: number }>(cloudUrl, token, 'POST', '/api/leasing/rent-runs', { period: thisMonth })
     expect(run.body).toMatchObject({ created: 1, existing: 1 })
-    const invoices = await api<{ invoices: number }>(cloudUrl, token, 'POST', '/api/leasing/invoice-runs', { period: thisMonth })
+    const invoices = await cloudApi<{ invoices: number }>(cloudUrl, token, 'POST', '/api/leasing/invoice-runs', { period: thisMonth })
     expect(invoices.status, JSON.stringify(invoices.body)).toBe(200)
     expect(invoices.body.invoices).toBe(2)
 
@@ -282,7 +261,7 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     await reported.waitFor({ timeout: 10_000 })
     expect(await reported.getAttribute('data-status')).toBe('open')
     await expect.poll(() => shop.textContent('[data-testid=incident-status]')).toContain('Paseo del Sol')
-    expect(await rawKeys(shop)).toEqual([])
+    expect(await rawI18nKeys(shop, ['leasing', 'portal'])).toEqual([])
     await screenshots(shop, 'portal')
 
     // The mall's inbox has it; moving it on shows in the portal.
@@ -297,7 +276,7 @@ describe.skipIf(!haveChromium)('leasing and the tenant portal in a real browser'
     await activateByKeyboard(page, `[data-testid=incident-item][data-lease-id="${shopLease.body.id}"] [data-testid=incident-status-save]`)
     await expect.poll(() => inboxItem.getAttribute('data-status')).toBe('in_progress')
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['leasing', 'portal'])).toEqual([])
     await screenshots(page, 'leasing-incidents')
 
     // The short lease among the expirations: within 90 days (the default), not within 30.

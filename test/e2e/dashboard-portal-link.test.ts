@@ -10,11 +10,10 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../cloud/src/modules/auth/password.js'
-import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
-import { login, startStack, type Stack } from './stack.js'
+import { activateByKeyboard, dashboardDir, DESKTOP, focusByTab, haveChromium, launchBrowser, logIn, rawI18nKeys, screenshots, unlabelledFields } from './browser-harness.js'
+import { cloudApi, login, type Stack, startStack } from './stack.js'
 
 /** Message keys shown as they are: a missing or misnamed translation. */
-const rawKeys = async (page: Page) => (await page.locator('body').innerText()).match(/\b(crm|leasing|portal)\.[a-zA-Z_]+\.[\w.]+/g) ?? []
 
 /** Moves the focus to the page's heading, so Tab starts from the top of the view. */
 async function fromTop(page: Page): Promise<void> {
@@ -25,15 +24,6 @@ async function fromTop(page: Page): Promise<void> {
     h1?.focus()
     h1?.removeAttribute('tabindex')
   })
-}
-
-async function api<T>(cloudUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${cloudUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: res.status, body: (await res.json()) as T }
 }
 
 describe.skipIf(!haveChromium)('portal links in a real browser', () => {
@@ -61,15 +51,15 @@ describe.skipIf(!haveChromium)('portal links in a real browser', () => {
     const token = await login(cloudUrl)
     const tag = randomBytes(3).toString('hex')
     const tenantName = `Librería Andina ${tag}`
-    const contact = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: tenantName, email: `andina.${tag}@example.com` })
+    const contact = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/crm/contacts', { kind: 'customer', name: tenantName, email: `andina.${tag}@example.com` })
     expect(contact.status).toBe(201)
-    const mall = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/malls', { name: `Galería Norte ${tag}` })
+    const mall = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/malls', { name: `Galería Norte ${tag}` })
     expect(mall.status).toBe(201)
-    const space = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/spaces', { mallId: mall.body.id, code: `N-${tag}`, areaCentiM2: 3_150, type: 'local', baseRentMinor: 120_000_00, currency: 'ARS' })
+    const space = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/spaces', { mallId: mall.body.id, code: `N-${tag}`, areaCentiM2: 3_150, type: 'local', baseRentMinor: 120_000_00, currency: 'ARS' })
     expect(space.status).toBe(201)
     const startsOn = `${new Date().toISOString().slice(0, 7)}-01`
     const endsOn = `${Number(startsOn.slice(0, 4)) + 2}-12-31`
-    const lease = await api<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/leases', { tenantContactId: contact.body.id, spaceIds: [space.body.id], startsOn, endsOn, rentMinor: 120_000_00, currency: 'ARS' })
+    const lease = await cloudApi<{ id: string }>(cloudUrl, token, 'POST', '/api/leasing/leases', { tenantContactId: contact.body.id, spaceIds: [space.body.id], startsOn, endsOn, rentMinor: 120_000_00, currency: 'ARS' })
     expect(lease.status, JSON.stringify(lease.body)).toBe(201)
 
     // The shop: its own organization and owner, not linked to anything yet.
@@ -106,7 +96,7 @@ describe.skipIf(!haveChromium)('portal links in a real browser', () => {
     expect(await page.textContent('[data-testid=crm-portal-code-box]')).toContain(`andina.${tag}@example.com`)
     await expect.poll(() => page.textContent('[data-testid=crm-portal-pending]')).toContain(`andina.${tag}@example.com`)
     expect(await unlabelledFields(page)).toEqual([])
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm', 'leasing', 'portal'])).toEqual([])
     await screenshots(page, 'crm-portal-invite')
 
     // The shop: a wrong code first (a clear error, focus back on the field), then the right one.
@@ -137,7 +127,7 @@ describe.skipIf(!haveChromium)('portal links in a real browser', () => {
     await portalLease.waitFor({ timeout: 10_000 })
     expect(await portalLease.textContent()).toContain(`N-${tag}`)
     expect(await unlabelledFields(shop)).toEqual([])
-    expect(await rawKeys(shop)).toEqual([])
+    expect(await rawI18nKeys(shop, ['crm', 'leasing', 'portal'])).toEqual([])
     await screenshots(shop, 'portal-link')
 
     // The mall sees the link on the contact.
@@ -178,7 +168,7 @@ describe.skipIf(!haveChromium)('portal links in a real browser', () => {
     expect(await logged.getAttribute('data-source')).toBe('mall')
     expect(await logged.textContent()).toContain('Registrada por el centro')
     await expect.poll(() => page.textContent('[data-testid=incidents-status]')).toContain(tenantName)
-    expect(await rawKeys(page)).toEqual([])
+    expect(await rawI18nKeys(page, ['crm', 'leasing', 'portal'])).toEqual([])
     await screenshots(page, 'leasing-log-incident')
 
     // The shop sees it in its portal.
@@ -187,7 +177,7 @@ describe.skipIf(!haveChromium)('portal links in a real browser', () => {
     await seen.waitFor({ timeout: 10_000 })
     expect(await seen.getAttribute('data-source')).toBe('mall')
     expect(await seen.textContent()).toContain('Registrada por')
-    expect(await rawKeys(shop)).toEqual([])
+    expect(await rawI18nKeys(shop, ['crm', 'leasing', 'portal'])).toEqual([])
     await screenshots(shop, 'portal-mall-incident')
   })
 })

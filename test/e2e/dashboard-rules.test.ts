@@ -6,9 +6,9 @@
  * the chart with the stretch where it would have fired (the room starts at 6 °C, the rule
  * says above 5).
  */
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activateByKeyboard, dashboardDir, focusByTab, haveChromium, launchBrowser, logIn, screenshots, unlabelledFields } from './browser-harness.js'
+import { activateByKeyboard, dashboardDir, focusByTab, haveChromium, launchBrowser, logIn, retype, screenshots, unlabelledFields } from './browser-harness.js'
 import { DEMO, getJson, login, startStack, waitFor, type Stack } from './stack.js'
 
 const GATEWAY = DEMO.gateway.id
@@ -18,13 +18,6 @@ interface RulesView {
   version: number
   source: string
   rules: { id: string; when: Record<string, unknown>; alarm?: Record<string, unknown> }[]
-}
-
-/** Replaces the focused input's text, as a keyboard user would. */
-async function retype(page: Page, text: string) {
-  await page.keyboard.press('ControlOrMeta+A')
-  await page.keyboard.press('Backspace')
-  await page.keyboard.type(text)
 }
 
 describe.skipIf(!haveChromium)('rules editor in a real browser', () => {

@@ -186,6 +186,23 @@ export async function login(cloudUrl: string): Promise<string> {
   return ((await res.json()) as { token: string }).token
 }
 
+/** One cloud API call with a bearer token; the body is sent as JSON when given. */
+export async function cloudApi<T>(
+  cloudUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${cloudUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: res.status, body: (await res.json()) as T }
+}
+
 export async function getJson<T>(url: string, token: string): Promise<T> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
   if (!res.ok) throw new Error(`GET ${url} → ${res.status}`)
