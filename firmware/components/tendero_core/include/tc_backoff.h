@@ -22,7 +22,7 @@ typedef struct {
 void tc_backoff_init(tc_backoff_t *b, uint32_t base_ms, uint32_t cap_ms, tc_rng_fn rng, void *rng_ctx);
 /* The un-jittered step for attempt n: min(cap, base * 2^n), without overflow. */
 uint32_t tc_backoff_ceiling(const tc_backoff_t *b, uint32_t attempt);
-/* The delay before the next attempt, in [ceiling/2, ceiling]; counts the attempt. */
+/* The delay before the next attempt, in [ceiling/2 rounded up, ceiling]; counts the attempt. */
 uint32_t tc_backoff_next(tc_backoff_t *b);
 /* After a successful connect. */
 void tc_backoff_reset(tc_backoff_t *b);

@@ -17,10 +17,11 @@ uint32_t tc_backoff_ceiling(const tc_backoff_t *b, uint32_t attempt) {
 uint32_t tc_backoff_next(tc_backoff_t *b) {
     uint32_t ceiling = tc_backoff_ceiling(b, b->attempt);
     if (b->attempt < UINT32_MAX) b->attempt++;
-    uint32_t half = ceiling / 2;
-    uint32_t span = ceiling - half; /* draws in [half, ceiling] */
+    /* Draws in [ceil(ceiling / 2), ceiling], so a delay is never 0. */
+    uint32_t span = ceiling / 2;
+    uint32_t low = ceiling - span;
     uint32_t r = b->rng ? b->rng(b->rng_ctx) : 0;
-    return half + (uint32_t)((uint64_t)r % ((uint64_t)span + 1));
+    return low + (uint32_t)((uint64_t)r % ((uint64_t)span + 1));
 }
 
 void tc_backoff_reset(tc_backoff_t *b) { b->attempt = 0; }

@@ -318,13 +318,26 @@ static int literal(reader_t *r, const char *word) {
     return 1;
 }
 
+/* Tells "valid JSON, but not an object" (a scalar; an array by its first byte) from garbage. */
+static tc_jr_status_t not_object_or_syntax(reader_t *r) {
+    if (*r->p == '[') return TC_JR_NOT_OBJECT;
+    double num;
+    const char *s;
+    size_t n;
+    bool scalar = *r->p == '"' ? read_string(r, &s, &n) == TC_JR_OK
+                               : (literal(r, "true") || literal(r, "false") || literal(r, "null") || read_number(r, &num) == TC_JR_OK);
+    if (!scalar) return TC_JR_SYNTAX;
+    skip_ws(r);
+    return r->p == r->end ? TC_JR_NOT_OBJECT : TC_JR_SYNTAX;
+}
+
 tc_jr_status_t tc_jr_parse_flat(const char *json, size_t len, tc_jfield_t *fields, size_t max_fields,
                                 size_t *n_fields, char *arena, size_t arena_cap) {
     reader_t r = {.p = json, .end = json + len, .arena = arena, .arena_cap = arena_cap, .arena_len = 0};
     *n_fields = 0;
     skip_ws(&r);
     if (r.p >= r.end) return TC_JR_SYNTAX;
-    if (*r.p != '{') return (*r.p == '[' || *r.p == '"' || *r.p == '-' || (*r.p >= '0' && *r.p <= '9') || *r.p == 't' || *r.p == 'f' || *r.p == 'n') ? TC_JR_NOT_OBJECT : TC_JR_SYNTAX;
+    if (*r.p != '{') return not_object_or_syntax(&r);
     r.p++;
     skip_ws(&r);
     bool first = true;
