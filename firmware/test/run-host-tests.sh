@@ -4,13 +4,18 @@
 #   firmware/test/run-host-tests.sh              build in a temporary directory, run all suites
 #   firmware/test/run-host-tests.sh -b DIR       build only, into DIR (suites and tc_wire)
 #   firmware/test/run-host-tests.sh DIR          build into DIR and run all suites
+#   firmware/test/run-host-tests.sh --print-flags   the compiler flags, for host.test.ts's canary
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 core="$here/../components/tendero_core"
 build_only=0
+print_flags=0
+if [ "${1:-}" = "--print-flags" ]; then print_flags=1; shift; fi
 if [ "${1:-}" = "-b" ]; then build_only=1; shift; fi
-if [ $# -ge 1 ]; then
+if [ "$print_flags" = 1 ]; then
+  out=/nonexistent
+elif [ $# -ge 1 ]; then
   out=$1
   mkdir -p "$out"
 else
@@ -24,6 +29,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 base="-std=c11 -Wall -Wextra -Werror -g -O1 $san -I$core/include"
 # The portable core is held to more warnings than the tests: it runs on the ESP32.
 strict="-Wpedantic -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes"
+if [ "${print_flags:-0}" = 1 ]; then echo "$base"; exit 0; fi
 
 suites="json payload command ring backoff failsafe config"
 
