@@ -122,6 +122,9 @@ static void reports_errors_with_line_and_key(void **state) {
     expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=setpoint_c value=40 min=-30 max=30\n", TC_CFG_ERR_BAD_VALUE, 17, "min <= value <= max");
     expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=interval_s value=2 min=1 max=30\n", TC_CFG_ERR_DUPLICATE, 0, "built in");
     expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=setpoint_c value=2\n", TC_CFG_ERR_SYNTAX, 17, "setpoint=<name>");
+    expect_error("relay=lights gpio=25 failsafe=on\n", "relay=failsafe gpio=25\n", TC_CFG_ERR_BAD_VALUE, 0, "reserved");
+    expect_error("relay=lights gpio=25 failsafe=on\n", "relay=setpoint_c gpio=25\n", TC_CFG_ERR_DUPLICATE, 0, "also a setpoint");
+    expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=fw value=2 min=1 max=3\n", TC_CFG_ERR_BAD_VALUE, 0, "reserved");
 }
 
 static void refuses_empty_oversized_and_pointless_configs(void **state) {

@@ -16,7 +16,7 @@
 #define TC_TOPIC_ROOT "tendero/v1"
 #define TC_DEVICE_ID_MAX 64
 #define TC_KEY_MAX 48          /* METRIC_PATTERN / STATE_KEY_PATTERN: 1 + up to 47 */
-#define TC_MAX_READINGS 16     /* per sample; the protocol allows 64 */
+#define TC_MAX_READINGS 8      /* per sample (one per sensor); the protocol allows 64. Sized for RAM: the ring holds hundreds. */
 #define TC_STATE_STRING_MAX 64
 #define TC_ACK_ERROR_MAX 200
 #define TC_COMMAND_ID_MAX 64

@@ -338,6 +338,17 @@ tc_cfg_status_t tc_config_parse(const char *text, size_t len, tc_config_t *cfg, 
         return set_err(err, TC_CFG_ERR_MISSING, 0, "sensor", "a node needs at least one sensor or relay");
     if (tc_setpoints_find(&cfg->setpoints, "interval_s") >= 0)
         return set_err(err, TC_CFG_ERR_DUPLICATE, 0, "setpoint", "interval_s is built in; set it with interval_s=");
+    /* Relays and setpoints share the state payload with failsafe and fw: one name, one meaning. */
+    static const char *const reserved[] = {"failsafe", "fw", "online"};
+    for (size_t i = 0; i < cfg->n_relays; i++) {
+        for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+            if (!strcmp(cfg->relay[i].name, reserved[k])) return set_err(err, TC_CFG_ERR_BAD_VALUE, 0, "relay", "\"%s\" is reserved for the state payload", reserved[k]);
+        if (tc_setpoints_find(&cfg->setpoints, cfg->relay[i].name) >= 0 || !strcmp(cfg->relay[i].name, "interval_s"))
+            return set_err(err, TC_CFG_ERR_DUPLICATE, 0, "relay", "\"%s\" is also a setpoint", cfg->relay[i].name);
+    }
+    for (size_t i = 0; i < cfg->setpoints.n; i++)
+        for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+            if (!strcmp(cfg->setpoints.item[i].name, reserved[k])) return set_err(err, TC_CFG_ERR_BAD_VALUE, 0, "setpoint", "\"%s\" is reserved for the state payload", reserved[k]);
     /* interval_s goes first so the gateway can change the reading period with setpoint.set. */
     memmove(&cfg->setpoints.item[1], &cfg->setpoints.item[0], cfg->setpoints.n * sizeof cfg->setpoints.item[0]);
     cfg->setpoints.item[0] = (tc_setpoint_t){.name = "interval_s", .value = cfg->interval_s, .min = 1, .max = 3600};
