@@ -15,7 +15,7 @@ static esp_mqtt_client_config_t mqtt_cfg;
 static const tc_config_t *config;
 static char cmd_topic[96];
 static bool started;
-static bool persistent;
+static bool connected_once;
 /* A command may arrive in several MQTT_EVENT_DATA chunks; they are joined here (MQTT task only). */
 static char *assembling;
 static size_t assembling_len;
@@ -48,20 +48,23 @@ static void on_event(void *arg, esp_event_base_t base, int32_t id, void *data) {
     (void)base;
     esp_mqtt_event_handle_t e = data;
     switch ((esp_mqtt_event_id_t)id) {
-    case MQTT_EVENT_CONNECTED:
-        ESP_LOGI(TAG, "connected (session present: %d)", e->session_present);
-        esp_mqtt_client_subscribe(client, cmd_topic, 1);
-        if (!persistent) {
+    case MQTT_EVENT_BEFORE_CONNECT:
+        if (connected_once && !mqtt_cfg.session.disable_clean_session) {
             /*
              * The first session after boot was clean: commands queued for an earlier boot
-             * are dropped by the broker, because this boot cannot judge their expiry yet
-             * (tc_node.h). From now on the session persists, so commands sent during a
-             * short drop wait at the broker and are judged on arrival.
+             * were dropped by the broker, because this boot cannot judge their expiry yet
+             * (tc_node.h). From the second connect on the session persists, so commands
+             * sent during a short drop wait at the broker and are judged on arrival.
+             * esp-mqtt's documented place for a config change is this event.
              */
-            persistent = true;
             mqtt_cfg.session.disable_clean_session = true;
             esp_mqtt_set_config(client, &mqtt_cfg);
         }
+        break;
+    case MQTT_EVENT_CONNECTED:
+        ESP_LOGI(TAG, "connected (session present: %d)", e->session_present);
+        esp_mqtt_client_subscribe(client, cmd_topic, 1);
+        connected_once = true;
         node_post(&(node_event_t){.type = NODE_EV_MQTT_UP});
         break;
     case MQTT_EVENT_DISCONNECTED: node_post(&(node_event_t){.type = NODE_EV_MQTT_DOWN}); break;
@@ -108,5 +111,6 @@ void mqtt_link_connect(void) {
 int mqtt_link_publish(const char *channel, const char *payload, size_t len) {
     char topic[96];
     if (!tc_topic(topic, sizeof topic, config->device_id, channel)) return -1;
-    return esp_mqtt_client_publish(client, topic, payload, (int)len, 1, 0);
+    /* enqueue, not publish: publish may block the node task for the network timeout (10 s). */
+    return esp_mqtt_client_enqueue(client, topic, payload, (int)len, 1, 0, true);
 }

@@ -111,9 +111,11 @@ static void link_lost(int64_t now) {
     if (!mqtt_up) return;
     mqtt_up = false;
     tc_failsafe_link_down(&fs, now);
-    /* esp-mqtt may resend its own outbox too: readings are at least once, told apart by seq. */
-    tc_ring_unsend_all(&ring);
-    clear_inflight();
+    /*
+     * Readings in flight stay so: esp-mqtt keeps them in its outbox and sends them again
+     * after the reconnect, and their PUBACK still releases them here. Whatever it gave
+     * up on is sent again by the PUBACK timeout in drain(): at least once, told apart by seq.
+     */
     ESP_LOGW(TAG, "lost the gateway; %u readings buffered", (unsigned)tc_ring_count(&ring));
 }
 
