@@ -43,9 +43,10 @@ export interface HostBuild {
   remove(): Promise<void>
 }
 
-export async function buildHost(): Promise<HostBuild> {
+/** Builds the core and the named programs (`test_<suite>` for each suite, or `tc_wire`). */
+export async function buildHost(targets: readonly string[]): Promise<HostBuild> {
   const dir = await mkdtemp(join(tmpdir(), 'tendero-fw-'))
-  const result = await run('sh', [script, '-b', dir], { timeoutMs: 110_000 })
+  const result = await run('sh', [script, '-b', dir, ...targets], { timeoutMs: 110_000 })
   if (result.code !== 0) {
     await rm(dir, { recursive: true, force: true })
     throw new Error(`firmware host build failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)

@@ -12,7 +12,7 @@ describe('firmware portable core on the host', () => {
   let build: HostBuild
 
   beforeAll(async () => {
-    build = await buildHost()
+    build = await buildHost(SUITES)
   }, 115_000)
 
   afterAll(async () => {

@@ -27,7 +27,7 @@ let build: HostBuild
 let emitted: Emitted[]
 
 beforeAll(async () => {
-  build = await buildHost()
+  build = await buildHost(['tc_wire'])
   const result = await run(build.bin('tc_wire'), ['emit', 'camara-1'])
   if (result.code !== 0) throw new Error(`tc_wire emit failed (exit ${result.code}):\n${result.stderr}`)
   emitted = result.stdout
@@ -268,6 +268,8 @@ describe('commands the firmware receives', () => {
     { why: 'unknown fail-safe mode', text: '{"id":"x","issuedAt":1,"expiresAt":2,"kind":"failsafe.set","relay":"compressor","mode":"blink"}', ackedAs: /\/mode/ },
     { why: 'zero onSeconds', text: '{"id":"x","issuedAt":1,"expiresAt":2,"kind":"failsafe.set","relay":"compressor","mode":"duty","onSeconds":0,"offSeconds":9}', ackedAs: /\/onSeconds/ },
     { why: 'offSeconds over a day', text: '{"id":"x","issuedAt":1,"expiresAt":2,"kind":"failsafe.set","relay":"compressor","mode":"duty","onSeconds":9,"offSeconds":86401}', ackedAs: /\/offSeconds/ },
+    // A hostile key ends up in the refusal: escaped, cut to the ack's limit, never invalid UTF-8.
+    { why: 'a long non-ASCII unknown key', text: `{"id":"x","issuedAt":1,"expiresAt":2,"kind":"relay.set","relay":"compressor","on":true,${JSON.stringify(`"\n${'é'.repeat(200)}`)}:1}`, ackedAs: /^bad_command: \/"\né+/ },
     { why: 'nested value', text: '{"id":"x","issuedAt":1,"expiresAt":2,"kind":"relay.set","relay":{"name":"compressor"},"on":true}' },
   ]
 

@@ -76,6 +76,7 @@ typedef struct {
     char detail[96];
 } tc_cfg_error_t;
 
+/* Not reentrant: it edits a copy of the text in a static 4 KiB buffer, kept off the small boot stack. */
 tc_cfg_status_t tc_config_parse(const char *text, size_t len, tc_config_t *cfg, tc_cfg_error_t *err);
 const char *tc_cfg_status_str(tc_cfg_status_t s);
 /* "line 4 (relay): gpio 34 is input-only" */

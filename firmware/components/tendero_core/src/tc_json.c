@@ -116,6 +116,7 @@ void tc_jw_string_n(tc_jw_t *w, const char *s, size_t len) {
 
 void tc_jw_string(tc_jw_t *w, const char *s) { tc_jw_string_n(w, s, strlen(s)); }
 
+/* printf and strtod run in the C locale (neither ESP-IDF nor the host tests call setlocale), so '.' is the decimal point. */
 size_t tc_format_double(double v, char out[32]) {
     if (!isfinite(v)) return 0;
     /* 15 significant digits print 4.6 as 4.6; only values that need more get 16 or 17. */
