@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   parseDeviceTopic,
@@ -302,5 +303,18 @@ describe('commands the firmware receives', () => {
     expect(validators.command.check(cmd)).toBe(true)
     const [result] = await decode([JSON.stringify(cmd)])
     expect(result?.ack).toEqual({ id: 'late', ok: false, error: 'expired' })
+  })
+})
+
+describe('the config partition example', () => {
+  it('parses with the firmware\'s own parser, and a broken copy names the line', async () => {
+    const example = await readFile(new URL('../tconfig.example', import.meta.url), 'utf8')
+    const ok = await run(build.bin('tc_wire'), ['config'], { input: example })
+    expect(ok.stdout.trim(), ok.stderr).toBe('ok camara-1 relays=2 sensors=3 setpoints=2')
+    const broken = example.replace('relay=valve_1 gpio=27', 'relay=valve_1 gpio=35')
+    const line = example.split('\n').findIndex((l) => l.startsWith('relay=valve_1')) + 1
+    const bad = await run(build.bin('tc_wire'), ['config'], { input: broken })
+    expect(bad.code).toBe(1)
+    expect(bad.stdout.trim()).toBe(`error: line ${line} (relay): bad GPIO: gpio 35 is input-only`)
   })
 })

@@ -3,6 +3,7 @@
  * sources as the firmware:
  *   tc_wire emit [deviceId]   prints "<case>\t<topic>\t<payload>" lines the node would publish
  *   tc_wire decode            reads one command per stdin line, prints "<decoded>\t<ack payload>"
+ *   tc_wire config            parses a config partition's text from stdin, prints a summary or the error
  */
 #include <float.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_config.h"
 #include "tc_json.h"
 #include "tc_node.h"
 #include "tc_ring.h"
@@ -210,7 +212,23 @@ static void decode(void) {
     }
 }
 
+static int config(void) {
+    static char text[TC_CONFIG_MAX_BYTES + 2];
+    size_t len = fread(text, 1, sizeof text, stdin);
+    tc_config_t cfg;
+    tc_cfg_error_t err;
+    if (tc_config_parse(text, len, &cfg, &err) != TC_CFG_OK) {
+        char msg[200];
+        tc_cfg_error_format(&err, msg, sizeof msg);
+        printf("error: %s\n", msg);
+        return 1;
+    }
+    printf("ok %s relays=%zu sensors=%zu setpoints=%zu\n", cfg.device_id, cfg.n_relays, cfg.n_sensors, cfg.setpoints.n);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "config")) return config();
     if (argc >= 2 && !strcmp(argv[1], "emit")) {
         if (argc >= 3) device_id = argv[2];
         emit();
@@ -220,6 +238,6 @@ int main(int argc, char **argv) {
         decode();
         return 0;
     }
-    fprintf(stderr, "usage: tc_wire emit [deviceId] | tc_wire decode < commands.jsonl\n");
+    fprintf(stderr, "usage: tc_wire emit [deviceId] | tc_wire decode < commands.jsonl | tc_wire config < tconfig\n");
     return 2;
 }
