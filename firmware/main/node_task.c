@@ -294,7 +294,7 @@ static void run(void *arg) {
 
         if (now >= next_sample_ms) {
             take_sample(now);
-            int64_t period = (int64_t)setpoints.item[0].value * 1000; /* interval_s, changeable by setpoint.set */
+            int64_t period = (int64_t)(setpoints.item[0].value * 1000); /* interval_s, changeable by setpoint.set */
             next_sample_ms += period;
             if (next_sample_ms <= now) next_sample_ms = now + period;
         }
