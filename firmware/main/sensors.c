@@ -33,7 +33,11 @@ static esp_err_t init_ds18b20(sensor_t *s) {
     ESP_RETURN_ON_ERROR(onewire_new_device_iter(bus, &iter), TAG, "1-Wire search");
     onewire_device_t dev;
     esp_err_t found = ESP_ERR_NOT_FOUND;
-    while (onewire_device_iter_get_next(iter, &dev) == ESP_OK) {
+    /* A CRC error on one search pass is not the end of the bus: keep going until NOT_FOUND, a few tries at most. */
+    for (int tries = 0; tries < 16; tries++) {
+        esp_err_t next = onewire_device_iter_get_next(iter, &dev);
+        if (next == ESP_ERR_NOT_FOUND) break;
+        if (next != ESP_OK) continue;
         ds18b20_config_t ds_cfg = {};
         if (ds18b20_new_device(&dev, &ds_cfg, &s->probe) == ESP_OK) {
             found = ESP_OK;
