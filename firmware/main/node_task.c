@@ -46,11 +46,6 @@ static const char *metric_names[TC_MAX_SENSORS];
 static bool wifi_up, mqtt_up;
 static int64_t next_sample_ms, wifi_retry_ms = -1, mqtt_retry_ms = -1;
 static bool state_dirty;
-static struct {
-    int msg_id; /* -1: free */
-    uint32_t seq;
-    int64_t sent_ms;
-} inflight[INFLIGHT];
 
 /* What the relays were when fail-safe began, reported once the gateway is back. */
 static struct {
@@ -101,10 +96,6 @@ static void publish_state(void) {
     for (size_t i = 0; i < fs.n; i++) on[i] = fs.relay[i].on;
     publish_state_of(on, tc_failsafe_active(&fs), mono_ms());
     state_dirty = false;
-}
-
-static void clear_inflight(void) {
-    for (size_t i = 0; i < INFLIGHT; i++) inflight[i].msg_id = -1;
 }
 
 static void link_lost(int64_t now) {
@@ -190,14 +181,7 @@ static void handle(const node_event_t *ev, int64_t now) {
         schedule_mqtt(now);
         break;
     case NODE_EV_MQTT_REFUSED: schedule_mqtt(now); break;
-    case NODE_EV_PUBACK:
-        for (size_t i = 0; i < INFLIGHT; i++) {
-            if (inflight[i].msg_id == ev->arg) {
-                tc_ring_ack(&ring, inflight[i].seq);
-                inflight[i].msg_id = -1;
-            }
-        }
-        break;
+    case NODE_EV_PUBACK: tc_ring_puback(&ring, ev->arg); break;
     case NODE_EV_COMMAND:
         handle_command(ev->data, ev->len, now);
         free(ev->data);
@@ -237,13 +221,7 @@ static void drain(int64_t now) {
         ESP_LOGW(TAG, "offline buffer overflowed: seq %lu..%lu (%lu readings) lost", (unsigned long)first,
                  (unsigned long)last, (unsigned long)count);
     }
-    for (size_t i = 0; i < INFLIGHT; i++) {
-        if (inflight[i].msg_id >= 0 && now - inflight[i].sent_ms > PUBACK_TIMEOUT_MS) {
-            tc_ring_unsend_all(&ring);
-            clear_inflight();
-            break;
-        }
-    }
+    tc_ring_resend_stale(&ring, now, PUBACK_TIMEOUT_MS);
     const tc_sample_t *s;
     while (tc_ring_in_flight(&ring) < INFLIGHT && (s = tc_ring_next_unsent(&ring)) != NULL) {
         uint32_t seq = s->seq;
@@ -253,20 +231,13 @@ static void drain(int64_t now) {
         if (err != TC_OK) {
             /* Cannot happen with validated metric names; never let one reading block the rest. */
             ESP_LOGE(TAG, "reading %lu dropped: %s", (unsigned long)seq, tc_err_str(err));
-            tc_ring_mark_sent(&ring, seq);
+            tc_ring_mark_sent(&ring, seq, -1, now);
             tc_ring_ack(&ring, seq);
             continue;
         }
-        size_t slot = INFLIGHT;
-        for (size_t i = 0; i < INFLIGHT; i++)
-            if (inflight[i].msg_id < 0) slot = i;
-        if (slot == INFLIGHT) break;
         int msg_id = mqtt_link_publish("telemetry", out, len);
-        if (msg_id < 0) break;
-        tc_ring_mark_sent(&ring, seq);
-        inflight[slot].msg_id = msg_id;
-        inflight[slot].seq = seq;
-        inflight[slot].sent_ms = now;
+        if (msg_id < 0) break; /* outbox full: try again on the next pass */
+        tc_ring_mark_sent(&ring, seq, msg_id, now);
     }
 }
 
@@ -355,7 +326,6 @@ void node_task_start(const tc_config_t *config) {
 
     tc_backoff_init(&wifi_backoff, CONFIG_TENDERO_BACKOFF_BASE_MS, CONFIG_TENDERO_BACKOFF_CAP_MS, hw_random, NULL);
     tc_backoff_init(&mqtt_backoff, CONFIG_TENDERO_BACKOFF_BASE_MS, CONFIG_TENDERO_BACKOFF_CAP_MS, hw_random, NULL);
-    clear_inflight();
     next_sample_ms = now;
     xTaskCreate(run, "tendero_node", 8192, NULL, 5, NULL);
 }

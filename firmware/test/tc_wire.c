@@ -94,7 +94,7 @@ static void emit(void) {
     while ((next = tc_ring_next_unsent(&ring)) != NULL) {
         uint32_t seq = next->seq;
         telemetry("telemetry.drain", next, &later);
-        tc_ring_mark_sent(&ring, seq);
+        tc_ring_mark_sent(&ring, seq, 1, 0);
         tc_ring_ack(&ring, seq);
     }
 

@@ -22,7 +22,7 @@ static size_t drain(tc_ring_t *r, uint32_t *seqs, size_t max) {
     const tc_sample_t *s;
     while ((s = tc_ring_next_unsent(r)) != NULL) {
         uint32_t seq = s->seq;
-        assert_true(tc_ring_mark_sent(r, seq));
+        assert_true(tc_ring_mark_sent(r, seq, (int)seq + 1, 0));
         assert_true(tc_ring_ack(r, seq));
         if (n < max) seqs[n] = seq;
         n++;
@@ -79,7 +79,7 @@ static void seq_has_no_gap_across_a_link_drop(void **state) {
     /* One published, then the link drops before its PUBACK. */
     tc_sample_t s = reading(2);
     tc_ring_push(&r, &s);
-    tc_ring_mark_sent(&r, tc_ring_next_unsent(&r)->seq);
+    tc_ring_mark_sent(&r, tc_ring_next_unsent(&r)->seq, 9, 0);
     assert_int_equal(tc_ring_in_flight(&r), 1);
     tc_ring_unsend_all(&r);
     assert_int_equal(tc_ring_in_flight(&r), 0);
@@ -103,7 +103,7 @@ static void out_of_order_acks_release_only_a_prefix(void **state) {
     for (int i = 0; i < 3; i++) {
         tc_sample_t s = reading(i);
         tc_ring_push(&r, &s);
-        tc_ring_mark_sent(&r, (uint32_t)i);
+        tc_ring_mark_sent(&r, (uint32_t)i, i + 1, 0);
     }
     assert_true(tc_ring_ack(&r, 2));
     assert_int_equal(tc_ring_count(&r), 3);
@@ -114,7 +114,7 @@ static void out_of_order_acks_release_only_a_prefix(void **state) {
     assert_int_equal(tc_ring_count(&r), 0);
     tc_sample_t more = reading(9);
     tc_ring_push(&r, &more);
-    tc_ring_mark_sent(&r, 3);
+    tc_ring_mark_sent(&r, 3, 4, 0);
     /* An ack for something never sent or long gone changes nothing. */
     assert_false(tc_ring_ack(&r, 0));
     assert_false(tc_ring_ack(&r, 77));
@@ -131,7 +131,7 @@ static void an_in_flight_sample_overwritten_by_overflow_is_reported_not_acked(vo
     tc_ring_init(&r, slots, 2, 0);
     tc_sample_t s = reading(0);
     tc_ring_push(&r, &s);
-    tc_ring_mark_sent(&r, 0);
+    tc_ring_mark_sent(&r, 0, 1, 0);
     tc_ring_push(&r, &s);
     tc_ring_push(&r, &s); /* overwrites seq 0 */
     assert_false(tc_ring_ack(&r, 0));
@@ -202,6 +202,36 @@ static void seq_reservations_survive_reboots_without_repeats(void **state) {
     assert_int_equal(to_store, 189);
 }
 
+static void pubacks_match_packets_and_stale_ones_are_resent(void **state) {
+    (void)state;
+    tc_ring_slot_t slots[8];
+    tc_ring_t r;
+    tc_ring_init(&r, slots, 8, 500);
+    tc_sample_t s = reading(0);
+    for (int i = 0; i < 3; i++) tc_ring_push(&r, &s);
+    /* 500 and 501 go out as packets 7 and 8 at t=1000; 502 at t=20000. */
+    tc_ring_mark_sent(&r, 500, 7, 1000);
+    tc_ring_mark_sent(&r, 501, 8, 1000);
+    tc_ring_mark_sent(&r, 502, 9, 20000);
+    assert_int_equal(tc_ring_in_flight(&r), 3);
+    /* A PUBACK for a state or ack message (another packet id) releases nothing. */
+    assert_false(tc_ring_puback(&r, 42));
+    assert_true(tc_ring_puback(&r, 8));
+    assert_false(tc_ring_puback(&r, 8));
+    assert_int_equal(tc_ring_count(&r), 3); /* 500 is still ahead of it */
+    /* No PUBACK for 500 within 30 s: it goes out again; 502 is not stale yet. */
+    assert_int_equal(tc_ring_resend_stale(&r, 31000, 30000), 0);
+    assert_int_equal(tc_ring_resend_stale(&r, 31001, 30000), 1);
+    assert_int_equal(tc_ring_next_unsent(&r)->seq, 500);
+    assert_int_equal(tc_ring_in_flight(&r), 1);
+    tc_ring_mark_sent(&r, 500, 10, 31001);
+    /* The old packet id no longer counts; the new one does, and the prefix leaves. */
+    assert_false(tc_ring_puback(&r, 7));
+    assert_true(tc_ring_puback(&r, 10));
+    assert_int_equal(tc_ring_count(&r), 1);
+    assert_int_equal(tc_ring_peek(&r, 0)->seq, 502);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keeps_order_and_assigns_consecutive_seq),
@@ -212,6 +242,7 @@ int main(void) {
         cmocka_unit_test(wraps_the_slot_array_many_times),
         cmocka_unit_test(seq_wraps_at_2_to_the_32),
         cmocka_unit_test(seq_reservations_survive_reboots_without_repeats),
+        cmocka_unit_test(pubacks_match_packets_and_stale_ones_are_resent),
     };
     return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }

@@ -20,6 +20,8 @@ typedef struct {
     tc_sample_t sample;
     bool sent;  /* published, PUBACK not yet seen */
     bool acked; /* PUBACK seen; leaves when everything older has too */
+    int msg_id; /* the MQTT packet id it went out with */
+    int64_t sent_ms;
 } tc_ring_slot_t;
 
 typedef struct {
@@ -43,12 +45,17 @@ size_t tc_ring_count(const tc_ring_t *r);
 const tc_sample_t *tc_ring_peek(const tc_ring_t *r, size_t i);
 /* The oldest sample not yet published, or NULL; tc_ring_mark_sent() after publishing it. */
 const tc_sample_t *tc_ring_next_unsent(const tc_ring_t *r);
-bool tc_ring_mark_sent(tc_ring_t *r, uint32_t seq);
+/* Published as MQTT packet `msg_id` at `now_ms`; false if `seq` is not in the buffer. */
+bool tc_ring_mark_sent(tc_ring_t *r, uint32_t seq, int msg_id, int64_t now_ms);
 /* How many are published and not yet acknowledged: the caller caps its in-flight window with it. */
 size_t tc_ring_in_flight(const tc_ring_t *r);
-/* PUBACK for `seq`: false if it is not in the buffer (already dropped by an overflow). */
+/* Acknowledged: false if `seq` is not in the buffer (overwritten by an overflow) or was never sent. */
 bool tc_ring_ack(tc_ring_t *r, uint32_t seq);
-/* The link dropped: unacknowledged samples will be published again (at least once). */
+/* PUBACK for packet `msg_id`: acks the sample sent with it; false for any other packet (state, acks). */
+bool tc_ring_puback(tc_ring_t *r, int msg_id);
+/* Samples in flight for longer than `timeout_ms` are published again; returns how many. */
+size_t tc_ring_resend_stale(tc_ring_t *r, int64_t now_ms, int64_t timeout_ms);
+/* Every unacknowledged sample will be published again (at least once). */
 void tc_ring_unsend_all(tc_ring_t *r);
 /* Takes the overflow report, if any; the counters then start again. */
 bool tc_ring_take_dropped(tc_ring_t *r, uint32_t *first_seq, uint32_t *last_seq, uint32_t *count);

@@ -50,10 +50,12 @@ static tc_ring_slot_t *find(const tc_ring_t *r, uint32_t seq) {
     return NULL;
 }
 
-bool tc_ring_mark_sent(tc_ring_t *r, uint32_t seq) {
+bool tc_ring_mark_sent(tc_ring_t *r, uint32_t seq, int msg_id, int64_t now_ms) {
     tc_ring_slot_t *s = find(r, seq);
     if (!s) return false;
     s->sent = true;
+    s->msg_id = msg_id;
+    s->sent_ms = now_ms;
     return true;
 }
 
@@ -74,6 +76,26 @@ bool tc_ring_ack(tc_ring_t *r, uint32_t seq) {
         r->count--;
     }
     return true;
+}
+
+bool tc_ring_puback(tc_ring_t *r, int msg_id) {
+    for (size_t i = 0; i < r->count; i++) {
+        tc_ring_slot_t *s = slot(r, i);
+        if (s->sent && !s->acked && s->msg_id == msg_id) return tc_ring_ack(r, s->sample.seq);
+    }
+    return false;
+}
+
+size_t tc_ring_resend_stale(tc_ring_t *r, int64_t now_ms, int64_t timeout_ms) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        tc_ring_slot_t *s = slot(r, i);
+        if (s->sent && !s->acked && now_ms - s->sent_ms > timeout_ms) {
+            s->sent = false;
+            n++;
+        }
+    }
+    return n;
 }
 
 void tc_ring_unsend_all(tc_ring_t *r) {
