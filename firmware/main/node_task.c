@@ -20,6 +20,7 @@
 #include "sensors.h"
 #include "storage.h"
 #include "tc_backoff.h"
+#include "tc_debounce.h"
 #include "tc_node.h"
 #include "tc_ring.h"
 #include "wifi_link.h"
@@ -29,6 +30,9 @@ static const char *TAG = "node";
 #define INFLIGHT CONFIG_TENDERO_MQTT_INFLIGHT
 /* A published reading with no PUBACK after this long is sent again. */
 #define PUBACK_TIMEOUT_MS 30000
+/* Contacts with an event are polled this often, and a level must hold this long to count. */
+#define CONTACT_POLL_MS 20
+#define CONTACT_SETTLE_MS 50
 
 static QueueHandle_t queue;
 static const tc_config_t *cfg;
@@ -46,6 +50,8 @@ static const char *metric_names[TC_MAX_SENSORS];
 static bool wifi_up, mqtt_up;
 static int64_t next_sample_ms, wifi_retry_ms = -1, mqtt_retry_ms = -1;
 static bool state_dirty;
+static tc_debounce_t contacts[TC_MAX_SENSORS];
+static bool any_contact_event;
 
 /* What the relays were when fail-safe began, reported once the gateway is back. */
 static struct {
@@ -194,6 +200,25 @@ static void handle(const node_event_t *ev, int64_t now) {
     }
 }
 
+/* A contact that went 0 -> 1 publishes its event (door.opened), as the rule packs count them. */
+static void poll_contacts(int64_t now) {
+    for (size_t i = 0; i < cfg->n_sensors; i++) {
+        const tc_sensor_cfg_t *sc = &cfg->sensor[i];
+        if (sc->type != TC_SENSOR_CONTACT || !sc->event[0]) continue;
+        if (!tc_debounce_update(&contacts[i], sensors_read(i) != 0, now) || !contacts[i].stable) continue;
+        if (!mqtt_up) {
+            /* Events are not buffered; the reading still shows the contact in the next telemetry. */
+            ESP_LOGW(TAG, "%s while offline: not sent", sc->event);
+            continue;
+        }
+        tc_kv_t data = {.key = "sensor", .type = TC_VAL_STRING, .str = sc->metric};
+        char out[256];
+        size_t len;
+        if (tc_encode_event(out, sizeof out, &len, tc_clock_epoch_ms(&clock_state, now), sc->event, &data, 1) == TC_OK)
+            mqtt_link_publish("event", out, len);
+    }
+}
+
 static void take_sample(int64_t now) {
     tc_sample_t s;
     tc_sample_init(&s, now);
@@ -259,10 +284,12 @@ static void run(void *arg) {
         int64_t fs_in = tc_failsafe_next_in(&fs, now);
         if (fs_in >= 0 && fs_in < wait) wait = fs_in;
         if (wait > 1000) wait = 1000; /* feeds the watchdog at least once a second */
+        if (any_contact_event && wait > CONTACT_POLL_MS) wait = CONTACT_POLL_MS;
         node_event_t ev;
         if (xQueueReceive(queue, &ev, pdMS_TO_TICKS(wait)) == pdTRUE) handle(&ev, mono_ms());
         now = mono_ms();
 
+        if (any_contact_event) poll_contacts(now);
         if (now >= next_sample_ms) {
             take_sample(now);
             int64_t period = (int64_t)(setpoints.item[0].value * 1000); /* interval_s, changeable by setpoint.set */
@@ -315,7 +342,13 @@ void node_task_start(const tc_config_t *config) {
         saved_setpoints[i] = sp->value;
     }
     node = (tc_node_t){.fs = &fs, .setpoints = &setpoints};
-    for (size_t i = 0; i < cfg->n_sensors; i++) metric_names[i] = cfg->sensor[i].metric;
+    for (size_t i = 0; i < cfg->n_sensors; i++) {
+        metric_names[i] = cfg->sensor[i].metric;
+        if (cfg->sensor[i].type == TC_SENSOR_CONTACT && cfg->sensor[i].event[0]) {
+            tc_debounce_init(&contacts[i], sensors_read(i) != 0, now, CONTACT_SETTLE_MS);
+            any_contact_event = true;
+        }
+    }
 
     uint32_t stored, to_store;
     bool have = storage_get_seq(&stored);

@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const script = join(here, 'run-host-tests.sh')
 
 /** The cmocka suites, one per portable module (firmware/test/test_<name>.c). */
-export const SUITES = ['json', 'payload', 'command', 'ring', 'backoff', 'failsafe', 'config'] as const
+export const SUITES = ['json', 'payload', 'command', 'ring', 'backoff', 'failsafe', 'config', 'debounce'] as const
 
 export interface RunResult {
   code: number | null

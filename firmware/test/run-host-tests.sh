@@ -34,7 +34,7 @@ base="-std=c11 -Wall -Wextra -Werror -g -O0 $san -I$core/include"
 strict="-Wpedantic -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes"
 if [ "${print_flags:-0}" = 1 ]; then echo "$base"; exit 0; fi
 
-suites="json payload command ring backoff failsafe config"
+suites="json payload command ring backoff failsafe config debounce"
 targets=${*:-$suites tc_wire}
 
 pids=""

@@ -25,7 +25,7 @@ static const char GOOD[] =
     "relay=valve_1 gpio=27 active_low failsafe=off\n"
     "relay=lights gpio=25 failsafe=on\n"
     "sensor=temperature_c type=ds18b20 gpio=4\n"
-    "sensor=door_open type=contact gpio=33 pull_up invert\n"
+    "sensor=door_open type=contact gpio=33 pull_up invert event=door.opened\n"
     "sensor=pressure_kpa type=adc gpio=34 scale=0.125 offset=-50\n"
     "setpoint=setpoint_c value=2 min=-30 max=30\n";
 
@@ -53,6 +53,8 @@ static void parses_a_full_config(void **state) {
     assert_int_equal(cfg.n_sensors, 3);
     assert_int_equal(cfg.sensor[1].type, TC_SENSOR_CONTACT);
     assert_true(cfg.sensor[1].pull_up && cfg.sensor[1].invert);
+    assert_string_equal(cfg.sensor[1].event, "door.opened");
+    assert_string_equal(cfg.sensor[0].event, "");
     assert_true(cfg.sensor[2].scale == 0.125 && cfg.sensor[2].offset == -50);
     assert_int_equal(cfg.setpoints.n, 2);
     assert_string_equal(cfg.setpoints.item[0].name, "interval_s");
@@ -119,6 +121,8 @@ static void reports_errors_with_line_and_key(void **state) {
     expect_error("sensor=pressure_kpa type=adc gpio=34 scale=0.125 offset=-50\n", "sensor=Pressure type=adc gpio=35\n", TC_CFG_ERR_BAD_VALUE, 16, "metric");
     expect_error("sensor=pressure_kpa type=adc gpio=34 scale=0.125 offset=-50\n", "sensor=temperature_c type=adc gpio=35\n", TC_CFG_ERR_DUPLICATE, 16, "metric");
     expect_error("sensor=pressure_kpa type=adc gpio=34 scale=0.125 offset=-50\n", "sensor=pressure_kpa gpio=35\n", TC_CFG_ERR_MISSING, 16, "type=");
+    expect_error("sensor=door_open type=contact gpio=33 pull_up invert event=door.opened\n", "sensor=door_open type=contact gpio=33 event=Door\n", TC_CFG_ERR_BAD_VALUE, 15, "event must match");
+    expect_error("sensor=pressure_kpa type=adc gpio=34 scale=0.125 offset=-50\n", "sensor=pressure_kpa type=adc gpio=34 event=x.y\n", TC_CFG_ERR_BAD_VALUE, 16, "only for contact");
     expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=setpoint_c value=40 min=-30 max=30\n", TC_CFG_ERR_BAD_VALUE, 17, "min <= value <= max");
     expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=interval_s value=2 min=1 max=30\n", TC_CFG_ERR_DUPLICATE, 0, "built in");
     expect_error("setpoint=setpoint_c value=2 min=-30 max=30\n", "setpoint=setpoint_c value=2\n", TC_CFG_ERR_SYNTAX, 17, "setpoint=<name>");

@@ -47,6 +47,7 @@ typedef struct {
     int gpio;
     bool pull_up;
     bool invert;  /* contact: report 1 when the input is low */
+    char event[65]; /* contact: event kind published when the value goes 0 -> 1 (e.g. door.opened); empty: none */
     double scale; /* adc: value = raw_mv * scale + offset */
     double offset;
 } tc_sensor_cfg_t;

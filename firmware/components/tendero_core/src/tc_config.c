@@ -189,6 +189,9 @@ static tc_cfg_status_t parse_sensor(ctx_t *c, char *value) {
             s->pull_up = true;
         } else if (!strcmp(w[i], "invert")) {
             s->invert = true;
+        } else if (!strncmp(w[i], "event=", 6)) {
+            if (!tc_valid_event_kind(v)) st = set_err(c->err, TC_CFG_ERR_BAD_VALUE, c->line, c->key, "event must match ^[a-z][a-z0-9_.]{0,63}$, got \"%s\"", v);
+            else snprintf(s->event, sizeof s->event, "%s", v);
         } else if (!strncmp(w[i], "scale=", 6) || !strncmp(w[i], "offset=", 7)) {
             double *dst = w[i][0] == 's' ? &s->scale : &s->offset;
             if (!parse_double(v, dst)) st = set_err(c->err, TC_CFG_ERR_BAD_VALUE, c->line, c->key, "\"%s\" is not a finite number", w[i]);
@@ -199,6 +202,8 @@ static tc_cfg_status_t parse_sensor(ctx_t *c, char *value) {
     }
     if (!have_type) return set_err(c->err, TC_CFG_ERR_MISSING, c->line, c->key, "sensor \"%s\" needs type=", s->metric);
     if (s->gpio < 0) return set_err(c->err, TC_CFG_ERR_MISSING, c->line, c->key, "sensor \"%s\" needs gpio=<n>", s->metric);
+    if (s->event[0] && s->type != TC_SENSOR_CONTACT)
+        return set_err(c->err, TC_CFG_ERR_BAD_VALUE, c->line, c->key, "event= is only for contact sensors");
     if (s->type == TC_SENSOR_ADC && !gpio_is_adc1(s->gpio))
         return set_err(c->err, TC_CFG_ERR_BAD_GPIO, c->line, c->key, "adc needs an ADC1 pin (32..39), got %d", s->gpio);
     if (s->type == TC_SENSOR_DS18B20 && !gpio_can_output(s->gpio))
