@@ -300,6 +300,7 @@ static tc_jr_status_t read_number(reader_t *r, double *out) {
         if (p >= r->end || *p < '0' || *p > '9') return TC_JR_SYNTAX;
         while (p < r->end && *p >= '0' && *p <= '9') p++;
     }
+    /* 63 characters is far beyond what JSON.stringify writes for any double (at most 24). */
     char tmp[64];
     size_t n = (size_t)(p - s);
     if (n >= sizeof tmp) return TC_JR_SYNTAX;
