@@ -79,6 +79,10 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // The db plugin opens the database and runs pending migrations before anything serves.
+    // Fastify's 10 s default is too short for a first boot of the embedded PGlite on a busy
+    // two-core machine (WASM compile plus every migration); a real failure still throws.
+    pluginTimeout: 120_000,
     // Clients get an id on every log line of their request.
     requestIdHeader: 'x-request-id',
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
