@@ -33,6 +33,9 @@ LOGS="$ROOT/var/log/tendero"
 UNIT_DIR="$ROOT/etc/systemd/system"
 LOGROTATE_DIR="$ROOT/etc/logrotate.d"
 UNIT=tendero-gateway.service
+# A release being unpacked or copied; removed if the script stops half way.
+STAGED=""
+trap '[ -z "$STAGED" ] || rm -rf "$STAGED"' EXIT
 
 say() { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -125,31 +128,36 @@ own() { # own <user:group> <path>...
 # Copies a release (directory or tarball) to releases/<version>; an existing identical
 # release is kept as is, so running the installer twice changes nothing.
 install_release() {
-  local src="$1" unpack="" version dest tmp
+  local src="$1" version dest
+  mkdir -p "$OPT/releases"
   if [ -f "$src" ]; then
-    unpack="$(mktemp -d)"
-    tar -xzf "$src" -C "$unpack"
-    src="$(find "$unpack" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
+    # Unpacked next to its final place (same file system), so putting it there is a rename.
+    STAGED="$(mktemp -d "$OPT/releases/.unpack.XXXXXX")"
+    tar -xzf "$src" -C "$STAGED"
+    src="$(find "$STAGED" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
     [ -n "$src" ] || die "the tarball holds no release directory"
   fi
   check_release_fits "$src"
   version="$(release_field "$src" version)"
   [[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] || die "bad version in $src/RELEASE: '$version'"
   dest="$OPT/releases/$version"
-  mkdir -p "$OPT/releases"
   if [ -d "$dest" ] && cmp -s "$src/RELEASE" "$dest/RELEASE"; then
     say "release $version already installed"
   else
-    tmp="$OPT/releases/.$version.tmp.$$"
-    rm -rf "$tmp"
-    cp -a "$src/." "$tmp/"
-    chmod -R u=rwX,go=rX "$tmp"
-    own root:root -R "$tmp"
+    if [ -z "$STAGED" ]; then
+      STAGED="$(mktemp -d "$OPT/releases/.copy.XXXXXX")"
+      cp -a "$src" "$STAGED/release"
+      src="$STAGED/release"
+    fi
+    # Nothing under /opt may be writable by the service user or anyone but root.
+    chmod -R u+rwX,go+rX,go-w "$src"
+    own root:root -R "$src"
     rm -rf "$dest"
-    mv -T "$tmp" "$dest"
+    mv -T "$src" "$dest"
     say "installed release $version in $dest"
   fi
-  [ -z "$unpack" ] || rm -rf "$unpack"
+  [ -z "$STAGED" ] || rm -rf "$STAGED"
+  STAGED=""
   INSTALLED_VERSION="$version"
   INSTALLED_DIR="$dest"
 }
