@@ -230,7 +230,9 @@ export function checkCompose(doc: Doc, ctx: CheckContext): string[] {
     if (dataPath && !mounts.some((m) => m.kind === 'volume' && m.target === dataPath)) problems.push(`${name}: ${dataPath} is not on a named volume`)
 
     // depends_on: targets exist; wait for health where the target has a healthcheck.
-    const deps = Array.isArray(svc.depends_on) ? Object.fromEntries(svc.depends_on.map((d) => [d, {}])) : (svc.depends_on ?? {})
+    const deps: Record<string, { condition?: string }> = Array.isArray(svc.depends_on)
+      ? Object.fromEntries(svc.depends_on.map((d) => [d, {}]))
+      : (svc.depends_on ?? {})
     for (const [dep, opts] of Object.entries(deps)) {
       const target = services[dep]
       if (!target) problems.push(`${name}: depends_on ${dep}, which is not a service`)
@@ -366,7 +368,7 @@ function checkAppEnvironment(services: Record<string, Service>, ctx: CheckContex
     // The loader reads the site config and the data directory: map them to the host.
     const scratch = mkdtempSync(join(tmpdir(), 'tendero-compose-check-'))
     try {
-      const local = { ...gateway, GATEWAY_DATA_DIR: scratch }
+      const local: Record<string, string> = { ...gateway, GATEWAY_DATA_DIR: scratch }
       if (gateway.GATEWAY_CONFIG) {
         const mount = mountsOf(services.gateway!).find((m) => m.kind === 'bind' && m.target === gateway.GATEWAY_CONFIG)
         if (!mount) problems.push(`gateway: GATEWAY_CONFIG ${gateway.GATEWAY_CONFIG} is not a mounted file`)
