@@ -89,7 +89,7 @@ beforeAll(() => {
   expect(first.status).toBe(0)
   const second = run('node', [join(appliance, 'build-release.mjs'), '--version', V2, '--out', releases, '--no-tar'])
   expect(second.status).toBe(0)
-}, 60_000)
+}, 120_000)
 
 afterAll(() => {
   gateway?.kill('SIGKILL')
