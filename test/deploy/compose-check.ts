@@ -280,6 +280,13 @@ export function checkCompose(doc: Doc, ctx: CheckContext): string[] {
   return problems
 }
 
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(js|cjs|json|html)$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+}
+
 function yamlFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f)) : []
 }
@@ -391,6 +398,12 @@ function checkAppEnvironment(services: Record<string, Service>, ctx: CheckContex
   }
 
   const nodeRed = services['node-red'] ? envOf(services['node-red']) : undefined
+  if (nodeRed) {
+    // Node-RED's nodes and flows read their settings as ${TENDERO_...} and process.env.
+    const sources = ['nodes', 'lib', 'flows'].flatMap((dir) => filesUnder(join(ctx.repo, 'node-red-flows', dir))).map((f) => readFileSync(f, 'utf8'))
+    for (const key of Object.keys(nodeRed))
+      if (key.startsWith('TENDERO_') && !sources.some((text) => text.includes(key))) problems.push(`node-red: ${key} is not read by node-red-flows (nodes, lib, flows)`)
+  }
   if (nodeRed && gateway) {
     if (nodeRed.TENDERO_GATEWAY_HOST !== 'gateway') problems.push('node-red: TENDERO_GATEWAY_HOST should be gateway')
     if ((nodeRed.TENDERO_GATEWAY_MQTT_PORT ?? '1883') !== (gateway.GATEWAY_MQTT_PORT ?? '1883')) problems.push('node-red: TENDERO_GATEWAY_MQTT_PORT differs from the gateway\'s MQTT port')

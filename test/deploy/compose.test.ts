@@ -111,6 +111,9 @@ describe('each check fails on a broken copy', () => {
     expect(problemsAfter((s) => Object.assign(s['node-red']!.environment as object, { TENDERO_GATEWAY_TOKEN: 'x'.repeat(20) }))).toContain(
       "node-red: TENDERO_GATEWAY_TOKEN differs from the gateway's GATEWAY_API_TOKEN",
     )
+    expect(problemsAfter((s) => Object.assign(s['node-red']!.environment as object, { TENDERO_GATEWAY_HOTS: 'gateway' }))).toContain(
+      'node-red: TENDERO_GATEWAY_HOTS is not read by node-red-flows (nodes, lib, flows)',
+    )
     expect(problemsAfter((s) => Object.assign(s.gateway!.environment as object, { GATEWAY_CONFIG: '/etc/elsewhere.json' }))).toContain(
       'gateway: GATEWAY_CONFIG /etc/elsewhere.json is not a mounted file',
     )
