@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const repo = join(import.meta.dirname, '../..')
@@ -260,43 +261,103 @@ describe('systemd unit', () => {
   })
 })
 
+interface Running {
+  apiPort: number
+  mqttPort: number
+  logFile: string
+  stop: () => Promise<number | null>
+}
+
+/**
+ * Starts the installed gateway the way the unit does: Environment= first, then the
+ * EnvironmentFile overriding it, ExecStart's binary and script, WorkingDirectory, output
+ * appended to StandardOutput's file. Paths move under the temporary root, and ports are
+ * ephemeral instead of 1883/8090/8883.
+ */
+async function startInstalled(): Promise<Running> {
+  const unit = readFileSync(at('etc/systemd/system/tendero-gateway.service'), 'utf8')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...Object.fromEntries(unitValues(unit, 'Environment').map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])),
+    ...parseEnvFile(readFileSync(at('etc/tendero/gateway.env'), 'utf8')),
+  }
+  env.GATEWAY_DATA_DIR = at(env.GATEWAY_DATA_DIR!)
+  env.GATEWAY_CONFIG = at(env.GATEWAY_CONFIG!)
+  Object.assign(env, { GATEWAY_MQTT_PORT: '0', GATEWAY_API_PORT: '0', GATEWAY_API_HOST: '127.0.0.1', GATEWAY_MQTT_HOST: '127.0.0.1', GATEWAY_MQTT_WS_PORT: 'off', CLOUD_URL: 'http://127.0.0.1:9', GATEWAY_CLOCK: 'trusted' })
+  const [node, script] = unitValues(unit, 'ExecStart')[0]!.split(' ')
+  const logFile = at(unitValues(unit, 'StandardOutput')[0]!.replace('append:', ''))
+  const from = existsSync(logFile) ? statSync(logFile).size : 0
+  const out = openSync(logFile, 'a')
+  const child = spawn(node!, [at(script!)], { cwd: at(unitValues(unit, 'WorkingDirectory')[0]!), env, stdio: ['ignore', out, out] })
+  gateway = child
+  closeSync(out)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const newLines = () => readFileSync(logFile).subarray(from).toString('utf8').split('\n')
+  const started = await waitFor('"gateway started" in the log', () => {
+    const line = newLines().find((l) => l.includes('"gateway started"'))
+    if (line) return JSON.parse(line) as { api: number; mqtt: number }
+    if (child.exitCode !== null) throw new Error(`gateway exited ${child.exitCode}:\n${newLines().join('\n')}`)
+    return undefined
+  })
+  return {
+    apiPort: started.api,
+    mqttPort: started.mqtt,
+    logFile,
+    stop: async () => {
+      child.kill('SIGTERM')
+      const code = await exited
+      gateway = undefined
+      return code
+    },
+  }
+}
+
+async function health(port: number): Promise<{ status: string; gatewayId: string; bootId: string; log: { lastSeq: number } }> {
+  const res = await fetch(`http://127.0.0.1:${port}/health`)
+  expect(res.status).toBe(200)
+  return (await res.json()) as { status: string; gatewayId: string; bootId: string; log: { lastSeq: number } }
+}
+
 describe('the installed gateway', () => {
-  it('starts from the installed layout with the unit environment, answers /health and stops cleanly on SIGTERM', async () => {
-    const unit = readFileSync(at('etc/systemd/system/tendero-gateway.service'), 'utf8')
-    // What systemd would do: Environment= first, then the EnvironmentFile overriding it,
-    // paths under the temporary root, and ephemeral ports instead of 1883/8090/8883.
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      ...Object.fromEntries(unitValues(unit, 'Environment').map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])),
-      ...parseEnvFile(readFileSync(at('etc/tendero/gateway.env'), 'utf8')),
-    }
-    env.GATEWAY_DATA_DIR = at(env.GATEWAY_DATA_DIR!)
-    env.GATEWAY_CONFIG = at(env.GATEWAY_CONFIG!)
-    Object.assign(env, { GATEWAY_MQTT_PORT: '0', GATEWAY_API_PORT: '0', GATEWAY_API_HOST: '127.0.0.1', GATEWAY_MQTT_HOST: '127.0.0.1', GATEWAY_MQTT_WS_PORT: 'off', CLOUD_URL: 'http://127.0.0.1:9', GATEWAY_CLOCK: 'trusted' })
-    const [node, script] = unitValues(unit, 'ExecStart')[0]!.split(' ')
-    const logFile = at(unitValues(unit, 'StandardOutput')[0]!.replace('append:', ''))
-    const out = openSync(logFile, 'a')
-    gateway = spawn(node!, [at(script!)], { cwd: at(unitValues(unit, 'WorkingDirectory')[0]!), env, stdio: ['ignore', out, out] })
-    closeSync(out)
-    const exited = new Promise<number | null>((resolve) => gateway!.once('exit', (code) => resolve(code)))
+  it('starts from the installed layout with the unit environment and the example site, answers /health, stops cleanly on SIGTERM', async () => {
+    const g = await startInstalled()
+    expect(await health(g.apiPort)).toMatchObject({ status: 'ok', gatewayId: 'gw-nuevo' })
+    expect(existsSync(at('var/lib/tendero/gateway/log.db'))).toBe(true)
+    expect(await g.stop()).toBe(0)
+    expect(readFileSync(g.logFile, 'utf8')).toMatch(/"msg":"gateway stopped"/)
+  })
 
-    const apiPort = await waitFor('"gateway started" in the log', () => {
-      for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-        if (line.includes('"gateway started"')) return (JSON.parse(line) as { api: number }).api
-      }
-      if (gateway!.exitCode !== null) throw new Error(`gateway exited ${gateway!.exitCode}:\n${readFileSync(logFile, 'utf8')}`)
-      return undefined
+  it('keeps its durable log across an upgrade: the new release continues the same seq', async () => {
+    // The technician adds a device to the site config (the demo cold room and its password).
+    const demo = JSON.parse(readFileSync(join(repo, 'gateway/config/demo.json'), 'utf8')) as { devices: { id: string }[] }
+    const site = JSON.parse(readFileSync(at('etc/tendero/site.json'), 'utf8')) as { devices: unknown[] }
+    site.devices = demo.devices.filter((d) => d.id === 'camara-1').map((d) => ({ ...d, relays: [] }))
+    writeFileSync(at('etc/tendero/site.json'), JSON.stringify(site, null, 2))
+
+    const first = await startInstalled()
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, { clientId: 'camara-1', username: 'camara-1', password: 'camara-1-demo', reconnectPeriod: 0 })
+    // Its connect is logged as a state event; that is data the upgrade must keep.
+    const before = await waitFor('an event in the durable log', async () => {
+      const h = await health(first.apiPort)
+      return h.log.lastSeq > 0 ? h : undefined
     })
-    const res = await fetch(`http://127.0.0.1:${apiPort}/health`)
-    expect(res.status).toBe(200)
-    const health = (await res.json()) as { status: string; gatewayId: string }
-    expect(health).toMatchObject({ status: 'ok', gatewayId: 'gw-nuevo' })
-    expect(existsSync(join(env.GATEWAY_DATA_DIR, 'log.db'))).toBe(true)
+    await device.endAsync()
+    expect(await first.stop()).toBe(0)
+    const logBefore = readFileSync(first.logFile, 'utf8')
 
-    gateway.kill('SIGTERM')
-    expect(await exited).toBe(0)
-    gateway = undefined
-    expect(readFileSync(logFile, 'utf8')).toMatch(/"msg":"gateway stopped"/)
+    const r = install([join(releases, `tendero-gateway-${V1}-${process.platform}-${process.arch}.tar.gz`)])
+    expect(r.status).toBe(0)
+    expect(link('current')).toBe(`releases/${V1}`)
+    expect(JSON.parse(readFileSync(at('etc/tendero/site.json'), 'utf8'))).toEqual(site)
+
+    const second = await startInstalled()
+    const after = await health(second.apiPort)
+    expect(after.bootId).not.toBe(before.bootId)
+    // The offline event of the disconnect came after `before`, so the seq only grew.
+    expect(after.log.lastSeq).toBeGreaterThan(before.log.lastSeq)
+    expect(await second.stop()).toBe(0)
+    // The text log survives the upgrade too; the new release appends to it.
+    expect(readFileSync(second.logFile, 'utf8').startsWith(logBefore)).toBe(true)
   })
 })
 
