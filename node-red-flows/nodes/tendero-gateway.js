@@ -15,6 +15,7 @@ module.exports = function (RED) {
     const m = /^\$\{(\w+)\}$/.exec(value || '')
     if (!m) return value || ''
     const v = RED.util.getSetting(node, m[1])
+    if (v === undefined) node.warn(RED._('tendero-gateway.errors.unset-credential', { name: m[1] }))
     return v === undefined ? '' : String(v)
   }
 
@@ -22,9 +23,15 @@ module.exports = function (RED) {
     RED.nodes.createNode(this, config)
     const node = this
     node.name = config.name
-    node.host = config.host || '127.0.0.1'
-    node.mqttPort = Number(config.mqttPort) || 1883
-    node.apiPort = Number(config.apiPort) || 8090
+    // Node-RED substitutes `${NAME}` in properties; one left as is names a variable nobody set.
+    const setting = (value, fallback) => {
+      const unset = /^\$\{(\w+)\}$/.exec(value || '')
+      if (unset) node.warn(RED._('tendero-gateway.errors.unset-env', { name: unset[1], fallback }))
+      return !value || unset ? fallback : value
+    }
+    node.host = setting(config.host, '127.0.0.1')
+    node.mqttPort = Number(setting(config.mqttPort, '1883'))
+    node.apiPort = Number(setting(config.apiPort, '8090'))
     const creds = node.credentials || {}
     const serviceId = resolve(node, creds.serviceId)
     const password = resolve(node, creds.password)
