@@ -11,7 +11,8 @@
  * Environment (read only in `nodeRedOptionsFromEnv`):
  *   NODE_RED_PORT (1880, 0 = any free port), NODE_RED_HOST (127.0.0.1: the editor has no
  *   login, so it is not on the network unless asked), NODE_RED_USER_DIR (.data/node-red),
- *   NODE_RED_LOG_LEVEL (info), and what the flows' gateway config node reads:
+ *   NODE_RED_LOG_LEVEL (info), NODE_RED_CREDENTIAL_SECRET (key of flows_cred.json; unset:
+ *   Node-RED makes one and keeps it in the user directory), and what the flows' gateway config node reads:
  *   TENDERO_GATEWAY_HOST (127.0.0.1), TENDERO_GATEWAY_MQTT_PORT (GATEWAY_MQTT_PORT or 1883),
  *   TENDERO_GATEWAY_API_PORT (GATEWAY_API_PORT or 8090), TENDERO_NODERED_SERVICE (nodered),
  *   TENDERO_NODERED_PASSWORD (nodered-demo), TENDERO_GATEWAY_TOKEN (GATEWAY_API_TOKEN or the demo's token).
@@ -46,6 +47,8 @@ export interface NodeRedOptions {
   logLevel: string
   /** Put into process.env before the flows start, where Node-RED's `${...}` substitution looks. */
   flowEnv: TenderoFlowEnv
+  /** Key for flows_cred.json; unset: Node-RED generates one and keeps it in the user directory. */
+  credentialSecret?: string
   /** Shipped flow files merged into the flows file on the first run. */
   flowsDir?: string
   /** Every Node-RED log entry (level: 10 fatal, 20 error, 30 warn, 40 info). */
@@ -78,6 +81,7 @@ export function nodeRedOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Nod
     host: env.NODE_RED_HOST ?? '127.0.0.1',
     userDir: resolve(env.NODE_RED_USER_DIR ?? join(root, '.data', 'node-red')),
     logLevel: env.NODE_RED_LOG_LEVEL ?? 'info',
+    ...(env.NODE_RED_CREDENTIAL_SECRET ? { credentialSecret: env.NODE_RED_CREDENTIAL_SECRET } : {}),
     flowEnv: {
       TENDERO_GATEWAY_HOST: env.TENDERO_GATEWAY_HOST ?? '127.0.0.1',
       TENDERO_GATEWAY_MQTT_PORT: env.TENDERO_GATEWAY_MQTT_PORT ?? env.GATEWAY_MQTT_PORT ?? '1883',
@@ -151,18 +155,30 @@ async function boot(opts: NodeRedOptions): Promise<RunningNodeRed> {
     logging,
     editorTheme: { tours: false },
     functionExternalModules: false,
+    ...(opts.credentialSecret ? { credentialSecret: opts.credentialSecret } : {}),
   })
   app.use('/', RED.httpAdmin)
   app.use('/', RED.httpNode)
   RED.events.on('node-status', onStatus)
 
+  // RED.start() resolves before the stored flows and credentials finish loading; a deploy
+  // before then would have its credentials overwritten by that load.
+  const flowsStarted = new Promise<void>((resolveStarted) => RED.events.once('flows:started', () => resolveStarted()))
   try {
     await RED.start()
+    // Only a first run deploys; a technician's flows may wait on a missing node type forever.
+    if (firstRun) await flowsStarted
     if (!RED.nodes.getType('tendero-gateway'))
       throw new Error('the node-red-contrib-tendero nodes did not load: is node-red-flows linked into node_modules (npm install at the repo root)?')
     if (firstRun) {
-      const flows = mergeShippedFlows(opts.flowsDir ?? FLOWS_DIR)
-      await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' })
+      // Credentials go beside the flows, as the editor sends them; the runtime encrypts them
+      // into flows_cred.json. Shipped ones are only `${NAME}` references to the environment.
+      const credentials: Record<string, unknown> = {}
+      const flows = mergeShippedFlows(opts.flowsDir ?? FLOWS_DIR).map(({ credentials: c, ...node }) => {
+        if (c) credentials[node.id] = c
+        return node
+      })
+      await RED.runtime.flows.setFlows({ flows: { flows, credentials }, deploymentType: 'full' })
     }
   } catch (err) {
     RED.events.removeListener('node-status', onStatus)
