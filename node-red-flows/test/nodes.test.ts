@@ -105,7 +105,7 @@ describe('tendero-telemetry-in', () => {
 
   it('shows disconnected when the service client cannot log in', async () => {
     const gw = gatewayConfigNode(t)
-    gw.credentials.gw.password = 'wrong-password'
+    gw.credentials.gw!.password = 'wrong-password'
     await helper.load([gatewayNode, telemetryIn], [gw.node, { id: 'tin', type: 'tendero-telemetry-in', gateway: 'gw', deviceId: 'camara-1', telemetry: true, wires: [] }], gw.credentials)
     const statuses: Msg[] = []
     helper.getNode('tin').on('call:status', (call: { args: [Msg] }) => statuses.push(call.args[0]))
