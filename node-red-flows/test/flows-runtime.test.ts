@@ -71,6 +71,17 @@ describe('the shipped flows in a real Node-RED runtime', () => {
     expect(tendero.flatMap((m) => m.types).sort()).toEqual(['tendero-alarm', 'tendero-command-out', 'tendero-gateway', 'tendero-gateway-status', 'tendero-telemetry-in'])
     expect(tendero.every((m) => m.enabled && !m.err)).toBe(true)
 
+    // The editor side: each node's edit dialog, and its labels in Spanish and English.
+    const html = await (await fetch(new URL('nodes', red.url), { headers: { accept: 'text/html', 'accept-language': 'es-ES' } })).text()
+    for (const type of ['tendero-gateway', 'tendero-telemetry-in', 'tendero-command-out', 'tendero-alarm', 'tendero-gateway-status'])
+      expect(html, type).toContain(`data-template-name="${type}"`)
+    expect(html).toContain('data-help-name="tendero-command-out"')
+    const catalog = async (lng: string) => (await admin(`nodes/messages?lng=${lng}`)) as Record<string, any>
+    const es = (await catalog('es-ES'))['node-red-contrib-tendero/tendero-command-out']
+    const en = (await catalog('en-US'))['node-red-contrib-tendero/tendero-command-out']
+    expect(es?.['tendero-command-out']?.label?.relay).toBe('Relé')
+    expect(en?.['tendero-command-out']?.label?.relay).toBe('Relay')
+
     const deployed = (await admin('flows')) as { flows: { id: string; type: string }[] }
     const ids = new Set(deployed.flows.map((n) => n.id))
     for (const { file, nodes } of shipped) for (const n of nodes) expect(ids.has(n.id), `${file}: ${n.id}`).toBe(true)
