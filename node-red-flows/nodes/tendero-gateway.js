@@ -73,8 +73,14 @@ module.exports = function (RED) {
       })
       client.on('close', () => state !== 'error' && setState('disconnected'))
       client.on('offline', () => setState('disconnected'))
+      // A refused login repeats on every reconnect: warn once per distinct reason.
+      let lastError
+      client.on('connect', () => {
+        lastError = undefined
+      })
       client.on('error', (err) => {
-        node.warn(RED._('tendero-gateway.errors.mqtt', { error: err.message }))
+        if (err.message !== lastError) node.warn(RED._('tendero-gateway.errors.mqtt', { error: err.message }))
+        lastError = err.message
         setState('error', err.message)
       })
       client.on('message', (topic, payload) => {

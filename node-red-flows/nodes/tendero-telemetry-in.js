@@ -46,6 +46,8 @@ module.exports = function (RED) {
       return
     }
 
+    if (channels.length === 0) node.warn(RED._('tendero-telemetry-in.errors.no-channel'))
+
     const off = gateway.onStatus((state, detail) => {
       if (state === 'connected') node.status({ fill: 'green', shape: 'dot', text: RED._('tendero-telemetry-in.status.connected') })
       else if (state === 'error') node.status({ fill: 'red', shape: 'ring', text: detail || RED._('tendero-telemetry-in.status.error') })

@@ -100,6 +100,22 @@ describe('the shipped flows in a real Node-RED runtime', () => {
     expect([...red.statuses().entries()].filter(([, s]) => s.fill === 'red')).toEqual([])
   })
 
+  it('names only devices and relays the packs declare', () => {
+    const devices = new Map(t.gw.config.site.devices.map((d) => [d.id, (d.relays ?? []).map((r) => (typeof r === 'string' ? r : r.name))]))
+    const used = shipped.flatMap((s) => s.nodes).filter((n) => n.type.startsWith('tendero-') && n.type !== 'tendero-gateway') as {
+      id: string
+      type: string
+      deviceId?: string
+      kind?: string
+      relay?: string
+    }[]
+    expect(used.length).toBeGreaterThan(5)
+    for (const n of used) {
+      if (n.deviceId) expect(devices.has(n.deviceId), `${n.id}: device ${n.deviceId}`).toBe(true)
+      if (n.type === 'tendero-command-out' && n.kind === 'relay.set') expect(devices.get(n.deviceId!), n.id).toContain(n.relay)
+    }
+  })
+
   it('opens the valve when the soil is dry and closes it when it rains, through the gateway', async () => {
     const connect = (id: string) => t.connect(id, passwords[id]!)
     const valve = await connect('riego-ctrl')
