@@ -26,6 +26,8 @@ export const DEMO_SCENARIO = 'carniceria-panaderia'
 export const DEMO_GATEWAY_ID = 'gw-demo-01'
 export const DEMO_SITE_PATH = join(root, 'gateway', 'config', 'demo-carniceria.json')
 export const demoPassword = (deviceId: string): string => `${deviceId}-demo`
+/** The read-only MQTT client `npm run node-red` logs in as (scripts/node-red.ts), password `nodered-demo`. */
+export const DEMO_NODE_RED_SERVICE = 'nodered'
 
 /**
  * Scenario devices outside the pack: no rule drives them, but the gateway must let them
@@ -63,13 +65,14 @@ export async function makeDemoSite(previous: Map<string, string> = new Map()): P
   for (const id of [...packIds, ...extras]) passwordHashes[id] = await passwordHashFor(id, previous)
   const site = siteConfigFromPacks({ gatewayId: DEMO_GATEWAY_ID, packs: [pack], passwordHashes })
   for (const id of extras) site.devices.push({ ...structuredClone(EXTRA_DEVICES[id]!), passwordHash: passwordHashes[id]! })
+  site.services = [{ id: DEMO_NODE_RED_SERVICE, name: 'Node-RED', passwordHash: await passwordHashFor(DEMO_NODE_RED_SERVICE, previous) }]
   return site
 }
 
 function previousHashes(path: string): Map<string, string> {
   if (!existsSync(path)) return new Map()
-  const site = JSON.parse(readFileSync(path, 'utf8')) as { devices?: { id: string; passwordHash?: string }[] }
-  return new Map((site.devices ?? []).flatMap((d) => (d.passwordHash ? [[d.id, d.passwordHash] as const] : [])))
+  const site = JSON.parse(readFileSync(path, 'utf8')) as { devices?: { id: string; passwordHash?: string }[]; services?: { id: string; passwordHash: string }[] }
+  return new Map([...(site.devices ?? []), ...(site.services ?? [])].flatMap((d) => (d.passwordHash ? [[d.id, d.passwordHash] as const] : [])))
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -19,6 +19,7 @@ import { buildSyncStatus } from './downlink/sync-status.js'
 import { InfluxSink, INFLUX_CURSOR, type InfluxSinkOptions } from './sinks/influx.js'
 import { AccessController, cloudLinkOnline, type RemoteOpen } from './access/controller.js'
 import { buildLocalApi, type Health } from './api/local-api.js'
+import { noteIssuedCommand } from './api/commands-service.js'
 import { LiveState } from './api/live-state.js'
 import { loadRuleSet, type RuleSet } from './api/rules-file.js'
 import type { RuleSpec } from './rules/registry.js'
@@ -194,6 +195,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       const issuedAt = now()
       const command = { ...intent, id: `${source.ruleId.slice(0, 24)}.${randomUUID()}`, issuedAt, expiresAt: issuedAt + commandTtlMs }
       if (!validators.command.check(command)) throw new Error(`invalid command: ${validators.command.explain(command).join('; ')}`)
+      noteIssuedCommand(command.id)
       // Sent while its log record commits, not after: a relay should not wait for a second
       // fsync behind the reading that triggered it (bench relay-latency). The record is in
       // the same group commit as whatever arrives meanwhile, so only a crash within that
@@ -394,6 +396,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     alarms,
     uplink,
     clock: clockStatus,
+    commands: { send: (deviceId, intent, source) => effects.sendCommand(deviceId, intent, source), relays: () => rules.relays },
     now,
   })
 

@@ -1,5 +1,6 @@
 import type { AlarmState, Severity } from '@tendero/protocol'
-import type { ActiveAlarm, AlarmService } from '../alarms/alarms.js'
+import type { ActiveAlarm, AlarmPolicy, AlarmService } from '../alarms/alarms.js'
+import { GATEWAY_DEVICE } from '../rules/kinds.js'
 import { ApiError } from './errors.js'
 import type { LiveState } from './live-state.js'
 
@@ -21,6 +22,19 @@ export interface AlarmView {
   clearedBy?: string | undefined
 }
 
+/** An alarm raised from outside the rules (Node-RED, a script): `key` names the condition. */
+export interface ExternalAlarm extends Omit<AlarmPolicy, 'autoClear'> {
+  key: string
+  deviceId: string
+  value?: number | undefined
+}
+
+/**
+ * Rule ids cannot contain a dot, so `ext.<key>` never collides with a rule's alarms,
+ * whatever rules a technician adds later.
+ */
+export const EXTERNAL_ALARM_PREFIX = 'ext.'
+
 export type AlarmFilter = 'active' | 'raised' | 'acknowledged' | 'all'
 
 const view = (a: ActiveAlarm): AlarmView => ({
@@ -39,10 +53,34 @@ const view = (a: ActiveAlarm): AlarmView => ({
 
 /** The technician's alarm desk over the gateway's AlarmService: list, acknowledge, clear. */
 export class AlarmsDesk {
+  private readonly deviceIds: Set<string>
+
   constructor(
     private readonly alarms: AlarmService,
     private readonly live: LiveState,
-  ) {}
+    deviceIds: readonly string[] = [],
+  ) {
+    this.deviceIds = new Set([...deviceIds, GATEWAY_DEVICE])
+  }
+
+  /**
+   * Raises `ext.<key>:<deviceId>`. Raising one that is already active changes nothing and
+   * answers it as it is (`created: false`), so a flow may repeat itself safely.
+   */
+  async raise(input: ExternalAlarm): Promise<{ alarm: AlarmView; created: boolean }> {
+    if (!this.deviceIds.has(input.deviceId))
+      throw new ApiError('DEVICE_ERR_NOT_FOUND', 404, `no device "${input.deviceId}" in this site (or "${GATEWAY_DEVICE}")`, {
+        path: '/deviceId',
+      })
+    const { key, deviceId, value, ...policy } = input
+    const ruleId = `${EXTERNAL_ALARM_PREFIX}${key}`
+    const alarmId = `${ruleId}:${deviceId}`
+    const existing = this.alarms.get(alarmId)
+    if (existing) return { alarm: view(existing), created: false }
+    // Nothing clears it on its own: there is no rule to re-arm.
+    await this.alarms.raise({ ruleId, deviceId, value, policy: { ...policy, autoClear: false } })
+    return { alarm: view(this.mustGet(alarmId)), created: true }
+  }
 
   /** `active` (default): raised or acknowledged. `all` adds recently cleared ones, newest first. */
   list(filter: AlarmFilter): AlarmView[] {

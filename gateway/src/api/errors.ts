@@ -19,6 +19,8 @@ export type ApiErrorCode =
   | 'ALARM_ERR_NOT_FOUND'
   | 'ALARM_ERR_ALREADY_ACKNOWLEDGED'
   | 'DRYRUN_ERR_RANGE'
+  | 'COMMAND_ERR_UNKNOWN_RELAY'
+  | 'COMMAND_ERR_UNKNOWN_SETPOINT'
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode

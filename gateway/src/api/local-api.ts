@@ -20,6 +20,8 @@ import { rulesFilePath, type RuleSet } from './rules-file.js'
 import { siteRoutes } from './routes/devices.js'
 import { ruleRoutes } from './routes/rules.js'
 import { alarmRoutes } from './routes/alarms.js'
+import { commandRoutes } from './routes/commands.js'
+import { CommandDesk, type CommandPath } from './commands-service.js'
 import { ClockStatusSchema } from '../clock/status-schema.js'
 
 declare module 'fastify' {
@@ -109,6 +111,8 @@ export interface LocalApiOptions {
   uplink: Uploader
   /** Clock trust status, shown in GET /api/log/stats. */
   clock?: () => Type.Static<typeof ClockStatusSchema>
+  /** The rules' command path, for POST /api/devices/:id/commands (not served without it). */
+  commands?: CommandPath
   now: () => number
   /** Largest request body (bytes); a rule is a few hundred. Default 64 KiB. */
   bodyLimit?: number
@@ -200,6 +204,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   })
   opts.onRulesReplaced?.((set) => rules.adopt(set))
   ruleRoutes(app, rules)
-  alarmRoutes(app, new AlarmsDesk(opts.alarms, opts.live))
+  alarmRoutes(app, new AlarmsDesk(opts.alarms, opts.live, config.site.devices.map((d) => d.id)))
+  if (opts.commands) commandRoutes(app, new CommandDesk(config.site.devices, opts.commands))
   return app
 }

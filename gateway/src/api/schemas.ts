@@ -1,6 +1,7 @@
 import type { FastifyTypeProvider } from 'fastify'
 import Type, { type Static, type TSchema } from 'typebox'
-import { EpochMs, Severity, AlarmState, StateValue } from '@tendero/protocol'
+import { DEVICE_ID_PATTERN, EpochMs, Severity, AlarmState, STATE_KEY_PATTERN, StateValue } from '@tendero/protocol'
+import { AlarmPolicySchema } from '../alarms/policy.js'
 import { RuleEnvelope } from '../rules/registry.js'
 import { FailsafeSpec } from '../failsafe/spec.js'
 import { DeviceLimitsSchema } from '../broker/device-limits.js'
@@ -151,3 +152,37 @@ export const LogStats = Type.Object({
   /** Whether event times can be trusted: synced, source, offset, last sample (src/clock/). */
   clock: Type.Optional(ClockStatusSchema),
 })
+
+/**
+ * A device command from the API: a protocol `relay.set` (`relay`, `on`) or `setpoint.set`
+ * (`name`, `value`) without id and times. One flat object, so a wrong field is named by
+ * path; which fields each kind needs is checked by the command desk.
+ */
+export const CommandBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('relay.set'), Type.Literal('setpoint.set')]),
+    relay: Type.Optional(Type.String({ pattern: STATE_KEY_PATTERN })),
+    on: Type.Optional(Type.Boolean()),
+    name: Type.Optional(Type.String({ pattern: STATE_KEY_PATTERN })),
+    value: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+)
+
+export const CommandAccepted = Type.Object({
+  status: Type.Union([Type.Literal('sent'), Type.Literal('deferred')]),
+  commandId: Type.Optional(Type.String()),
+  allowedAt: Type.Optional(Type.Integer()),
+})
+
+const { autoClear: _autoClear, ...policyFields } = AlarmPolicySchema.properties
+/** An alarm raised from outside the rules; its id is `ext.<key>:<deviceId>`. */
+export const AlarmRaiseBody = Type.Object(
+  {
+    key: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,47}$' }),
+    deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }),
+    value: Type.Optional(Type.Number()),
+    ...policyFields,
+  },
+  { additionalProperties: false },
+)
