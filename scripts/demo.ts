@@ -202,6 +202,8 @@ async function main(): Promise<void> {
   const mqttPort = await choosePort('GATEWAY_MQTT_PORT', 1883, 'gateway MQTT')
   const apiPort = await choosePort('GATEWAY_API_PORT', 8090, 'gateway API')
   const wsPort = await choosePort('GATEWAY_MQTT_WS_PORT', 8883, 'gateway MQTT over WebSocket')
+  // Node-RED with Tendero's nodes and ready flows, for technicians; DEMO_NODE_RED=off leaves it out.
+  const nodeRedPort = env.DEMO_NODE_RED === 'off' ? undefined : await choosePort('NODE_RED_PORT', 1880, 'Node-RED')
   const dataDir = env.DEMO_DATA_DIR ?? join(root, '.data')
   const cloudUrl = `http://127.0.0.1:${cloudPort}`
   const sitePath = env.GATEWAY_CONFIG ?? join(root, 'gateway', 'config', 'demo-carniceria.json')
@@ -247,7 +249,21 @@ async function main(): Promise<void> {
   })
   await waitForHealth(`http://127.0.0.1:${apiPort}/health`, 'gateway')
 
-  console.log(banner({ dashboardUrl: `http://localhost:${cloudPort}`, mqttPort, wsPort, apiPort, startAt, timeZone, speed, rules: site.rules?.length ?? 0 }))
+  if (nodeRedPort !== undefined) {
+    start('node-red', 'scripts/node-red.ts', [], {
+      NODE_RED_PORT: String(nodeRedPort),
+      NODE_RED_USER_DIR: join(dataDir, 'node-red'),
+      NODE_RED_LOG_LEVEL: env.NODE_RED_LOG_LEVEL ?? 'warn',
+      // A fixed key for the demo's flow credentials (the gateway's demo token and service
+      // password), so Node-RED does not generate one and warn about it; a shop sets its own.
+      NODE_RED_CREDENTIAL_SECRET: env.NODE_RED_CREDENTIAL_SECRET ?? 'tendero-demo-credenciales',
+      TENDERO_GATEWAY_MQTT_PORT: String(mqttPort),
+      TENDERO_GATEWAY_API_PORT: String(apiPort),
+      TENDERO_GATEWAY_TOKEN: apiToken,
+    })
+  }
+
+  console.log(banner({ dashboardUrl: `http://localhost:${cloudPort}`, mqttPort, wsPort, apiPort, nodeRedPort, startAt, timeZone, speed, rules: site.rules?.length ?? 0 }))
   if (simTime) console.log(clockWarning(speed, simTime))
 
   start(
@@ -270,6 +286,7 @@ interface BannerInfo {
   mqttPort: number
   wsPort: number
   apiPort: number
+  nodeRedPort: number | undefined
   startAt: string
   timeZone: string
   speed: number
@@ -287,6 +304,7 @@ function banner(b: BannerInfo): string {
     `  API docs:            ${b.dashboardUrl}/docs`,
     `  Gateway MQTT:        mqtt://127.0.0.1:${b.mqttPort}   ws://127.0.0.1:${b.wsPort}   health: http://127.0.0.1:${b.apiPort}/health`,
     `  API técnica (local): http://127.0.0.1:${b.apiPort}/api/rules   (Authorization: Bearer ${apiToken})`,
+    ...(b.nodeRedPort !== undefined ? [`  Node-RED (técnicos): http://127.0.0.1:${b.nodeRedPort}   flujos listos: panadería (horno), riego con corte por lluvia`] : []),
     '',
     '  Comercial: clientes y oportunidades en /clientes, la Galería Don Julio (locales, contratos, alquileres)',
     '  en /locales, facturas, cobros y deudas en /facturacion, la agenda de Julio en /turnos, y la página',
