@@ -27,6 +27,9 @@ import { GatewayClock, type ClockOptions, type ClockStatus } from './clock/clock
 import { Restamper } from './clock/restamp.js'
 import { ModbusPoller } from './modbus/poller.js'
 import { modbusCommandWriter } from './modbus/commands.js'
+import { FirmataDriver } from './firmata/driver.js'
+import { firmataCommandWriter } from './firmata/commands.js'
+import type { FirmataIoFactory } from './firmata/io.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -59,6 +62,8 @@ export interface GatewayOptions {
    * contents are not disturbed by presence events (tests of it opt in).
    */
   deviceLinks?: boolean
+  /** The IO plugin of each Firmata board; default StandardFirmata over its serial port (tests pass mock-firmata). */
+  firmataIo?: FirmataIoFactory
 }
 
 export interface Gateway {
@@ -82,6 +87,8 @@ export interface Gateway {
   readonly links: DeviceLinks
   /** Polls the site's Modbus devices and writes their coils and setpoints (src/modbus/). */
   readonly modbus: ModbusPoller
+  /** The site's Firmata boards through johnny-five: readings, inputs, relays (src/firmata/). */
+  readonly firmata: FirmataDriver
   /** The wall clock everything is stamped with, and whether it is synced (src/clock/). */
   readonly clock: GatewayClock
   /** Re-stamps events recorded before the clock synced. */
@@ -202,7 +209,11 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       const [logged] = await Promise.all([
         log.append([{ kind: 'command', deviceId, body: command }]),
         // A Modbus device gets a write instead; its ack is logged when the write settles.
-        modbus.has(deviceId) ? modbusWrites.send(deviceId, command as Command) : broker.publishCommand(deviceId, command as Command),
+        modbus.has(deviceId)
+          ? modbusWrites.send(deviceId, command as Command)
+          : firmata.has(deviceId)
+            ? firmataWrites.send(deviceId, command as Command)
+            : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
@@ -255,6 +266,35 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const modbusWrites = modbusCommandWriter({
     poller: modbus,
     logger: logger.child({ component: 'modbus' }),
+    now,
+    async record(events) {
+      onCommitted(await log.append(events))
+    },
+  })
+
+  // Firmata boards are driven, not connected, like Modbus devices: readings, inputs, relay
+  // positions and presence enter the log and the rules the way an MQTT device's do.
+  const firmataSession = {}
+  const firmataDevices = config.site.devices.flatMap((d) => (d.firmata ? [{ id: d.id, firmata: d.firmata, relays: d.relays }] : []))
+  const firmata = new FirmataDriver({
+    devices: firmataDevices,
+    logger: logger.child({ component: 'firmata' }),
+    now,
+    ...(opts.firmataIo ? { ioFactory: opts.firmataIo } : {}),
+    async onReadings(deviceId, readings) {
+      onCommitted(await log.append([{ kind: 'telemetry', deviceId, body: { readings } }]))
+    },
+    async onState(deviceId, state) {
+      onCommitted(await log.append([{ kind: 'state', deviceId, body: { state } }]))
+    },
+    async onPresence(deviceId, online) {
+      live.onLink(deviceId, online ? 'connected' : 'disconnected', firmataSession)
+      onCommitted(await log.append([{ kind: 'state', deviceId, body: { state: { online } } }]))
+    },
+  })
+  const firmataWrites = firmataCommandWriter({
+    driver: firmata,
+    logger: logger.child({ component: 'firmata' }),
     now,
     async record(events) {
       onCommitted(await log.append(events))
@@ -366,6 +406,19 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
         },
       ]),
     )
+  const firmataHealth = () =>
+    Object.fromEntries(
+      firmata.status().map((d) => [
+        d.deviceId,
+        {
+          state: d.online === true ? ('online' as const) : ('unavailable' as const),
+          lastReadingAt: d.lastReadingAt ?? null,
+          lastError: d.lastError ?? null,
+          consecutiveFailures: d.consecutiveFailures,
+          connects: d.connects,
+        },
+      ]),
+    )
   const health = (): Health => ({
     status: 'ok',
     gatewayId: config.gatewayId,
@@ -375,6 +428,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     uplink: uplink.status(),
     ...(influx ? { influx: influx.status() } : {}),
     ...(modbusDevices.length > 0 ? { modbus: modbusHealth() } : {}),
+    ...(firmataDevices.length > 0 ? { firmata: firmataHealth() } : {}),
     clock: clockStatus(),
     rejected: rejectedCounts(),
     rejectedByReason: broker.rejectionsByReason(),
@@ -404,6 +458,9 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await clock.stop()
       await modbus.stop()
       await modbusWrites.settled()
+      await firmataWrites.settled()
+      // Relays to their fail-safe positions, ports closed, presence logged: before the log closes.
+      await firmata.stop()
       await downlink.stop()
       await uplink.stop()
       await influx?.stop()
@@ -441,6 +498,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     rules.start()
     alarms.start()
     modbus.start()
+    firmata.start()
     uplink.start()
     downlink.start()
     influx?.start()
@@ -454,5 +512,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, clock, restamper, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, firmata, clock, restamper, api, start, stop, health, rejectedCounts }
 }
