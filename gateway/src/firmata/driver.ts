@@ -3,7 +3,8 @@ import { jitteredBackoff } from '../backoff.js'
 import { deviceFailsafes, type RelayEntry } from '../failsafe/spec.js'
 import { johnnyFive, serialFirmata, type FirmataConnection, type FirmataIoFactory, type J5Board, type J5Relay, type J5Sensor } from './io.js'
 import { ReadingFilter, inputValue, scaleReading } from './readings.js'
-import { FIRMATA_DEFAULTS, type FirmataDeviceConfig, type FirmataSensorConfig } from './schema.js'
+import { FIRMATA_DEFAULTS, type FirmataDeviceConfig, type FirmataInputConfig, type FirmataSensorConfig } from './schema.js'
+import { StableIo } from './stable-io.js'
 
 export interface FirmataDriverOptions {
   devices: readonly { id: string; firmata: FirmataDeviceConfig; relays?: readonly RelayEntry[] | undefined }[]
@@ -50,12 +51,19 @@ export class FirmataWriteError extends Error {
 interface Session {
   conn: FirmataConnection
   board?: J5Board
-  sensors: J5Sensor[]
-  relays: Map<string, J5Relay>
   timers: NodeJS.Timeout[]
   ready: boolean
   ended: boolean
   lastSampleAt: number
+  /** Analog channels and digital pins the board has reported in this session. */
+  sampled: Set<string>
+}
+
+/** The device's johnny-five components: built at the first handshake, kept across reconnects (stable-io.ts). */
+interface Components {
+  stable: StableIo
+  sensors: { sensor: J5Sensor; everyMs: number }[]
+  relays: Map<string, J5Relay>
 }
 
 const messageOf = (err: unknown): string =>
@@ -75,6 +83,9 @@ class BoardChannel {
   private pending: Record<string, number> | undefined
   private readonly inFlight = new Set<Promise<void>>()
   private readonly failsafes: { relay: string; on: boolean; mode: string }[]
+  private parts: Components | undefined
+  /** Input levels logged in this session, by state key. */
+  private readonly inputsLogged = new Map<string, boolean>()
 
   constructor(
     readonly id: string,
@@ -104,7 +115,7 @@ class BoardChannel {
     if (session?.ready && !session.ended) {
       // The gateway is going away: the one moment it can still put relays where the site
       // declared them safe for when nobody is in control.
-      this.applyFailsafes(session, 'gateway stopping')
+      this.applyFailsafes('gateway stopping')
       this.status.online = false
       this.track(this.opts.onPresence(this.id, false), 'offline state')
     }
@@ -116,7 +127,7 @@ class BoardChannel {
   write(relay: string, on: boolean): void {
     if (!this.cfg.relays?.some((r) => r.name === relay)) throw new FirmataWriteError('FIRMATA_ERR_UNKNOWN_RELAY', `device "${this.id}" has no relay "${relay}"`)
     const session = this.session
-    const target = session?.ready && !session.ended && !this.stopped ? session.relays.get(relay) : undefined
+    const target = session?.ready && !session.ended && !this.stopped ? this.parts?.relays.get(relay) : undefined
     if (!target)
       throw new FirmataWriteError(
         'FIRMATA_ERR_UNAVAILABLE',
@@ -137,7 +148,7 @@ class BoardChannel {
       this.fail(undefined, err)
       return
     }
-    const session: Session = { conn, sensors: [], relays: new Map(), timers: [], ready: false, ended: false, lastSampleAt: 0 }
+    const session: Session = { conn, timers: [], ready: false, ended: false, lastSampleAt: 0, sampled: new Set() }
     this.session = session
     const fail = (err: unknown) => this.fail(session, err)
     // Listeners stay after teardown (they see `ended`), so a late error never goes unhandled.
@@ -162,32 +173,18 @@ class BoardChannel {
   private ready(session: Session): void {
     if (session.ended) return
     const board = session.board!
-    const five = johnnyFive()
+    // Our own subscriptions on the plugin: proof the board is talking (silenceMs), and that
+    // a component's value comes from this connection, not from before an outage.
+    for (const spec of this.cfg.sensors ?? [])
+      board.io.analogRead(Number(spec.pin.slice(1)), () => {
+        session.lastSampleAt = performance.now()
+        session.sampled.add(spec.pin)
+      })
+    for (const input of this.cfg.inputs ?? []) board.io.digitalRead(input.pin, () => session.sampled.add(String(input.pin)))
     try {
-      for (const spec of this.cfg.sensors ?? []) {
-        // Our own subscription to the pin only proves the board is still talking (see silenceMs).
-        board.io.analogRead(Number(spec.pin.slice(1)), () => (session.lastSampleAt = performance.now()))
-        const sensor = new five.Sensor({ pin: spec.pin, freq: spec.everyMs ?? FIRMATA_DEFAULTS.sensorEveryMs, board })
-        sensor.on('data', (median: number) => this.onWindow(session, spec, sensor, median))
-        session.sensors.push(sensor)
-      }
-      for (const input of this.cfg.inputs ?? []) {
-        const sensor = new five.Sensor({ pin: input.pin, type: 'digital', freq: input.everyMs ?? FIRMATA_DEFAULTS.inputEveryMs, board })
-        // After the sensor's own pinMode(INPUT), which would undo it.
-        if (input.pullup) board.pinMode(input.pin, board.io.MODES.PULLUP ?? 0x0b)
-        sensor.on('change', (level: number | null) => {
-          if (session.ended || level === null) return
-          this.track(this.opts.onState(this.id, { [input.state]: inputValue(level, input.invert) }), 'input state')
-        })
-        session.sensors.push(sensor)
-      }
-      for (const spec of this.cfg.relays ?? []) {
-        // johnny-five's Relay leaves a digital pin's mode alone; StandardFirmata's boot default
-        // (OUTPUT) is not a promise every firmware keeps.
-        board.pinMode(spec.pin, board.io.MODES.OUTPUT)
-        // An "NC" relay in johnny-five is one driven LOW to close: an active-low module.
-        session.relays.set(spec.name, new five.Relay({ pin: spec.pin, type: spec.activeLow ? 'NC' : 'NO', board }))
-      }
+      if (this.parts) this.parts.stable.attach(board)
+      else this.parts = this.build(board)
+      for (const { sensor, everyMs } of this.parts.sensors) sensor.freq = everyMs
     } catch (err) {
       this.fail(session, err)
       return
@@ -208,9 +205,56 @@ class BoardChannel {
     this.status.consecutiveFailures = 0
     this.status.connects++
     for (const f of this.filters.values()) f.reset()
+    this.inputsLogged.clear()
     this.logger.info({ deviceId: this.id, port: this.cfg.port, connects: this.status.connects }, recovered ? 'firmata board back' : 'firmata board ready')
     this.track(this.opts.onPresence(this.id, true), 'online state')
-    this.applyFailsafes(session, 'connected')
+    this.applyFailsafes('connected')
+  }
+
+  /** The johnny-five components for the pin map, on a StableIo attached to `board`. */
+  private build(board: J5Board): Components {
+    const five = johnnyFive()
+    const stable = new StableIo()
+    stable.attach(board)
+    const parts: Components = { stable, sensors: [], relays: new Map() }
+    try {
+      for (const spec of this.cfg.sensors ?? []) {
+        const everyMs = spec.everyMs ?? FIRMATA_DEFAULTS.sensorEveryMs
+        const sensor = new five.Sensor({ pin: spec.pin, freq: everyMs, board: stable.board })
+        sensor.on('data', (median: number) => this.onWindow(spec, sensor, median))
+        parts.sensors.push({ sensor, everyMs })
+      }
+      for (const input of this.cfg.inputs ?? []) {
+        const everyMs = input.everyMs ?? FIRMATA_DEFAULTS.inputEveryMs
+        const sensor = new five.Sensor({ pin: input.pin, type: 'digital', freq: everyMs, board: stable.board })
+        // After the sensor's own pinMode(INPUT), which would undo it.
+        if (input.pullup) stable.board.pinMode(input.pin, board.io.MODES.PULLUP ?? 0x0b)
+        sensor.on('data', (level: number | null) => this.onInput(input, level))
+        parts.sensors.push({ sensor, everyMs })
+      }
+      for (const spec of this.cfg.relays ?? []) {
+        // johnny-five's Relay leaves a digital pin's mode alone; StandardFirmata's boot default
+        // (OUTPUT) is not a promise every firmware keeps.
+        stable.board.pinMode(spec.pin, board.io.MODES.OUTPUT)
+        // An "NC" relay in johnny-five is one driven LOW to close: an active-low module.
+        parts.relays.set(spec.name, new five.Relay({ pin: spec.pin, type: spec.activeLow ? 'NC' : 'NO', board: stable.board }))
+      }
+    } catch (err) {
+      for (const { sensor } of parts.sensors) sensor.freq = null
+      stable.detach()
+      throw err
+    }
+    return parts
+  }
+
+  /** Every look at an input: log its first level of the session, then each change. */
+  private onInput(input: FirmataInputConfig, level: number | null): void {
+    const session = this.session
+    if (!session?.ready || session.ended || level === null || !session.sampled.has(String(input.pin))) return
+    const value = inputValue(level, input.invert)
+    if (this.inputsLogged.get(input.state) === value) return
+    this.inputsLogged.set(input.state, value)
+    this.track(this.opts.onState(this.id, { [input.state]: value }), 'input state')
   }
 
   /**
@@ -219,10 +263,10 @@ class BoardChannel {
    * drives every pin LOW, which energises an active-low module), and any command sent
    * before it is done or expired. Rules take over from this known state.
    */
-  private applyFailsafes(session: Session, why: string): void {
+  private applyFailsafes(why: string): void {
     const state: Record<string, boolean> = {}
     for (const f of this.failsafes) {
-      const relay = session.relays.get(f.relay)
+      const relay = this.parts?.relays.get(f.relay)
       if (!relay) continue
       if (f.on) relay.close()
       else relay.open()
@@ -234,9 +278,10 @@ class BoardChannel {
     this.track(this.opts.onState(this.id, state), 'fail-safe relay state')
   }
 
-  private onWindow(session: Session, spec: FirmataSensorConfig, sensor: J5Sensor, median: number): void {
-    // Before the first sample johnny-five reports a median of 0: not a reading.
-    if (session.ended || sensor.raw === null) return
+  private onWindow(spec: FirmataSensorConfig, sensor: J5Sensor, median: number): void {
+    const session = this.session
+    // Until this connection's first sample the median is johnny-five's 0 or the last one from before an outage.
+    if (!session?.ready || session.ended || sensor.raw === null || !session.sampled.has(spec.pin)) return
     const value = scaleReading(median, spec)
     if (!Number.isFinite(value) || !this.filters.get(spec.metric)!.accept(value, this.now())) return
     // Sensors on the same interval fire in the same timers phase: one event for all of them.
@@ -280,14 +325,11 @@ class BoardChannel {
       clearInterval(t)
     }
     const five = johnnyFive()
-    for (const sensor of session.sensors) {
-      // Stops the sensor's interval; without it the sensor would keep reporting its last median.
-      sensor.disable()
-      sensor.removeAllListeners()
+    if (session.ready && this.parts) {
+      // Stops the sensors' intervals; without it they would keep reporting their last median.
+      for (const { sensor } of this.parts.sensors) sensor.freq = null
+      this.parts.stable.detach()
     }
-    // johnny-five keeps every component in module-level maps for good; cutting their links
-    // to the board leaves a few bytes per reconnect there instead of a whole board and port.
-    for (const c of [...session.sensors, ...session.relays.values()]) Object.assign(c, { board: null, io: null })
     const board = session.board
     if (board) {
       if (board.timer) clearTimeout(board.timer)

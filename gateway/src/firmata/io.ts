@@ -31,7 +31,8 @@ export interface J5Board extends EventEmitter {
 export interface J5Sensor extends EventEmitter {
   readonly raw: number | null
   readonly pin: number
-  disable(): J5Sensor
+  /** Window length (ms); null stops the sensor's interval, a number (re)starts it. */
+  freq: number | null
 }
 export interface J5Relay {
   readonly pin: number
@@ -41,7 +42,7 @@ export interface J5Relay {
 }
 
 interface JohnnyFive {
-  Board: (new (opts: Record<string, unknown>) => J5Board) & { readonly cache: J5Board[] }
+  Board: (new (opts: Record<string, unknown>) => J5Board) & { readonly cache: J5Board[]; Pins: { normalize: { clear(): void } } }
   Sensor: new (opts: Record<string, unknown>) => J5Sensor
   Relay: new (opts: Record<string, unknown>) => J5Relay
 }
