@@ -82,7 +82,7 @@ class BoardChannel {
   private readonly filters = new Map<string, ReadingFilter>()
   private pending: Record<string, number> | undefined
   private readonly inFlight = new Set<Promise<void>>()
-  private readonly failsafes: { relay: string; on: boolean; mode: string }[]
+  private readonly failsafes: { relay: string; on: boolean }[]
   private parts: Components | undefined
   /** Input levels logged in this session, by state key. */
   private readonly inputsLogged = new Map<string, boolean>()
@@ -97,7 +97,7 @@ class BoardChannel {
     this.status = { deviceId: id, online: undefined, consecutiveFailures: 0, connects: 0, relays: {} }
     for (const s of cfg.sensors ?? []) this.filters.set(s.metric, new ReadingFilter(s))
     // A board cannot run a duty cycle on its own, so `duty` rests de-energised like `off`.
-    this.failsafes = deviceFailsafes(relays).map(({ relay, failsafe }) => ({ relay, on: failsafe.mode === 'on', mode: failsafe.mode }))
+    this.failsafes = deviceFailsafes(relays).map(({ relay, failsafe }) => ({ relay, on: failsafe.mode === 'on' }))
   }
 
   private now(): number {
@@ -325,7 +325,7 @@ class BoardChannel {
       clearInterval(t)
     }
     const five = johnnyFive()
-    if (session.ready && this.parts) {
+    if (this.parts) {
       // Stops the sensors' intervals; without it they would keep reporting their last median.
       for (const { sensor } of this.parts.sensors) sensor.freq = null
       this.parts.stable.detach()
