@@ -74,7 +74,10 @@ export const serialFirmata: FirmataIoFactory = ({ firmata }) => {
   const port = new Port({ path: firmata.port, baudRate: firmata.baudRate ?? FIRMATA_DEFAULTS.baudRate, autoOpen: false })
   // firmata-io re-emits transport errors; the driver listens on the plugin.
   port.on('error', () => {})
-  const io = new Firmata(port)
+  // firmata-io waits 5 s for the banner a board sends after its reset before asking for it;
+  // a board that does not reset when the port opens would otherwise eat most of timeoutMs.
+  const timeoutMs = firmata.timeoutMs ?? FIRMATA_DEFAULTS.timeoutMs
+  const io = new Firmata(port, { reportVersionTimeout: Math.min(5000, Math.floor(timeoutMs / 2)) })
   port.open((err) => {
     if (err) io.emit('error', err)
   })
@@ -86,8 +89,18 @@ export const serialFirmata: FirmataIoFactory = ({ firmata }) => {
         // firmata-io's "ask for the version" timer would otherwise write to a dead port in 5 s.
         clearTimeout(io.reportVersionTimeoutId)
         if (!port.isOpen) return resolve()
+        // A port whose other end is gone may never drain or close: give up waiting and
+        // destroy it, so a stopping gateway is never held up by a dead board.
+        const giveUp = setTimeout(() => {
+          port.destroy()
+          resolve()
+        }, 1000)
+        const done = () => {
+          clearTimeout(giveUp)
+          resolve()
+        }
         // Drain first: the fail-safe writes of a stopping gateway are still in the queue.
-        port.drain(() => port.close(() => resolve()))
+        port.drain(() => port.close(done))
       })),
   }
 }
