@@ -73,12 +73,15 @@ describe.skipIf(!hasPython && process.env.CI !== 'true')('firmata over a real se
         },
       })
     })
+    const sigintBefore = process.listenerCount('SIGINT')
     const t: TestGateway = await startTestGateway({ site })
     cleanups.push(() => t.close())
     const ofDevice = (kind: LogEvent['kind']) => t.gw.log.read(0, 100_000).filter((e) => e.deviceId === 'horno-1' && e.kind === kind).map((e) => e.body as Record<string, any>)
 
     await waitFor(() => ofDevice('telemetry').length > 0, 8000)
     expect(ofDevice('telemetry')[0]).toEqual({ readings: { temperature_c: 150 } })
+    // A "Firmata" board left to johnny-five's defaults would have installed a SIGINT handler that exits.
+    expect(process.listenerCount('SIGINT')).toBe(sigintBefore)
     // Fail-safe off for an active-low relay on pin 7: port 0 with bit 7 HIGH, after OUTPUT mode.
     await waitFor(() => board.lines.includes('port 0 128'))
     expect(board.lines.indexOf('mode 7 1')).toBeLessThan(board.lines.indexOf('port 0 128'))
