@@ -27,9 +27,9 @@ import { GatewayClock, type ClockOptions, type ClockStatus } from './clock/clock
 import { Restamper } from './clock/restamp.js'
 import { ModbusPoller } from './modbus/poller.js'
 import { modbusCommandWriter } from './modbus/commands.js'
-import { FirmataDriver } from './firmata/driver.js'
-import { firmataCommandWriter } from './firmata/commands.js'
+import type { FirmataDriver } from './firmata/driver.js'
 import type { FirmataIoFactory } from './firmata/io.js'
+import { firmataForSite } from './firmata/site.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -212,7 +212,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
         modbus.has(deviceId)
           ? modbusWrites.send(deviceId, command as Command)
           : firmata.has(deviceId)
-            ? firmataWrites.send(deviceId, command as Command)
+            ? firmata.send(deviceId, command as Command)
             : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
@@ -272,33 +272,17 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     },
   })
 
-  // Firmata boards are driven, not connected, like Modbus devices: readings, inputs, relay
-  // positions and presence enter the log and the rules the way an MQTT device's do.
+  // Firmata boards (src/firmata/) enter the log and the rules like Modbus devices do.
   const firmataSession = {}
-  const firmataDevices = config.site.devices.flatMap((d) => (d.firmata ? [{ id: d.id, firmata: d.firmata, relays: d.relays }] : []))
-  const firmata = new FirmataDriver({
-    devices: firmataDevices,
+  const firmata = firmataForSite({
+    devices: config.site.devices,
     logger: logger.child({ component: 'firmata' }),
     now,
     ...(opts.firmataIo ? { ioFactory: opts.firmataIo } : {}),
-    async onReadings(deviceId, readings) {
-      onCommitted(await log.append([{ kind: 'telemetry', deviceId, body: { readings } }]))
-    },
-    async onState(deviceId, state) {
-      onCommitted(await log.append([{ kind: 'state', deviceId, body: { state } }]))
-    },
-    async onPresence(deviceId, online) {
-      live.onLink(deviceId, online ? 'connected' : 'disconnected', firmataSession)
-      onCommitted(await log.append([{ kind: 'state', deviceId, body: { state: { online } } }]))
-    },
-  })
-  const firmataWrites = firmataCommandWriter({
-    driver: firmata,
-    logger: logger.child({ component: 'firmata' }),
-    now,
     async record(events) {
       onCommitted(await log.append(events))
     },
+    onPresence: (deviceId, online) => live.onLink(deviceId, online ? 'connected' : 'disconnected', firmataSession),
   })
 
   // Rules saved through the local API (data dir) replace the site config's (api/rules-file.ts).
@@ -406,19 +390,6 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
         },
       ]),
     )
-  const firmataHealth = () =>
-    Object.fromEntries(
-      firmata.status().map((d) => [
-        d.deviceId,
-        {
-          state: d.online === true ? ('online' as const) : ('unavailable' as const),
-          lastReadingAt: d.lastReadingAt ?? null,
-          lastError: d.lastError ?? null,
-          consecutiveFailures: d.consecutiveFailures,
-          connects: d.connects,
-        },
-      ]),
-    )
   const health = (): Health => ({
     status: 'ok',
     gatewayId: config.gatewayId,
@@ -428,7 +399,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     uplink: uplink.status(),
     ...(influx ? { influx: influx.status() } : {}),
     ...(modbusDevices.length > 0 ? { modbus: modbusHealth() } : {}),
-    ...(firmataDevices.length > 0 ? { firmata: firmataHealth() } : {}),
+    ...firmata.health(),
     clock: clockStatus(),
     rejected: rejectedCounts(),
     rejectedByReason: broker.rejectionsByReason(),
@@ -458,7 +429,6 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await clock.stop()
       await modbus.stop()
       await modbusWrites.settled()
-      await firmataWrites.settled()
       // Relays to their fail-safe positions, ports closed, presence logged: before the log closes.
       await firmata.stop()
       await downlink.stop()
@@ -498,7 +468,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     rules.start()
     alarms.start()
     modbus.start()
-    firmata.start()
+    firmata.driver.start()
     uplink.start()
     downlink.start()
     influx?.start()
@@ -512,5 +482,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, firmata, clock, restamper, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, firmata: firmata.driver, clock, restamper, api, start, stop, health, rejectedCounts }
 }
