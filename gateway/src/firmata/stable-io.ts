@@ -16,6 +16,8 @@ export class StableIo {
   private current: IoPlugin | undefined
   private readonly modes = new Map<number, number>()
   private readonly reads: Read[] = []
+  /** Properties seen to be methods, so a late call between connections is a no-op, not a TypeError in a timer. */
+  private readonly methods = new Set<string | symbol>()
   readonly io: IoPlugin
   readonly board: J5Board
 
@@ -33,7 +35,7 @@ export class StableIo {
     for (const r of this.reads) board.io[r.kind](r.pin, r.callback)
   }
 
-  /** Lets go of the board; calls until the next `attach` go nowhere. */
+  /** Lets go of the board; method calls until the next `attach` go nowhere. */
   detach(): void {
     this.current = undefined
     Object.setPrototypeOf(this.board, null)
@@ -54,9 +56,11 @@ export class StableIo {
           io?.[prop](pin, callback)
         }
       default: {
-        if (!io) return undefined
+        if (!io) return this.methods.has(prop) ? () => {} : undefined
         const value: unknown = Reflect.get(io, prop)
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(io) : value
+        if (typeof value !== 'function') return value
+        this.methods.add(prop)
+        return (value as (...args: unknown[]) => unknown).bind(io)
       }
     }
   }
