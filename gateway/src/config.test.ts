@@ -86,7 +86,7 @@ describe('config', () => {
 
     site.devices.push({ id: 'camara-sin-clave', kind: 'cold_room' })
     expect(() => parseSiteConfig(site)).toThrow(
-      expect.objectContaining({ code: 'CONFIG_ERR_INVALID', details: { reasons: ['/devices/3/passwordHash: required unless the device has a modbus section'] } }),
+      expect.objectContaining({ code: 'CONFIG_ERR_INVALID', details: { reasons: ['/devices/3/passwordHash: required unless the device has a modbus or firmata section'] } }),
     )
     // A hash that is there is still checked, Modbus or not.
     site.devices.pop()

@@ -14,6 +14,7 @@ import { DeviceLimitsSchema, type SecurityConfig } from './broker/device-limits.
 import type { RetentionOptions } from './log/event-log.js'
 import { CLOCK_MODES, type ClockMode } from './clock/clock.js'
 import { ModbusDeviceSchema, explainModbus, explainSerialBuses, type ModbusDeviceConfig } from './modbus/schema.js'
+import { FirmataDeviceSchema, explainFirmata, explainFirmataPorts } from './firmata/schema.js'
 import { CREDENTIALS_FILE, readCredentials, type CloudCredentials } from './provision/credentials.js'
 
 /**
@@ -32,8 +33,8 @@ const Device = Type.Object(
     kind: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$' }),
     /**
      * `scrypt$N$r$p$salt$hash`, from `npm run -w @tendero/gateway hash-password -- <pw>`.
-     * Required unless the device has a `modbus` section: a device the gateway only polls
-     * never logs in, and without a hash it cannot log in over MQTT at all.
+     * Required unless the device has a `modbus` or `firmata` section: a device the gateway
+     * drives itself never logs in, and without a hash it cannot log in over MQTT at all.
      */
     passwordHash: Type.Optional(Type.String({ pattern: '^scrypt\\$' })),
     /**
@@ -45,6 +46,8 @@ const Device = Type.Object(
     limits: Type.Optional(DeviceLimitsSchema),
     /** The gateway polls this device over Modbus (TCP or RTU) instead of it speaking MQTT (src/modbus/). */
     modbus: Type.Optional(ModbusDeviceSchema),
+    /** A board running StandardFirmata on a serial port, driven through johnny-five (src/firmata/). */
+    firmata: Type.Optional(FirmataDeviceSchema),
   },
   { additionalProperties: false },
 )
@@ -155,7 +158,7 @@ function invalid(source: string, reasons: string[]): GatewayError {
  */
 function explainDevicePassword(device: DeviceConfig, path: string): string[] {
   if (device.passwordHash === undefined)
-    return device.modbus ? [] : [`${path}: required unless the device has a modbus section`]
+    return device.modbus || device.firmata ? [] : [`${path}: required unless the device has a modbus or firmata section`]
   try {
     parsePasswordHash(device.passwordHash)
     return []
@@ -183,8 +186,11 @@ export function parseSiteConfig(value: unknown, source = 'site config'): SiteCon
         reasons.push(...explainFailsafe(entry.failsafe, `/devices/${i}/relays/${j}/failsafe`))
     })
     if (d.modbus) reasons.push(...explainModbus(d.modbus, (d.relays ?? []).map(relayName), `/devices/${i}/modbus`))
+    if (d.firmata) reasons.push(...explainFirmata(d.firmata, (d.relays ?? []).map(relayName), `/devices/${i}/firmata`))
+    if (d.modbus && d.firmata) reasons.push(`/devices/${i}/firmata: a device is either polled over Modbus or driven over Firmata, not both`)
   })
   reasons.push(...explainSerialBuses(site.devices))
+  reasons.push(...explainFirmataPorts(site.devices))
   site.services?.forEach((svc, i) => {
     if (devices.has(svc.id)) reasons.push(`/services/${i}/id: "${svc.id}" is already a device id`)
     if (site.services!.findIndex((other) => other.id === svc.id) !== i) reasons.push(`/services/${i}/id: duplicate service id "${svc.id}"`)

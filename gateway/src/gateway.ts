@@ -28,6 +28,9 @@ import { GatewayClock, type ClockOptions, type ClockStatus } from './clock/clock
 import { Restamper } from './clock/restamp.js'
 import { ModbusPoller } from './modbus/poller.js'
 import { modbusCommandWriter } from './modbus/commands.js'
+import type { FirmataDriver } from './firmata/driver.js'
+import type { FirmataIoFactory } from './firmata/io.js'
+import { firmataForSite } from './firmata/site.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -60,6 +63,8 @@ export interface GatewayOptions {
    * contents are not disturbed by presence events (tests of it opt in).
    */
   deviceLinks?: boolean
+  /** The IO plugin of each Firmata board; default StandardFirmata over its serial port (tests pass mock-firmata). */
+  firmataIo?: FirmataIoFactory
 }
 
 export interface Gateway {
@@ -83,6 +88,8 @@ export interface Gateway {
   readonly links: DeviceLinks
   /** Polls the site's Modbus devices and writes their coils and setpoints (src/modbus/). */
   readonly modbus: ModbusPoller
+  /** The site's Firmata boards through johnny-five: readings, inputs, relays (src/firmata/). */
+  readonly firmata: FirmataDriver
   /** The wall clock everything is stamped with, and whether it is synced (src/clock/). */
   readonly clock: GatewayClock
   /** Re-stamps events recorded before the clock synced. */
@@ -204,7 +211,11 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       const [logged] = await Promise.all([
         log.append([{ kind: 'command', deviceId, body: command }]),
         // A Modbus device gets a write instead; its ack is logged when the write settles.
-        modbus.has(deviceId) ? modbusWrites.send(deviceId, command as Command) : broker.publishCommand(deviceId, command as Command),
+        modbus.has(deviceId)
+          ? modbusWrites.send(deviceId, command as Command)
+          : firmata.has(deviceId)
+            ? firmata.send(deviceId, command as Command)
+            : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
@@ -261,6 +272,19 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     async record(events) {
       onCommitted(await log.append(events))
     },
+  })
+
+  // Firmata boards (src/firmata/) enter the log and the rules like Modbus devices do.
+  const firmataSession = {}
+  const firmata = firmataForSite({
+    devices: config.site.devices,
+    logger: logger.child({ component: 'firmata' }),
+    now,
+    ...(opts.firmataIo ? { ioFactory: opts.firmataIo } : {}),
+    async record(events) {
+      onCommitted(await log.append(events))
+    },
+    onPresence: (deviceId, online) => live.onLink(deviceId, online ? 'connected' : 'disconnected', firmataSession),
   })
 
   // Rules saved through the local API (data dir) replace the site config's (api/rules-file.ts).
@@ -377,6 +401,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     uplink: uplink.status(),
     ...(influx ? { influx: influx.status() } : {}),
     ...(modbusDevices.length > 0 ? { modbus: modbusHealth() } : {}),
+    ...firmata.health(),
     clock: clockStatus(),
     rejected: rejectedCounts(),
     rejectedByReason: broker.rejectionsByReason(),
@@ -407,6 +432,8 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       await clock.stop()
       await modbus.stop()
       await modbusWrites.settled()
+      // Relays to their fail-safe positions, ports closed, presence logged: before the log closes.
+      await firmata.stop()
       await downlink.stop()
       await uplink.stop()
       await influx?.stop()
@@ -444,6 +471,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     rules.start()
     alarms.start()
     modbus.start()
+    firmata.driver.start()
     uplink.start()
     downlink.start()
     influx?.start()
@@ -457,5 +485,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, clock, restamper, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, firmata: firmata.driver, clock, restamper, api, start, stop, health, rejectedCounts }
 }

@@ -81,6 +81,22 @@ export const Health = Type.Object({
       }),
     ),
   ),
+  /**
+   * Firmata boards by id (src/firmata/), when the site has any: `unavailable` until the first
+   * handshake and whenever the board fails; `lastReadingAt` is when a reading was last logged.
+   */
+  firmata: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Object({
+        state: Type.Union([Type.Literal('online'), Type.Literal('unavailable')]),
+        lastReadingAt: Type.Union([Type.Integer(), Type.Null()]),
+        lastError: Type.Union([Type.String(), Type.Null()]),
+        consecutiveFailures: Type.Integer(),
+        connects: Type.Integer(),
+      }),
+    ),
+  ),
   /** The wall clock: synced or not, by what, and the offset learned from the cloud (src/clock/). */
   clock: Type.Optional(ClockStatusSchema),
   /** Messages refused per device since this boot. */
