@@ -220,7 +220,7 @@ export class DeviceBroker {
       // CONNACK as a wrong password, so a client learns nothing about which ids these are.
       await burnVerification(secret)
       this.rejections.refuseConnect('bad_password')
-      this.logger.warn({ deviceId }, 'device refused: no MQTT password (Modbus device without passwordHash)')
+      this.logger.warn({ deviceId }, 'device refused: no MQTT password (Modbus or Firmata device without passwordHash)')
       throw authError(BAD_USERNAME_OR_PASSWORD, 'bad user name or password')
     }
     if (!(await verifyPassword(secret, device.passwordHash))) {
