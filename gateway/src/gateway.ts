@@ -27,6 +27,7 @@ import { GatewayClock, type ClockOptions, type ClockStatus } from './clock/clock
 import { Restamper } from './clock/restamp.js'
 import { ModbusPoller } from './modbus/poller.js'
 import { modbusCommandWriter } from './modbus/commands.js'
+import { GatewayMetrics } from './metrics/gateway-metrics.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -80,6 +81,8 @@ export interface Gateway {
   readonly access: AccessController | undefined
   /** Fail-safe states sent on connect; online/offline state events. */
   readonly links: DeviceLinks
+  /** Prometheus metrics served at GET /metrics (src/metrics/). */
+  readonly metrics: GatewayMetrics
   /** Polls the site's Modbus devices and writes their coils and setpoints (src/modbus/). */
   readonly modbus: ModbusPoller
   /** The wall clock everything is stamped with, and whether it is synced (src/clock/). */
@@ -179,7 +182,10 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ...(config.site.services ? { services: config.site.services } : {}),
     log,
     logger: logger.child({ component: 'broker' }),
-    onCommitted,
+    onCommitted: (events) => {
+      metrics.mqttAccepted(events)
+      onCommitted(events)
+    },
     onDeviceLink: (deviceId, change, connection) => {
       live.onLink(deviceId, change, connection)
       if (opts.deviceLinks) links.onLink(deviceId, change, connection)
@@ -205,6 +211,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
         modbus.has(deviceId) ? modbusWrites.send(deviceId, command as Command) : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
+      metrics.commandSent(source.ruleId, modbus.has(deviceId) ? 'modbus' : 'mqtt')
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
     },
     async record(event) {
@@ -285,8 +292,23 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     await previous.stop()
   }
 
+  // Built before the sinks it counts for; it reads them only when scraped.
+  const metrics: GatewayMetrics = new GatewayMetrics({
+    broker,
+    log,
+    get uplink(): Uploader { return uplink },
+    uplinkCursor: UPLINK_CURSOR,
+    get influx(): InfluxSink | undefined { return influx },
+    influxEnabled: config.influx !== undefined,
+    influxCursor: INFLUX_CURSOR,
+    alarms,
+    modbus,
+    clockSynced: () => clock.synced(),
+    now,
+  })
+
   const influx = config.influx
-    ? new InfluxSink({ ...config.influx, log, logger: logger.child({ component: 'influx' }), gatewayId: config.gatewayId, now, ...opts.influx })
+    ? new InfluxSink({ ...config.influx, log, logger: logger.child({ component: 'influx' }), gatewayId: config.gatewayId, now, onWrite: (result, points) => metrics.influxWrite(result, points), ...opts.influx })
     : undefined
 
   const restamper = new Restamper({ log, clock, bootId, cursor: () => log.getCursor(UPLINK_CURSOR), logger: logger.child({ component: 'clock' }) })
@@ -297,9 +319,12 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     cloudUrl: config.cloud.url,
     gatewayKey: config.cloud.gatewayKey,
     now,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    fetch: metrics.countingFetch(opts.fetch ?? globalThis.fetch),
     beforeBatch: (events) => restamper.beforeBatch(events),
-    onAck: (ack, rttMs) => clock.offerAck(ack.serverTime, rttMs),
+    onAck: (ack, rttMs) => {
+      clock.offerAck(ack.serverTime, rttMs)
+      metrics.uplinkAcked(rttMs)
+    },
     ...opts.uplink,
   })
 
@@ -395,6 +420,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     uplink,
     clock: clockStatus,
     now,
+    metrics,
   })
 
   let stopping: Promise<void> | undefined
@@ -417,6 +443,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       // Closing the broker ends every session; their offline events go in before the log closes.
       await links.settled()
       await restamper.stop()
+      metrics.close()
       log.close()
       logger.info('gateway stopped')
     })()
@@ -454,5 +481,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, clock, restamper, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, metrics, clock, restamper, api, start, stop, health, rejectedCounts }
 }

@@ -20,6 +20,7 @@ import { rulesFilePath, type RuleSet } from './rules-file.js'
 import { siteRoutes } from './routes/devices.js'
 import { ruleRoutes } from './routes/rules.js'
 import { alarmRoutes } from './routes/alarms.js'
+import { metricsRoutes, type MetricsScrape } from './routes/metrics.js'
 import { ClockStatusSchema } from '../clock/status-schema.js'
 
 declare module 'fastify' {
@@ -28,7 +29,7 @@ declare module 'fastify' {
     technician: string
   }
   interface FastifyContextConfig {
-    /** Served without a token (only /health). */
+    /** Served without a token (/health and /metrics). */
     public?: boolean
   }
 }
@@ -110,6 +111,8 @@ export interface LocalApiOptions {
   /** Clock trust status, shown in GET /api/log/stats. */
   clock?: () => Type.Static<typeof ClockStatusSchema>
   now: () => number
+  /** Prometheus metrics for GET /metrics (src/metrics/); no route without them. */
+  metrics?: MetricsScrape
   /** Largest request body (bytes); a rule is a few hundred. Default 64 KiB. */
   bodyLimit?: number
 }
@@ -184,7 +187,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     req.technician = await auth.authenticate(req.headers.authorization, req.ip)
   })
   if (!auth.configured())
-    logger.warn('local API: no token configured (GATEWAY_API_TOKEN or api.tokens in the site config); only GET /health is served')
+    logger.warn('local API: no token configured (GATEWAY_API_TOKEN or api.tokens in the site config); only GET /health and GET /metrics are served')
 
   app.get('/health', { config: { public: true }, schema: { response: { 200: Health } } }, async () => opts.health())
   const site = new SiteView({ devices: config.site.devices, live: opts.live, broker: opts.broker, log: opts.log, uplink: opts.uplink, namedStates: opts.namedStates, now, ...(opts.clock ? { clock: opts.clock } : {}) })
@@ -201,5 +204,6 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   opts.onRulesReplaced?.((set) => rules.adopt(set))
   ruleRoutes(app, rules)
   alarmRoutes(app, new AlarmsDesk(opts.alarms, opts.live))
+  if (opts.metrics) metricsRoutes(app, opts.metrics)
   return app
 }
