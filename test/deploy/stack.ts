@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify'
+import type { MqttClient } from 'mqtt'
+import { buildTestApp, DEMO_KEY, type TestApp } from '../../cloud/test/support/app.js'
+import { startTestGateway, testSite, waitFor, DEMO_DEVICE, type TestGateway } from '../../gateway/test/harness.js'
+import { startFakeModbusDevice, type FakeModbusDevice } from '../../gateway/test/modbus-harness.js'
+import { startInfluxd, type InfluxServer } from '../../gateway/test/influx-harness.js'
+import type { CloudConfig } from '../../cloud/src/config.js'
+
+/**
+ * A small real Tendero for the deployment tests: a cloud app on PGlite listening on a
+ * free port, a gateway uploading to it, a Modbus TCP device it polls, optionally a real
+ * influxd for the history sink, and a device that spoke MQTT over TCP. After `drive()`
+ * every counter the dashboards chart has moved: messages accepted and rejected, a refused
+ * connection, an alarm raised and the command it sent, batches the cloud acknowledged,
+ * points InfluxDB took.
+ */
+export interface Stack {
+  cloud: TestApp
+  cloudUrl: string
+  gateway: TestGateway
+  influx: InfluxServer | undefined
+  device: MqttClient
+  close(): Promise<void>
+}
+
+export const INFLUX_DATABASE = 'tendero_test'
+
+export async function startStack(opts: { influx?: boolean; cloud?: Partial<CloudConfig> } = {}): Promise<Stack> {
+  const cleanups: (() => Promise<unknown>)[] = []
+  const close = async () => {
+    while (cleanups.length > 0) await cleanups.pop()!().catch(() => {})
+  }
+  try {
+    const cloud = await buildTestApp('pglite', opts.cloud)
+    cleanups.push(() => cloud.close())
+    const address = await (cloud.app as FastifyInstance).listen({ port: 0, host: '127.0.0.1' })
+    const influx = opts.influx ? await startInfluxd() : undefined
+    if (influx) cleanups.push(() => influx.close())
+    const plc: FakeModbusDevice = await startFakeModbusDevice({ holding: [43] })
+    cleanups.push(() => plc.close())
+    const site = await testSite((s) => {
+      // Fire at once: the demo rule waits two minutes above 5 °C.
+      for (const rule of s.rules ?? []) if (rule.id === 'camara-alta' && 'forSeconds' in rule.when) rule.when.forSeconds = 0
+      s.devices.push({
+        id: 'tablero',
+        kind: 'cold_room',
+        modbus: { host: '127.0.0.1', port: plc.port, pollMs: 100, registers: [{ name: 'temperature_c', address: 0, fn: 'holding', type: 'int16', scale: 0.1 }] },
+      })
+    })
+    const gateway = await startTestGateway({
+      site,
+      config: {
+        cloud: { url: address, gatewayKey: DEMO_KEY },
+        ...(influx ? { influx: { url: influx.url, database: INFLUX_DATABASE } } : {}),
+      },
+      gateway: { uplink: { idleMs: 50, backoffCapMs: 500 }, influx: { idleMs: 50 } },
+    })
+    cleanups.push(() => gateway.close())
+    const device = await gateway.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
+    return { cloud, cloudUrl: address, gateway, influx, device, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+/** Real traffic through every path the metrics count; resolves once the cloud and InfluxDB have it all. */
+export async function drive(stack: Stack): Promise<void> {
+  const { gateway: t, device } = stack
+  const topic = (channel: string) => `tendero/v1/${DEMO_DEVICE.id}/${channel}`
+  await device.publishAsync(topic('telemetry'), JSON.stringify({ ts: Date.now(), readings: { temperature_c: 7.5 } }), { qos: 1 })
+  await device.publishAsync(topic('state'), JSON.stringify({ ts: Date.now(), state: { compressor: true } }), { qos: 1 })
+  // Acknowledged and dropped: counted as a rejection, never logged.
+  await device.publishAsync(topic('telemetry'), '{not json', { qos: 1 })
+  // A wrong password: refused at CONNACK and counted by reason.
+  await t.connect(DEMO_DEVICE.id, 'wrong-password').then(
+    (c) => c.endAsync(true).then(() => Promise.reject(new Error('a wrong password was let in'))),
+    () => undefined,
+  )
+  await waitFor(() => t.gw.alarms.list().some((a) => a.ruleId === 'camara-alta'), 10_000)
+  await waitFor(() => t.gw.modbus.status().some((d) => d.online === true), 10_000)
+  // Everything logged so far, the alarm and the command included, acknowledged by the cloud.
+  const target = t.gw.log.lastSeq()
+  await waitFor(() => t.gw.uplink.status().ackedSeq >= target, 15_000)
+  if (stack.influx) await waitFor(() => (t.gw.influx?.status().cursor ?? 0) >= target, 15_000)
+}
+
+export async function scrape(url: string, token?: string): Promise<Response> {
+  return fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+}
