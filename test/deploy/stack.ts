@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { MqttClient } from 'mqtt'
-import { buildTestApp, DEMO_KEY, type TestApp } from '../../cloud/test/support/app.js'
+import { buildApp } from '../../cloud/src/app.js'
+import { migrateToLatest, openDatabase } from '../../cloud/src/plugins/db/database.js'
+import { seedDemo } from '../../cloud/src/seed.js'
+import { DEMO_KEY, testConfig, type TestApp } from '../../cloud/test/support/app.js'
 import { startTestGateway, testSite, waitFor, DEMO_DEVICE, type TestGateway } from '../../gateway/test/harness.js'
 import { startFakeModbusDevice, type FakeModbusDevice } from '../../gateway/test/modbus-harness.js'
 import { startInfluxd, type InfluxServer } from '../../gateway/test/influx-harness.js'
@@ -31,7 +37,7 @@ export async function startStack(opts: { influx?: boolean; cloud?: Partial<Cloud
     while (cleanups.length > 0) await cleanups.pop()!().catch(() => {})
   }
   try {
-    const cloud = await buildTestApp('pglite', opts.cloud)
+    const cloud = await startCloud(opts.cloud)
     cleanups.push(() => cloud.close())
     const address = await (cloud.app as FastifyInstance).listen({ port: 0, host: '127.0.0.1' })
     const influx = opts.influx ? await startInfluxd() : undefined
@@ -60,6 +66,37 @@ export async function startStack(opts: { influx?: boolean; cloud?: Partial<Cloud
     return { cloud, cloudUrl: address, gateway, influx, device, close }
   } catch (err) {
     await close()
+    throw err
+  }
+}
+
+/**
+ * The cloud on PGlite in a temp dir, migrated and seeded before the app is built: on a
+ * loaded 2-core machine PGlite's 21 migrations can outlast Fastify's 10 s plugin timeout,
+ * which only the app's own plugins are held to.
+ */
+async function startCloud(overrides: Partial<CloudConfig> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'tendero-cloud-'))
+  try {
+    const database = { driver: 'pglite' as const, dataDir: dir }
+    const db = await openDatabase(database)
+    try {
+      await migrateToLatest(db)
+      await seedDemo(db, { gatewayKey: DEMO_KEY })
+    } finally {
+      await db.destroy()
+    }
+    const app = await buildApp(testConfig(database, { seedDemo: false, ...overrides }))
+    return {
+      app,
+      database,
+      close: async () => {
+        await app.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
     throw err
   }
 }
