@@ -69,9 +69,17 @@ export class GatewayMetrics {
     const p = GATEWAY_METRIC_PREFIX
     const registers = [this.registry]
     const influxRegisters = s.influxEnabled ? registers : []
-    // Memoized per scrape: several gauges read one log status, which costs a few queries.
+    // One log status per scrape (it costs a few queries), shared by the gauges that read
+    // it: a registry collects every metric in the same turn of the event loop, so the
+    // memo is dropped on the next one.
     let logStatus: ReturnType<EventLog['status']> | undefined
-    const status = () => (logStatus ??= s.log.status())
+    const status = () => {
+      if (!logStatus) {
+        logStatus = s.log.status()
+        setImmediate(() => (logStatus = undefined))
+      }
+      return logStatus
+    }
     const lagSeconds = (cursor: string) => {
       const pending = status().cursors[cursor]?.oldestPendingAt
       return pending ? Math.max(0, seconds(s.now() - pending)) : 0
@@ -88,8 +96,7 @@ export class GatewayMetrics {
     this.influxWrites = new Counter({ name: `${p}influx_writes_total`, help: 'InfluxDB batch writes, by result (ok, refused: points InfluxDB will never take, error: retried)', labelNames: ['result'], registers: influxRegisters })
     this.influxPoints = new Counter({ name: `${p}influx_points_written_total`, help: 'Points InfluxDB accepted', registers: influxRegisters })
 
-    // A fresh log status per scrape: the first collect of a scrape clears the memo.
-    new Gauge({ name: `${p}log_last_seq`, help: 'Highest seq in the durable log', registers, collect() { logStatus = undefined; this.set(status().lastSeq) } })
+    new Gauge({ name: `${p}log_last_seq`, help: 'Highest seq in the durable log', registers, collect() { this.set(status().lastSeq) } })
     new Gauge({ name: `${p}log_used_bytes`, help: 'Bytes the durable log uses on disk (pages in use)', registers, collect() { this.set(status().usedBytes) } })
     new Gauge({ name: `${p}log_max_bytes`, help: 'Disk budget of the durable log (GATEWAY_LOG_MAX_MB); 0 means none', registers, collect() { this.set(status().maxBytes) } })
     new Gauge({ name: `${p}log_file_bytes`, help: 'Durable log database plus its WAL, as files', registers, collect() { this.set(status().fileBytes) } })
