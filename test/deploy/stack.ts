@@ -32,18 +32,28 @@ export interface Stack {
 export const INFLUX_DATABASE = 'tendero_test'
 
 export async function startStack(opts: { influx?: boolean; cloud?: Partial<CloudConfig> } = {}): Promise<Stack> {
-  const cleanups: (() => Promise<unknown>)[] = []
+  const cleanups: [string, () => Promise<unknown>][] = []
+  // Every part is closed even when one hangs or fails; which one did is the error.
   const close = async () => {
-    while (cleanups.length > 0) await cleanups.pop()!().catch(() => {})
+    const problems: string[] = []
+    while (cleanups.length > 0) {
+      const [what, fn] = cleanups.pop()!
+      let timer: NodeJS.Timeout | undefined
+      const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('still closing after 15 s')), 15_000)))
+      await Promise.race([fn(), limit])
+        .catch((err: unknown) => problems.push(`${what}: ${(err as Error).message}`))
+        .finally(() => clearTimeout(timer))
+    }
+    if (problems.length > 0) throw new Error(`closing the stack: ${problems.join('; ')}`)
   }
   try {
     const cloud = await startCloud(opts.cloud)
-    cleanups.push(() => cloud.close())
+    cleanups.push(['cloud', () => cloud.close()])
     const address = await (cloud.app as FastifyInstance).listen({ port: 0, host: '127.0.0.1' })
     const influx = opts.influx ? await startInfluxd() : undefined
-    if (influx) cleanups.push(() => influx.close())
+    if (influx) cleanups.push(['influxd', () => influx.close()])
     const plc: FakeModbusDevice = await startFakeModbusDevice({ holding: [43] })
-    cleanups.push(() => plc.close())
+    cleanups.push(['modbus device', () => plc.close()])
     const site = await testSite((s) => {
       // Fire at once: the demo rule waits two minutes above 5 °C.
       for (const rule of s.rules ?? []) if (rule.id === 'camara-alta' && 'forSeconds' in rule.when) rule.when.forSeconds = 0
@@ -61,11 +71,11 @@ export async function startStack(opts: { influx?: boolean; cloud?: Partial<Cloud
       },
       gateway: { uplink: { idleMs: 50, backoffCapMs: 500 }, influx: { idleMs: 50 } },
     })
-    cleanups.push(() => gateway.close())
+    cleanups.push(['gateway', () => gateway.close()])
     const device = await gateway.connect(DEMO_DEVICE.id, DEMO_DEVICE.password)
     return { cloud, cloudUrl: address, gateway, influx, device, close }
   } catch (err) {
-    await close()
+    await close().catch(() => {})
     throw err
   }
 }
