@@ -19,6 +19,7 @@ import identityRoutes from './modules/identity/routes.js'
 import gatewayChannelPlugin from './modules/fleet/channel-plugin.js'
 import fleetRoutes from './modules/fleet/routes.js'
 import jobsPlugin from './plugins/jobs.js'
+import metricsPlugin from './plugins/metrics.js'
 import healthRoutes from './modules/health/routes.js'
 import ingestRoutes from './modules/ingest/routes.js'
 import notificationsPlugin from './modules/notifications/plugin.js'
@@ -130,6 +131,8 @@ export async function buildApp(config: CloudConfig): Promise<FastifyInstance> {
   })
 
   await app.register(dbPlugin, { database: config.database })
+  // Right after the database: its hooks time every route registered after it.
+  await app.register(metricsPlugin, { token: config.metricsToken })
   if (config.seedDemo) {
     await app.register(async (instance) => {
       await seedDemo(instance.db, { gatewayKey: config.demoGatewayKey })

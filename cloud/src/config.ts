@@ -69,6 +69,12 @@ export interface CloudConfig {
    * which only a trusted proxy or a direct connection makes safe to put in a mail.
    */
   publicUrl?: string
+  /**
+   * METRICS_TOKEN: the bearer token Prometheus sends to GET /metrics. Unset: /metrics is
+   * open (compose's private network); set it, or block /metrics at the proxy, when the
+   * cloud faces the internet.
+   */
+  metricsToken?: string
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -102,6 +108,7 @@ const EnvSchema = Type.Object({
   PLATFORM_ADMIN_TOTP: Type.Union([Type.Literal('required'), Type.Literal('optional')], { default: 'required' }),
   JOBS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'scheme and host, no path' })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^\\S+$' })),
 })
 const checkEnv = Compile(EnvSchema)
 
@@ -158,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CloudConfig {
     platformAdminTotp: value.PLATFORM_ADMIN_TOTP,
     jobs: value.JOBS === 'on',
     ...(value.PUBLIC_URL ? { publicUrl: value.PUBLIC_URL } : {}),
+    ...(value.METRICS_TOKEN ? { metricsToken: value.METRICS_TOKEN } : {}),
   }
 }
 

@@ -31,6 +31,7 @@ import { modbusCommandWriter } from './modbus/commands.js'
 import type { FirmataDriver } from './firmata/driver.js'
 import type { FirmataIoFactory } from './firmata/io.js'
 import { firmataForSite } from './firmata/site.js'
+import { GatewayMetrics } from './metrics/gateway-metrics.js'
 
 export interface GatewayOptions {
   logger?: Logger
@@ -86,6 +87,8 @@ export interface Gateway {
   readonly access: AccessController | undefined
   /** Fail-safe states sent on connect; online/offline state events. */
   readonly links: DeviceLinks
+  /** Prometheus metrics served at GET /metrics (src/metrics/). */
+  readonly metrics: GatewayMetrics
   /** Polls the site's Modbus devices and writes their coils and setpoints (src/modbus/). */
   readonly modbus: ModbusPoller
   /** The site's Firmata boards through johnny-five: readings, inputs, relays (src/firmata/). */
@@ -187,7 +190,10 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     ...(config.site.services ? { services: config.site.services } : {}),
     log,
     logger: logger.child({ component: 'broker' }),
-    onCommitted,
+    onCommitted: (events) => {
+      metrics.mqttAccepted(events)
+      onCommitted(events)
+    },
     onDeviceLink: (deviceId, change, connection) => {
       live.onLink(deviceId, change, connection)
       if (opts.deviceLinks) links.onLink(deviceId, change, connection)
@@ -218,6 +224,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
             : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
+      metrics.commandSent(source.ruleId, modbus.has(deviceId) ? 'modbus' : 'mqtt')
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
     },
     async record(event) {
@@ -311,8 +318,23 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     await previous.stop()
   }
 
+  // Built before the sinks it counts for; it reads them only when scraped.
+  const metrics: GatewayMetrics = new GatewayMetrics({
+    broker,
+    log,
+    get uplink(): Uploader { return uplink },
+    uplinkCursor: UPLINK_CURSOR,
+    get influx(): InfluxSink | undefined { return influx },
+    influxEnabled: config.influx !== undefined,
+    influxCursor: INFLUX_CURSOR,
+    alarms,
+    modbus,
+    clockSynced: () => clock.synced(),
+    now,
+  })
+
   const influx = config.influx
-    ? new InfluxSink({ ...config.influx, log, logger: logger.child({ component: 'influx' }), gatewayId: config.gatewayId, now, ...opts.influx })
+    ? new InfluxSink({ ...config.influx, log, logger: logger.child({ component: 'influx' }), gatewayId: config.gatewayId, now, onWrite: (result, points) => metrics.influxWrite(result, points), ...opts.influx })
     : undefined
 
   const restamper = new Restamper({ log, clock, bootId, cursor: () => log.getCursor(UPLINK_CURSOR), logger: logger.child({ component: 'clock' }) })
@@ -323,9 +345,12 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     cloudUrl: config.cloud.url,
     gatewayKey: config.cloud.gatewayKey,
     now,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    fetch: metrics.countingFetch(opts.fetch ?? globalThis.fetch),
     beforeBatch: (events) => restamper.beforeBatch(events),
-    onAck: (ack, rttMs) => clock.offerAck(ack.serverTime, rttMs),
+    onAck: (ack, rttMs) => {
+      clock.offerAck(ack.serverTime, rttMs)
+      metrics.uplinkAcked(rttMs)
+    },
     ...opts.uplink,
   })
 
@@ -423,6 +448,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     clock: clockStatus,
     commands: { send: (deviceId, intent, source) => effects.sendCommand(deviceId, intent, source), relays: () => rules.relays },
     now,
+    metrics,
   })
 
   let stopping: Promise<void> | undefined
@@ -447,6 +473,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
       // Closing the broker ends every session; their offline events go in before the log closes.
       await links.settled()
       await restamper.stop()
+      metrics.close()
       log.close()
       logger.info('gateway stopped')
     })()
@@ -485,5 +512,5 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     return { mqttPort: ports.mqtt, apiPort: ports.api, ...(ports.mqtts ? { mqttsPort: ports.mqtts } : {}), ...(ports.ws ? { wsPort: ports.ws } : {}) }
   }
 
-  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, firmata: firmata.driver, clock, restamper, api, start, stop, health, rejectedCounts }
+  return { config, bootId, logger, log, broker, get rules() { return rules }, alarms, uplink, downlink, influx, access, links, modbus, firmata: firmata.driver, metrics, clock, restamper, api, start, stop, health, rejectedCounts }
 }

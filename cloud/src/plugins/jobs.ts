@@ -25,13 +25,16 @@ interface Job {
   running?: Promise<unknown>
   lastRunAt?: Date
   lastError?: string
+  /** Runs and failed runs since start, for the metrics (plugins/metrics.ts). */
+  runs: number
+  failures: number
 }
 
 export interface Jobs {
   register(name: string, everyMs: number, run: JobFn): void
   /** Runs a job now (or at a given `now`) and returns what it returned. */
   run(name: string, now?: Date): Promise<unknown>
-  list(): { name: string; everyMs: number; lastRunAt: string | null; lastError: string | null }[]
+  list(): { name: string; everyMs: number; lastRunAt: string | null; lastError: string | null; runs: number; failures: number }[]
 }
 
 declare module 'fastify' {
@@ -72,9 +75,11 @@ export default fp<{ enabled: boolean; lock: boolean }>(
         job.lastError = undefined
         return result
       } catch (err) {
+        job.failures += 1
         job.lastError = (err as Error).message
         throw err
       } finally {
+        job.runs += 1
         job.running = undefined
       }
     }
@@ -93,7 +98,7 @@ export default fp<{ enabled: boolean; lock: boolean }>(
     app.decorate('jobs', {
       register(name, everyMs, run) {
         if (jobs.has(name)) throw new Error(`job ${name} is registered twice`)
-        const job: Job = { name, everyMs, run }
+        const job: Job = { name, everyMs, run, runs: 0, failures: 0 }
         jobs.set(name, job)
         if (ready) schedule(job)
       },
@@ -103,7 +108,7 @@ export default fp<{ enabled: boolean; lock: boolean }>(
         return runOnce(job, now)
       },
       list: () =>
-        [...jobs.values()].map((j) => ({ name: j.name, everyMs: j.everyMs, lastRunAt: j.lastRunAt?.toISOString() ?? null, lastError: j.lastError ?? null })),
+        [...jobs.values()].map((j) => ({ name: j.name, everyMs: j.everyMs, lastRunAt: j.lastRunAt?.toISOString() ?? null, lastError: j.lastError ?? null, runs: j.runs, failures: j.failures })),
     } satisfies Jobs)
 
     app.addHook('onReady', async () => {

@@ -22,6 +22,7 @@ import { ruleRoutes } from './routes/rules.js'
 import { alarmRoutes } from './routes/alarms.js'
 import { commandRoutes } from './routes/commands.js'
 import { CommandDesk, type CommandPath } from './commands-service.js'
+import { metricsRoutes, type MetricsScrape } from './routes/metrics.js'
 import { ClockStatusSchema } from '../clock/status-schema.js'
 
 declare module 'fastify' {
@@ -30,7 +31,7 @@ declare module 'fastify' {
     technician: string
   }
   interface FastifyContextConfig {
-    /** Served without a token (only /health). */
+    /** Served without a token (/health and /metrics). */
     public?: boolean
   }
 }
@@ -130,6 +131,8 @@ export interface LocalApiOptions {
   /** The rules' command path, for POST /api/devices/:id/commands (not served without it). */
   commands?: CommandPath
   now: () => number
+  /** Prometheus metrics for GET /metrics (src/metrics/); no route without them. */
+  metrics?: MetricsScrape
   /** Largest request body (bytes); a rule is a few hundred. Default 64 KiB. */
   bodyLimit?: number
 }
@@ -204,7 +207,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     req.technician = await auth.authenticate(req.headers.authorization, req.ip)
   })
   if (!auth.configured())
-    logger.warn('local API: no token configured (GATEWAY_API_TOKEN or api.tokens in the site config); only GET /health is served')
+    logger.warn('local API: no token configured (GATEWAY_API_TOKEN or api.tokens in the site config); only GET /health and GET /metrics are served')
 
   app.get('/health', { config: { public: true }, schema: { response: { 200: Health } } }, async () => opts.health())
   const site = new SiteView({ devices: config.site.devices, live: opts.live, broker: opts.broker, log: opts.log, uplink: opts.uplink, namedStates: opts.namedStates, now, ...(opts.clock ? { clock: opts.clock } : {}) })
@@ -222,5 +225,6 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   ruleRoutes(app, rules)
   alarmRoutes(app, new AlarmsDesk(opts.alarms, opts.live, config.site.devices.map((d) => d.id)))
   if (opts.commands) commandRoutes(app, new CommandDesk(config.site.devices, opts.commands))
+  if (opts.metrics) metricsRoutes(app, opts.metrics)
   return app
 }

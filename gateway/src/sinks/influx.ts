@@ -30,6 +30,8 @@ export interface InfluxSinkOptions extends InfluxTarget {
   backoffCapMs?: number
   /** A write taking longer than this fails and is retried (ms). */
   requestTimeoutMs?: number
+  /** Told the outcome of every batch write, for the metrics (src/metrics/). */
+  onWrite?: (result: 'ok' | 'refused' | 'error', points: number) => void
 }
 
 export interface InfluxSinkStatus {
@@ -76,6 +78,7 @@ export class InfluxSink {
       backoffBaseMs: 500,
       backoffCapMs: 30_000,
       requestTimeoutMs: 10_000,
+      onWrite: () => {},
       ...options,
     }
     const url = new URL(options.url)
@@ -161,8 +164,11 @@ export class InfluxSink {
       }
       try {
         await this.client.writePoints(points, { precision: 'n' })
+        this.o.onWrite('ok', points.length)
       } catch (err) {
-        if (!this.refusedForGood(err as Error, cursor, last)) throw err
+        const refused = this.refusedForGood(err as Error, cursor, last)
+        this.o.onWrite(refused ? 'refused' : 'error', points.length)
+        if (!refused) throw err
       }
     }
     if (!this.running) return 0
