@@ -1,9 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../cloud/src/app.js'
-import { testConfig } from '../../cloud/test/support/app.js'
-import { createTestDatabase, type TestDatabase } from '../../cloud/test/support/drivers.js'
-import { sampleValue } from './queries.js'
+import { buildApp } from '../src/app.js'
+import { testConfig } from './support/app.js'
+import { createTestDatabase, type TestDatabase } from './support/drivers.js'
+import { sampleValue } from '../../test/deploy/queries.js'
 
 /**
  * A TCP proxy in front of PostgreSQL that can hang: connections stay open and nothing
