@@ -31,6 +31,33 @@ describe('node commands', () => {
     expect(n.commands.counts).toEqual({ applied: 1, refused: 0, invalid: 0 })
   })
 
+  it('sets a setpoint the node has and refuses one it has not', () => {
+    const setpoints = new Map<string, number>()
+    const out: CommandAck[] = []
+    const commands = new NodeCommands({
+      log: pino({ level: 'silent' }),
+      now: () => NOW,
+      hasRelay: () => false,
+      setRelay: () => {},
+      setSetpoint: (name, value) => name === 'setpoint_c' && value <= 300 && (setpoints.set(name, value), true),
+      ack: (ack) => out.push(ack),
+      publishState: () => {},
+    })
+    const send = (cmd: Record<string, unknown>) => commands.handle(Buffer.from(JSON.stringify({ issuedAt: NOW - 10, expiresAt: NOW + 10_000, ...cmd })))
+    send({ id: 's1', kind: 'setpoint.set', name: 'setpoint_c', value: 230 })
+    send({ id: 's2', kind: 'setpoint.set', name: 'setpoint_c', value: 900 })
+    send({ id: 's3', kind: 'setpoint.set', name: 'humedad', value: 40 })
+    send({ id: 's4', kind: 'access.result', cardId: 'AB12CD34', doorId: 'entrada', allow: true, reason: 'allowed' })
+    expect(setpoints.get('setpoint_c')).toBe(230)
+    expect(out.map((a) => [a.id, a.ok, a.error])).toEqual([
+      ['s1', true, undefined],
+      ['s2', false, 'unknown_setpoint'],
+      ['s3', false, 'unknown_setpoint'],
+      ['s4', false, 'unsupported_command'],
+    ])
+    expect(commands.counts).toEqual({ applied: 1, refused: 3, invalid: 0 })
+  })
+
   it('stores a fail-safe per relay and acks it without touching the relay', () => {
     const n = node()
     expect(n.commands.failsafeOf('valvula')).toEqual({ mode: 'off' })

@@ -16,6 +16,8 @@ export interface NodeCommandsOptions {
   /** The relays this node obeys `relay.set` and `failsafe.set` for. */
   hasRelay: (name: string) => boolean
   setRelay: (name: string, on: boolean) => void
+  /** A `setpoint.set`: false when the node has no such setpoint or refuses the value. */
+  setSetpoint?: (name: string, value: number) => boolean
   /** Publishes an ack on the node's ack topic. */
   ack: (ack: CommandAck) => void
   /** Publishes the node's state; called after a relay switched on command. */
@@ -60,7 +62,14 @@ export class NodeCommands {
       this.o.ack({ id: cmd.id, ts: now, ok: true })
       return
     }
-    if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unknown_setpoint')
+    if (cmd.kind === 'setpoint.set') {
+      if (!this.o.setSetpoint?.(cmd.name, cmd.value)) return this.refuse(cmd, 'unknown_setpoint')
+      this.counts.applied += 1
+      this.o.log.info({ commandId: cmd.id, setpoint: cmd.name, value: cmd.value }, 'setpoint set')
+      this.o.ack({ id: cmd.id, ts: now, ok: true })
+      return
+    }
+    if (cmd.kind !== 'relay.set') return this.refuse(cmd, 'unsupported_command')
     if (!this.o.hasRelay(cmd.relay)) return this.refuse(cmd, 'unknown_relay')
     this.o.setRelay(cmd.relay, cmd.on)
     this.counts.applied += 1

@@ -76,6 +76,7 @@ export class ScenarioNode {
       now: this.now,
       hasRelay: (name) => this.options.relays.includes(name),
       setRelay: (name, on) => this.options.physics.setRelay(name, on),
+      setSetpoint: (name, value) => this.options.physics.setSetpoint?.(name, value) ?? false,
       ack: (ack) => this.publish('ack', ack),
       publishState: () => this.publishState(),
     })

@@ -38,6 +38,8 @@ export interface Physics {
   setValve?(open: boolean): boolean
   /** A shower from now on, mm/h; 0 stops it. */
   setRain?(mmPerH: number): boolean
+  /** A `setpoint.set` by name; false if this physics has no such setpoint or the value is out of range. */
+  setSetpoint?(name: string, value: number): boolean
 }
 
 export interface PhysicsSpec {
@@ -138,6 +140,12 @@ class OvenPhysics implements Physics {
   }
   setRelay(_name: string, on: boolean): void {
     this.model.setPower(on)
+  }
+  /** The deck oven's thermostat, `setpoint_c`, within what a deck oven can reach. */
+  setSetpoint(name: string, value: number): boolean {
+    if (name !== 'setpoint_c' || value < 50 || value > 300) return false
+    this.model.setSetpoint(value)
+    return true
   }
   drainEvents(): PhysicsEvent[] {
     return []
