@@ -224,7 +224,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
             : broker.publishCommand(deviceId, command as Command),
       ])
       onCommitted(logged)
-      metrics.commandSent(source.ruleId, modbus.has(deviceId) ? 'modbus' : 'mqtt')
+      metrics.commandSent(source.ruleId, modbus.has(deviceId) ? 'modbus' : firmata.has(deviceId) ? 'firmata' : 'mqtt')
       logger.info({ deviceId, commandId: command.id, ruleId: source.ruleId, kind: command.kind }, 'command sent')
     },
     async record(event) {
@@ -329,6 +329,7 @@ export function buildGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
     influxCursor: INFLUX_CURSOR,
     alarms,
     modbus,
+    firmata: firmata.driver,
     clockSynced: () => clock.synced(),
     now,
   })

@@ -35,6 +35,10 @@ describe('local API device commands', () => {
     expect(env).toMatchObject({ status: 202, body: { status: 'sent', commandId: expect.stringMatching(/^api:env\./) } })
     await waitFor(() => received.length === 2)
     expect(received[1]).toMatchObject({ id: env.body.commandId, kind: 'setpoint.set', name: 'setpoint_c', value: 3.5 })
+    // Counted under one source for every technician token, never under the token's name.
+    const metrics = await fetch(`http://127.0.0.1:${t.apiPort}/metrics`).then((r) => r.text())
+    expect(metrics).toContain('tendero_gateway_commands_sent_total{source="api",transport="mqtt"} 2')
+    expect(metrics).not.toMatch(/source="(ana|env|api:)/)
   })
 
   it('refuses unknown devices, undeclared relays and malformed bodies with coded errors, sending nothing', async () => {

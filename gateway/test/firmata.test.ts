@@ -171,6 +171,9 @@ describe('firmata boards (johnny-five, mock-firmata IO plugin)', () => {
     const health = () => t.gw.health().firmata!
     expect(health()['horno-1']).toMatchObject({ state: 'unavailable', lastError: 'serial port closed' })
     expect(health()['horno-2']).toMatchObject({ state: 'online' })
+    const metrics = await fetch(`http://127.0.0.1:${t.apiPort}/metrics`).then((r) => r.text())
+    expect(metrics).toContain('tendero_gateway_firmata_device_up{device="horno-1"} 0')
+    expect(metrics).toContain('tendero_gateway_firmata_device_up{device="horno-2"} 1')
     // Retries keep failing (the port is gone) without hammering: backoff from 50 ms, capped at 200 ms.
     await waitFor(() => t.gw.firmata.status()[0]!.consecutiveFailures >= 4, 3000)
     expect(b.boards('horno-1').length).toBeLessThan(20)

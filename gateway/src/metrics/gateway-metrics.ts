@@ -6,6 +6,7 @@ import type { Uploader } from '../uplink/uploader.js'
 import type { InfluxSink } from '../sinks/influx.js'
 import type { AlarmService } from '../alarms/alarms.js'
 import type { ModbusPoller } from '../modbus/poller.js'
+import type { FirmataDriver } from '../firmata/driver.js'
 import { processMetricsText } from './process-metrics.js'
 
 export const GATEWAY_METRIC_PREFIX = 'tendero_gateway_'
@@ -25,17 +26,20 @@ export interface GatewayMetricSources {
   influxCursor: string
   alarms: Pick<AlarmService, 'list'>
   modbus: Pick<ModbusPoller, 'status'>
+  firmata: Pick<FirmataDriver, 'status'>
   clockSynced: () => boolean
   /** Wall clock (epoch ms), for lag in seconds. */
   now: () => number
 }
 
 /** Who asked for a command, folded to a fixed set so rule ids never become label values. */
-export type CommandSource = 'rule' | 'failsafe' | 'cloud' | 'access' | 'charge'
+export type CommandSource = 'rule' | 'failsafe' | 'cloud' | 'access' | 'charge' | 'api'
 
 const FIXED_SOURCES: ReadonlySet<string> = new Set(['failsafe', 'cloud', 'access', 'charge'])
 
 export function commandSource(origin: string): CommandSource {
+  // The local API names the technician's token (`api:<name>`): one label value for all of them.
+  if (origin.startsWith('api:')) return 'api'
   return FIXED_SOURCES.has(origin) ? (origin as CommandSource) : 'rule'
 }
 
@@ -179,6 +183,16 @@ export class GatewayMetrics {
         for (const d of s.modbus.status()) this.set({ device: d.deviceId }, d.online === true ? 1 : 0)
       },
     })
+    new Gauge({
+      name: `${p}firmata_device_up`,
+      help: 'Firmata boards: 1 while the board is connected after its handshake, 0 while unavailable or not yet connected',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset()
+        for (const d of s.firmata.status()) this.set({ device: d.deviceId }, d.online === true ? 1 : 0)
+      },
+    })
 
     this.unsubscribe = s.log.onCommit((events) => {
       for (const e of events) {
@@ -193,7 +207,7 @@ export class GatewayMetrics {
     for (const e of events) this.accepted.inc({ channel: e.kind })
   }
 
-  commandSent(origin: string, transport: 'mqtt' | 'modbus'): void {
+  commandSent(origin: string, transport: 'mqtt' | 'modbus' | 'firmata'): void {
     this.commands.inc({ source: commandSource(origin), transport })
   }
 
